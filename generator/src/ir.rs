@@ -1,0 +1,342 @@
+//! The intermediate representation: what a client is, with every name
+//! already chosen. `lower` builds it; `emit` only prints it.
+
+/// A whole API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// Server URLs in document order; the first is the default base URL.
+    pub servers: Vec<String>,
+    /// Security schemes in document order.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// Operations in document order.
+    pub operations: Vec<Operation>,
+    /// Named types (components first, then inline types as found).
+    pub types: Vec<TypeDef>,
+}
+
+/// A security scheme the client builder can be given credentials for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityScheme {
+    /// The scheme's key in `components.securitySchemes`.
+    pub name: String,
+    /// The builder method(s) prefix; empty when the kind is unique in the spec.
+    pub method_prefix: String,
+    /// What it is.
+    pub kind: SchemeKind,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLocation {
+    /// An HTTP header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A form field of the request body (`x-pasarela-in: form`).
+    Form,
+}
+
+/// The kinds of security scheme the runtime supports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemeKind {
+    /// `type: apiKey`.
+    ApiKey {
+        /// Where the key goes.
+        location: KeyLocation,
+        /// The header, query or field name.
+        param: String,
+    },
+    /// `type: http, scheme: basic`.
+    HttpBasic,
+    /// `type: http, scheme: bearer`.
+    HttpBearer,
+    /// `type: oauth2` with a client-credentials flow.
+    OAuth2ClientCredentials {
+        /// The token URL.
+        token_url: String,
+        /// Declared scopes.
+        scopes: Vec<String>,
+    },
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+    /// PATCH
+    Patch,
+    /// HEAD
+    Head,
+    /// OPTIONS
+    Options,
+}
+
+impl Method {
+    /// Parses a path-item key.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Some(match key {
+            "get" => Self::Get,
+            "post" => Self::Post,
+            "put" => Self::Put,
+            "delete" => Self::Delete,
+            "patch" => Self::Patch,
+            "head" => Self::Head,
+            "options" => Self::Options,
+            _ => return None,
+        })
+    }
+
+    /// Methods that are idempotent by HTTP semantics.
+    pub fn is_idempotent(self) -> bool {
+        matches!(
+            self,
+            Self::Get | Self::Head | Self::Put | Self::Delete | Self::Options
+        )
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Put => "put",
+            Self::Delete => "delete",
+            Self::Patch => "patch",
+            Self::Head => "head",
+            Self::Options => "options",
+        }
+    }
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId` (or one derived from method and path).
+    pub id: String,
+    /// The client method's name (snake case).
+    pub method_name: String,
+    /// The request builder type's name (Pascal case).
+    pub builder_name: String,
+    /// The per-operation error enum's name.
+    pub error_name: String,
+    /// HTTP method.
+    pub method: Method,
+    /// Path template.
+    pub path: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Parameters: required ones first in positional order, then optional ones.
+    pub params: Vec<Param>,
+    /// Request body.
+    pub body: Option<Body>,
+    /// The success response.
+    pub success: Success,
+    /// Declared error responses (specific statuses first, `default` last).
+    pub errors: Vec<ErrorResponse>,
+    /// Security scheme names that apply.
+    pub security: Vec<String>,
+    /// May be retried automatically.
+    pub idempotent: bool,
+    /// Moves money (`x-pasarela-moves-money`).
+    pub moves_money: bool,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// In the path template.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+}
+
+/// One parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// Name on the wire.
+    pub wire_name: String,
+    /// Rust name (argument or setter).
+    pub rust_name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Required parameters are positional arguments.
+    pub required: bool,
+    /// Its type. Path parameters are always strings.
+    pub ty: TypeRef,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// The media type sent.
+    pub content_type: String,
+    /// How it is encoded.
+    pub encoding: BodyEncoding,
+    /// The Rust type the caller passes.
+    pub ty: TypeRef,
+    /// The argument name.
+    pub rust_name: String,
+}
+
+/// How a body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// `application/json` and `+json`.
+    Json,
+    /// `text/*`: the body is a `String`.
+    Text,
+    /// Anything else: raw bytes.
+    Bytes,
+}
+
+/// How a success (2xx) response is decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Success {
+    /// The decoded type; `None` when there is no body.
+    pub ty: Option<TypeRef>,
+    /// How it is decoded.
+    pub decoding: ResponseDecoding,
+    /// A field of the success type that signals an error inside a 2xx
+    /// (`x-pasarela-error-code`): (Rust field name, field type, required).
+    pub error_code_field: Option<(String, TypeRef, bool)>,
+}
+
+/// How a response body is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseDecoding {
+    /// No body expected.
+    None,
+    /// JSON.
+    Json,
+    /// Text as a `String`.
+    Text,
+    /// Raw bytes.
+    Bytes,
+}
+
+/// Which statuses a declared response covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusMatch {
+    /// One status, e.g. `404`.
+    Exact(u16),
+    /// A range such as `4XX` (inclusive bounds).
+    Range(u16, u16),
+    /// `default`: everything not matched otherwise.
+    Default,
+}
+
+/// A declared error response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorResponse {
+    /// The statuses it covers.
+    pub matcher: StatusMatch,
+    /// The variant name in the operation's error enum.
+    pub variant: String,
+    /// The response's description, used in `Display`.
+    pub description: String,
+    /// The body type; `None` keeps the body as text.
+    pub ty: Option<TypeRef>,
+}
+
+/// A reference to a Rust type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `String`.
+    String,
+    /// A secret string (`format: password` or `x-pasarela-secret`).
+    Secret,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f64` (only for `format: float|double`; money is never f64).
+    F64,
+    /// `rust_decimal::Decimal`; `wire_number` says whether it is written as a JSON number.
+    Decimal {
+        /// Written as a JSON number (else as a string).
+        wire_number: bool,
+    },
+    /// Any JSON value.
+    Json,
+    /// Raw bytes (`bytes::Bytes`).
+    Bytes,
+    /// A named type from `types`.
+    Named(String),
+    /// A list.
+    Vec(Box<TypeRef>),
+    /// A string-keyed map.
+    Map(Box<TypeRef>),
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Rust name.
+    pub name: String,
+    /// Doc text.
+    pub doc: Option<String>,
+    /// What it is.
+    pub kind: TypeKind,
+}
+
+/// The shapes a named type can take.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// A struct with named fields.
+    Struct(Vec<Field>),
+    /// `pub type Name = Target;`
+    Alias(TypeRef),
+    /// A string enum.
+    Enum {
+        /// (variant name, wire value).
+        values: Vec<(String, String)>,
+        /// Keep an `Unknown(String)` variant.
+        open: bool,
+    },
+    /// `oneOf`/`anyOf`: an untagged enum, first matching variant wins.
+    Union(Vec<(String, TypeRef)>),
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Wire name.
+    pub wire_name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// Type (without the `Option`).
+    pub ty: TypeRef,
+    /// Required and not nullable: no `Option`.
+    pub required: bool,
+    /// Accept a string or a number for scalars (`x-pasarela-lenient`).
+    pub lenient: bool,
+    /// Boxed because the type refers back to itself.
+    pub boxed: bool,
+    /// Signals an error inside a 2xx response (`x-pasarela-error-code`).
+    pub error_code: bool,
+    /// Doc text.
+    pub doc: Option<String>,
+}

@@ -1,0 +1,142 @@
+//! The `pasarela-gen` command line: a thin wrapper around the library.
+//!
+//! ```text
+//! pasarela-gen generate <SPEC> --out <FILE.rs>   write one file (only if changed)
+//! pasarela-gen check <SPEC>                       validate only
+//! pasarela-gen codegen <SPEC_DIR> --out <DIR>     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
+//! ```
+//! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or I/O error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use pasarela_gen::{generate, Config, Source};
+
+const USAGE: &str = "usage:
+  pasarela-gen generate <SPEC> --out <FILE.rs>
+  pasarela-gen check <SPEC>
+  pasarela-gen codegen <SPEC_DIR> --out <DIR>";
+
+enum Failure {
+    Invalid(String),
+    Usage(String),
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(message) => {
+            if !message.is_empty() {
+                println!("{message}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Invalid(report)) => {
+            eprintln!("{report}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<String, Failure> {
+    match args {
+        [cmd, spec] if cmd == "check" => {
+            let source = read_source(Path::new(spec))?;
+            let api = pasarela_gen::check(&source).map_err(|d| Failure::Invalid(d.to_string()))?;
+            Ok(format!(
+                "{spec}: ok ({} operations, {} types)",
+                api.operations.len(),
+                api.types.len()
+            ))
+        }
+        [cmd, spec, flag, out] if cmd == "generate" && flag == "--out" => {
+            let changed = generate_one(Path::new(spec), Path::new(out))?;
+            Ok(report(out, changed))
+        }
+        [cmd, dir, flag, out] if cmd == "codegen" && flag == "--out" => {
+            let mut lines = Vec::new();
+            let mut failures = Vec::new();
+            for spec in spec_files(Path::new(dir))? {
+                let source = read_source(&spec)?;
+                match generate(&source, &Config::default()) {
+                    Ok(output) => {
+                        let target = Path::new(out).join(format!("{}.rs", output.module_name));
+                        let changed = write_if_changed(&target, &output.code)?;
+                        lines.push(report(&target.display().to_string(), changed));
+                    }
+                    Err(d) => failures.push(d.to_string()),
+                }
+            }
+            if failures.is_empty() {
+                Ok(lines.join("\n"))
+            } else {
+                Err(Failure::Invalid(failures.join("\n\n")))
+            }
+        }
+        _ => Err(Failure::Usage(format!(
+            "unrecognised arguments: {}",
+            if args.is_empty() { "(none)".to_string() } else { args.join(" ") }
+        ))),
+    }
+}
+
+fn report(path: &str, changed: bool) -> String {
+    if changed {
+        format!("wrote {path}")
+    } else {
+        format!("{path} is up to date")
+    }
+}
+
+/// Spec files in `dir`, sorted by name.
+fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", dir.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read_source(path: &Path) -> Result<Source, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    Ok(Source::new(display_path(path), text))
+}
+
+/// Paths are shown with `/` so generated headers are the same on every OS.
+fn display_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()
+}
+
+fn generate_one(spec: &Path, out: &Path) -> Result<bool, Failure> {
+    let source = read_source(spec)?;
+    let output = generate(&source, &Config::default()).map_err(|d| Failure::Invalid(d.to_string()))?;
+    write_if_changed(out, &output.code)
+}
+
+/// Writes `content` to `path` unless it already holds exactly that.
+fn write_if_changed(path: &Path, content: &str) -> Result<bool, Failure> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(path, content)
+        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    Ok(true)
+}

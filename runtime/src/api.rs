@@ -1,0 +1,213 @@
+//! Static descriptions of an API and its operations.
+//!
+//! Generated code emits these as `static` items; the runtime reads them at
+//! request time to decide how to authenticate, retry and report errors.
+
+use std::fmt;
+
+/// What the runtime needs to know about a whole API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiInfo {
+    /// Human-readable title of the API (from the spec's `info.title`).
+    pub title: &'static str,
+    /// Base URL used when the caller does not set one with
+    /// [`ClientBuilder::base_url`](crate::ClientBuilder::base_url).
+    pub default_base_url: Option<&'static str>,
+    /// Every security scheme the API declares.
+    pub security_schemes: &'static [SecurityScheme],
+}
+
+impl ApiInfo {
+    /// Looks up a security scheme by its name in the spec.
+    pub fn scheme(&self, name: &str) -> Option<&'static SecurityScheme> {
+        self.security_schemes.iter().find(|s| s.name == name)
+    }
+}
+
+/// One named security scheme (an entry of `components.securitySchemes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// The scheme's name as written in the spec; builder methods such as
+    /// [`ClientBuilder::api_key`](crate::ClientBuilder::api_key) take it.
+    pub name: &'static str,
+    /// How credentials for this scheme are sent.
+    pub kind: SecuritySchemeKind,
+}
+
+/// How credentials for a security scheme are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecuritySchemeKind {
+    /// A static key sent in a header, a query parameter or a form field.
+    ApiKey {
+        /// Where the key goes.
+        location: ApiKeyLocation,
+        /// Name of the header, query parameter or form field.
+        param: &'static str,
+    },
+    /// HTTP basic authentication (`Authorization: Basic …`).
+    HttpBasic,
+    /// A static bearer token (`Authorization: Bearer …`).
+    HttpBearer,
+    /// OAuth2 client-credentials flow; tokens are fetched and cached by the
+    /// runtime and sent as `Authorization: Bearer …`.
+    OAuth2ClientCredentials {
+        /// Token endpoint from the spec (absolute, or relative to the base
+        /// URL); can be overridden with
+        /// [`ClientBuilder::oauth2_token_url`](crate::ClientBuilder::oauth2_token_url).
+        token_url: &'static str,
+        /// Scopes the spec declares. They are informational: scopes are only
+        /// sent when set with
+        /// [`ClientBuilder::oauth2_scopes`](crate::ClientBuilder::oauth2_scopes).
+        scopes: &'static [&'static str],
+    },
+}
+
+impl SecuritySchemeKind {
+    /// A short human-readable name of the kind, used in error messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            SecuritySchemeKind::ApiKey { .. } => "API key",
+            SecuritySchemeKind::HttpBasic => "HTTP basic",
+            SecuritySchemeKind::HttpBearer => "HTTP bearer",
+            SecuritySchemeKind::OAuth2ClientCredentials { .. } => "OAuth2 client credentials",
+        }
+    }
+
+    /// The [`ClientBuilder`](crate::ClientBuilder) method that configures a
+    /// credential of this kind, used in hints.
+    pub fn builder_method(&self) -> &'static str {
+        match self {
+            SecuritySchemeKind::ApiKey { .. } => "api_key",
+            SecuritySchemeKind::HttpBasic => "basic_auth",
+            SecuritySchemeKind::HttpBearer => "bearer_token",
+            SecuritySchemeKind::OAuth2ClientCredentials { .. } => "oauth2_client_credentials",
+        }
+    }
+
+    fn builder_call(&self, scheme: &str) -> String {
+        match self {
+            SecuritySchemeKind::ApiKey { .. } => format!(".api_key(\"{scheme}\", key)"),
+            SecuritySchemeKind::HttpBasic => format!(".basic_auth(\"{scheme}\", user, password)"),
+            SecuritySchemeKind::HttpBearer => format!(".bearer_token(\"{scheme}\", token)"),
+            SecuritySchemeKind::OAuth2ClientCredentials { .. } => {
+                format!(".oauth2_client_credentials(\"{scheme}\", client_id, client_secret)")
+            }
+        }
+    }
+}
+
+impl SecurityScheme {
+    /// The builder call that configures a credential for this scheme, e.g.
+    /// `.api_key("key", key)`; used in hints.
+    pub fn builder_call(&self) -> String {
+        self.kind.builder_call(self.name)
+    }
+}
+
+/// Where an API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// In a request header.
+    Header,
+    /// In a query parameter.
+    Query,
+    /// As a field of a urlencoded or multipart form body.
+    Form,
+}
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+    /// `HEAD`
+    Head,
+    /// `OPTIONS`
+    Options,
+}
+
+impl HttpMethod {
+    /// The method's name as sent on the wire, e.g. `"GET"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Options => "OPTIONS",
+        }
+    }
+
+    /// Whether HTTP defines the method as idempotent (GET, HEAD, PUT, DELETE,
+    /// OPTIONS). The generator may use it to default
+    /// [`Operation::idempotent`].
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self,
+            HttpMethod::Get
+                | HttpMethod::Head
+                | HttpMethod::Put
+                | HttpMethod::Delete
+                | HttpMethod::Options
+        )
+    }
+
+    /// The equivalent [`reqwest::Method`].
+    pub fn to_reqwest(&self) -> reqwest::Method {
+        match self {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Head => reqwest::Method::HEAD,
+            HttpMethod::Options => reqwest::Method::OPTIONS,
+        }
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One operation of an API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// The `operationId` as written in the spec (or the name the generator
+    /// derived when there is none).
+    pub id: &'static str,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Path template relative to the base URL, e.g. `"/contracts/{contractId}"`.
+    pub path: &'static str,
+    /// Names of the security schemes this operation accepts; every one that
+    /// has a configured credential is applied. Empty means no auth.
+    pub security: &'static [&'static str],
+    /// `true` when repeating the request is harmless, so the runtime may
+    /// retry it automatically.
+    pub idempotent: bool,
+    /// `true` when the operation moves money: it is never retried, and a
+    /// timeout or transport failure after the request was sent is reported
+    /// as "outcome unknown".
+    pub moves_money: bool,
+}
+
+impl Operation {
+    /// Whether the runtime may retry this operation automatically:
+    /// `idempotent && !moves_money`.
+    pub fn retry_safe(&self) -> bool {
+        self.idempotent && !self.moves_money
+    }
+}

@@ -1,0 +1,403 @@
+//! Errors: one [`Error<E>`] for everything a call can end in, plus the
+//! errors of building a client ([`BuildError`]), of authenticating
+//! ([`AuthError`]) and of encoding a request body ([`EncodeError`]).
+//!
+//! No message here ever contains a secret: credentials are only ever held in
+//! [`Secret`](crate::Secret)s, URLs are stripped from [`reqwest::Error`]s
+//! (a query-string API key would otherwise leak), and the body of a
+//! successful token response is never quoted.
+
+use std::convert::Infallible;
+use std::fmt;
+
+use crate::serde_util::excerpt;
+
+/// What every outcome-unknown error says.
+pub const OUTCOME_UNKNOWN_NOTE: &str =
+    "the request may have been processed by the server; check its status before retrying";
+
+/// How many characters of a body an error message quotes.
+pub(crate) const EXCERPT_CHARS: usize = 512;
+
+fn unknown_note(outcome_unknown: &bool) -> String {
+    if *outcome_unknown {
+        format!(" ({OUTCOME_UNKNOWN_NOTE})")
+    } else {
+        String::new()
+    }
+}
+
+/// The error of one API call. `E` is the operation's declared error type
+/// (generated per operation from the spec's error responses).
+#[derive(Debug, thiserror::Error)]
+pub enum Error<E> {
+    /// The server answered with a response the spec declares as an error.
+    #[error("API error (HTTP {status}): {error}")]
+    Api {
+        /// HTTP status code.
+        status: u16,
+        /// The decoded, declared error.
+        error: E,
+    },
+    /// The server answered with a status the spec does not declare, or with
+    /// an error body that does not match the declared shape. The whole body
+    /// is kept.
+    #[error("unexpected HTTP status {status}: {}", excerpt(.body, EXCERPT_CHARS))]
+    UnexpectedStatus {
+        /// HTTP status code.
+        status: u16,
+        /// The full response body, decoded as UTF-8 (lossily).
+        body: String,
+    },
+    /// The response body could not be decoded into the expected type.
+    #[error("could not decode the HTTP {status} response body at `{path}`: {message}; body starts with: {excerpt}")]
+    Decode {
+        /// HTTP status code.
+        status: u16,
+        /// Path of the field that failed, e.g. `data.items[2].amount`
+        /// (`.` for the top level).
+        path: String,
+        /// What went wrong.
+        message: String,
+        /// The start of the body (about 512 characters).
+        excerpt: String,
+    },
+    /// The request could not be sent or the response could not be read.
+    #[error("transport error: {message}{}", unknown_note(.outcome_unknown))]
+    Transport {
+        /// What went wrong (never contains the URL).
+        message: String,
+        /// `true` when the request may have reached the server and the
+        /// operation is not safe to repeat.
+        outcome_unknown: bool,
+        /// The underlying error, with its URL removed.
+        source: Option<reqwest::Error>,
+    },
+    /// A timeout elapsed.
+    #[error("timed out: {kind}{}", unknown_note(.outcome_unknown))]
+    Timeout {
+        /// Which timeout.
+        kind: TimeoutKind,
+        /// `true` when the request may have reached the server and the
+        /// operation is not safe to repeat.
+        outcome_unknown: bool,
+    },
+    /// Credentials are missing or could not be obtained.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The request could not be built (missing path parameter, invalid
+    /// header value, body that cannot be encoded, …). Nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+}
+
+impl<E> Error<E> {
+    /// `true` when the request may have been processed by the server even
+    /// though the call failed: check the operation's status before retrying.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport {
+                outcome_unknown, ..
+            }
+            | Error::Timeout {
+                outcome_unknown, ..
+            } => *outcome_unknown,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status of the API's response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. }
+            | Error::UnexpectedStatus { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The declared API error, if this is one.
+    pub fn api_error(&self) -> Option<&E> {
+        match self {
+            Error::Api { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Maps a body-encoding failure to [`Error::InvalidRequest`]; generated
+    /// code uses it as `req.json_body(&b).map_err(Error::from_encode)?`.
+    pub fn from_encode(e: EncodeError) -> Self {
+        Error::InvalidRequest(e.to_string())
+    }
+
+    /// Converts the declared error type, keeping every other variant.
+    pub fn map_api<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
+        match self {
+            Error::Api { status, error } => Error::Api {
+                status,
+                error: f(error),
+            },
+            Error::UnexpectedStatus { status, body } => Error::UnexpectedStatus { status, body },
+            Error::Decode {
+                status,
+                path,
+                message,
+                excerpt,
+            } => Error::Decode {
+                status,
+                path,
+                message,
+                excerpt,
+            },
+            Error::Transport {
+                message,
+                outcome_unknown,
+                source,
+            } => Error::Transport {
+                message,
+                outcome_unknown,
+                source,
+            },
+            Error::Timeout {
+                kind,
+                outcome_unknown,
+            } => Error::Timeout {
+                kind,
+                outcome_unknown,
+            },
+            Error::Auth(e) => Error::Auth(e),
+            Error::InvalidRequest(m) => Error::InvalidRequest(m),
+        }
+    }
+}
+
+impl Error<Infallible> {
+    /// Widens an error that cannot be [`Error::Api`] to any declared type.
+    pub(crate) fn widen<E>(self) -> Error<E> {
+        self.map_api(|never| match never {})
+    }
+}
+
+/// Which timeout elapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeoutKind {
+    /// No connection could be made within the connect timeout; the request
+    /// was not sent.
+    Connect,
+    /// One HTTP attempt (sending the request and reading the whole response)
+    /// took longer than the per-attempt timeout.
+    Attempt,
+    /// The whole call, retries and token fetches included, took longer than
+    /// the total timeout.
+    Total,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "could not connect within the connect timeout",
+            TimeoutKind::Attempt => "the HTTP attempt exceeded the per-attempt timeout",
+            TimeoutKind::Total => "the call exceeded the total timeout",
+        })
+    }
+}
+
+/// Credentials are missing or could not be obtained.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The operation requires auth, but none of its schemes has a credential.
+    #[error("operation `{operation}` needs credentials for {schemes}, but none is configured; hint: call {hint} on the client builder")]
+    MissingCredentials {
+        /// The operation's id.
+        operation: &'static str,
+        /// The schemes the operation accepts, described.
+        schemes: String,
+        /// The builder call(s) that would fix it.
+        hint: String,
+    },
+    /// The token endpoint answered with a non-success status.
+    #[error("OAuth2 token request for security scheme `{scheme}` was rejected with HTTP {status}: {}", excerpt(.body, EXCERPT_CHARS))]
+    TokenRejected {
+        /// The security scheme.
+        scheme: String,
+        /// HTTP status of the token endpoint's answer.
+        status: u16,
+        /// The token endpoint's error body, in full.
+        body: String,
+    },
+    /// The token endpoint answered with success, but the answer is not a
+    /// usable token. (The body is deliberately not kept: it may hold a token.)
+    #[error("OAuth2 token response for security scheme `{scheme}` (HTTP {status}) is not usable: {reason}")]
+    InvalidTokenResponse {
+        /// The security scheme.
+        scheme: String,
+        /// HTTP status of the token endpoint's answer.
+        status: u16,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The token request could not be sent or its answer not read.
+    #[error("OAuth2 token request for security scheme `{scheme}` failed: {message}")]
+    TokenTransport {
+        /// The security scheme.
+        scheme: String,
+        /// What went wrong (never contains the URL).
+        message: String,
+        /// The underlying error, with its URL removed.
+        source: Option<reqwest::Error>,
+    },
+    /// The token request exceeded the per-attempt timeout.
+    #[error("OAuth2 token request for security scheme `{scheme}` exceeded the per-attempt timeout")]
+    TokenTimeout {
+        /// The security scheme.
+        scheme: String,
+    },
+    /// A configured credential cannot be put in a request (e.g. a header
+    /// value with a newline). The value itself is never shown.
+    #[error("the credential for security scheme `{scheme}` cannot be sent: {reason}")]
+    InvalidCredential {
+        /// The security scheme.
+        scheme: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Building a [`Client`](crate::Client) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No base URL was given and the API declares no default.
+    #[error("no base URL: call .base_url(...) on the client builder (the API description `{api}` declares no default server)")]
+    NoBaseUrl {
+        /// The API's title.
+        api: &'static str,
+    },
+    /// The base URL is not an absolute http(s) URL.
+    #[error("invalid base URL `{url}`: {reason}; hint: pass an absolute URL such as `https://api.example.com/v1` to .base_url(...)")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// The OAuth2 token URL is not a valid http(s) URL.
+    #[error("invalid OAuth2 token URL `{url}` for security scheme `{scheme}`: {reason}; hint: pass an absolute URL to .oauth2_token_url(\"{scheme}\", ...)")]
+    InvalidTokenUrl {
+        /// The security scheme.
+        scheme: String,
+        /// The URL as given or declared.
+        url: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// A credential was given for a scheme the API does not declare.
+    #[error("unknown security scheme `{scheme}` passed to .{method}(...); the API `{api}` declares: {known}")]
+    UnknownScheme {
+        /// The name given.
+        scheme: String,
+        /// The builder method called.
+        method: &'static str,
+        /// The API's title.
+        api: &'static str,
+        /// The schemes the API declares.
+        known: String,
+    },
+    /// A credential of the wrong kind was given for a scheme.
+    #[error("security scheme `{scheme}` is {actual}, but .{method}(...) configures another kind; hint: use {hint}")]
+    SchemeKindMismatch {
+        /// The security scheme.
+        scheme: String,
+        /// The builder method called.
+        method: &'static str,
+        /// The scheme's kind, described.
+        actual: &'static str,
+        /// The right builder call.
+        hint: String,
+    },
+    /// Credentials would be sent over plain HTTP to a host that is not this
+    /// machine.
+    #[error("refusing to send credentials over plain HTTP to `{host}` ({what}); use https, or call .allow_insecure_http(true) on the client builder to opt in")]
+    InsecureHttp {
+        /// Which URL: the base URL or a token URL.
+        what: String,
+        /// The URL's host.
+        host: String,
+    },
+    /// The HTTP client could not be created (e.g. an invalid user agent).
+    #[error("could not build the HTTP client: {message}")]
+    HttpClient {
+        /// What went wrong.
+        message: String,
+        /// The underlying error.
+        source: reqwest::Error,
+    },
+}
+
+/// A request body could not be encoded.
+#[derive(Debug, thiserror::Error)]
+#[error("could not encode the request body as JSON: {0}")]
+pub struct EncodeError(pub serde_json::Error);
+
+/// Describes a reqwest error without its URL: the error's own text followed
+/// by its causes.
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(cause) = cur {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("declared failure {0}")]
+    struct Declared(u8);
+
+    #[test]
+    fn outcome_unknown_message() {
+        let e: Error<Declared> = Error::Timeout {
+            kind: TimeoutKind::Attempt,
+            outcome_unknown: true,
+        };
+        assert!(e.outcome_unknown());
+        assert!(e.to_string().contains(OUTCOME_UNKNOWN_NOTE), "{e}");
+        let e: Error<Declared> = Error::Transport {
+            message: "connection reset".into(),
+            outcome_unknown: false,
+            source: None,
+        };
+        assert!(!e.outcome_unknown());
+        assert!(!e.to_string().contains(OUTCOME_UNKNOWN_NOTE));
+    }
+
+    #[test]
+    fn api_display_and_map() {
+        let e: Error<Declared> = Error::Api {
+            status: 409,
+            error: Declared(7),
+        };
+        assert_eq!(e.status(), Some(409));
+        assert!(e.to_string().contains("declared failure 7"));
+        let mapped: Error<u8> = e.map_api(|d| d.0);
+        assert_eq!(mapped.api_error(), Some(&7));
+    }
+
+    #[test]
+    fn unexpected_status_excerpt() {
+        let body = "x".repeat(5000);
+        let e: Error<Declared> = Error::UnexpectedStatus { status: 500, body };
+        assert!(e.to_string().len() < 700);
+        assert_eq!(e.status(), Some(500));
+    }
+}

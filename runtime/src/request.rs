@@ -1,0 +1,199 @@
+//! One API call being put together by generated code.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use crate::api::Operation;
+use crate::error::EncodeError;
+
+/// The parts of one API call: operation, parameters and body.
+///
+/// Generated code fills it in and hands it to
+/// [`Client::send`](crate::Client::send). Bodies are encoded to bytes up
+/// front so that retries send exactly the same bytes.
+///
+/// `Debug` shows the operation and the *names* of the parameters, never
+/// their values or the body.
+#[derive(Clone)]
+pub struct Request {
+    pub(crate) op: &'static Operation,
+    pub(crate) path_params: Vec<(&'static str, String)>,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Body,
+}
+
+/// A request body, encoded.
+#[derive(Clone)]
+pub(crate) enum Body {
+    None,
+    Json(Bytes),
+    Form(Vec<(String, String)>),
+    Raw { content_type: String, data: Bytes },
+    Multipart(Vec<Part>),
+}
+
+impl Body {
+    fn describe(&self) -> String {
+        match self {
+            Body::None => "none".to_owned(),
+            Body::Json(b) => format!("json ({} bytes)", b.len()),
+            Body::Form(f) => format!("form ({} fields)", f.len()),
+            Body::Raw { content_type, data } => format!("{content_type} ({} bytes)", data.len()),
+            Body::Multipart(p) => format!("multipart ({} parts)", p.len()),
+        }
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The form field name.
+    pub name: String,
+    /// The file name, for file parts.
+    pub file_name: Option<String>,
+    /// The part's content type; none is sent when `None`.
+    pub content_type: Option<String>,
+    /// The part's content.
+    pub data: Bytes,
+}
+
+impl Part {
+    /// A plain text field.
+    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Part {
+            name: name.into(),
+            file_name: None,
+            content_type: None,
+            data: Bytes::from(value.into()),
+        }
+    }
+
+    /// A file field.
+    pub fn file(
+        name: impl Into<String>,
+        file_name: impl Into<String>,
+        content_type: impl Into<String>,
+        data: impl Into<Bytes>,
+    ) -> Self {
+        Part {
+            name: name.into(),
+            file_name: Some(file_name.into()),
+            content_type: Some(content_type.into()),
+            data: data.into(),
+        }
+    }
+}
+
+impl fmt::Debug for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Part")
+            .field("name", &self.name)
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("len", &self.data.len())
+            .finish()
+    }
+}
+
+impl Request {
+    /// A request for `op` with no parameters and no body.
+    pub fn new(op: &'static Operation) -> Self {
+        Request {
+            op,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+        }
+    }
+
+    /// The operation this request calls.
+    pub fn operation(&self) -> &'static Operation {
+        self.op
+    }
+
+    /// Sets the value of `{name}` in the path template. The value is
+    /// percent-encoded as one path segment (`/`, `?`, `#`, `%`, spaces, … are
+    /// escaped). Setting the same name again replaces the value.
+    pub fn path_param(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
+        let value = value.into();
+        match self.path_params.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.path_params.push((name, value)),
+        }
+        self
+    }
+
+    /// Appends a query parameter (form-urlencoded). Calling it again with
+    /// the same name appends another value (`a=1&a=2`).
+    pub fn query(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
+        self.query.push((name, value.into()));
+        self
+    }
+
+    /// Adds a request header. Calling it again with the same name adds
+    /// another value.
+    pub fn header(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Sets a JSON body (`Content-Type: application/json`), serialized once,
+    /// now.
+    pub fn json_body<T: serde::Serialize + ?Sized>(
+        &mut self,
+        body: &T,
+    ) -> Result<&mut Self, EncodeError> {
+        let bytes = serde_json::to_vec(body).map_err(EncodeError)?;
+        self.body = Body::Json(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    pub fn form_body(&mut self, fields: Vec<(String, String)>) -> &mut Self {
+        self.body = Body::Form(fields);
+        self
+    }
+
+    /// Sets a text body with the given content type (e.g. `text/plain`,
+    /// `text/csv; charset=utf-8`).
+    pub fn text_body(&mut self, content_type: &str, text: String) -> &mut Self {
+        self.body = Body::Raw {
+            content_type: content_type.to_owned(),
+            data: Bytes::from(text),
+        };
+        self
+    }
+
+    /// Sets a binary body with the given content type.
+    pub fn bytes_body(&mut self, content_type: &str, bytes: Bytes) -> &mut Self {
+        self.body = Body::Raw {
+            content_type: content_type.to_owned(),
+            data: bytes,
+        };
+        self
+    }
+
+    /// Sets a `multipart/form-data` body.
+    pub fn multipart_body(&mut self, parts: Vec<Part>) -> &mut Self {
+        self.body = Body::Multipart(parts);
+        self
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |v: &[(&'static str, String)]| v.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+        f.debug_struct("Request")
+            .field("operation", &self.op.id)
+            .field("method", &self.op.method)
+            .field("path", &self.op.path)
+            .field("path_params", &names(&self.path_params))
+            .field("query", &names(&self.query))
+            .field("headers", &names(&self.headers))
+            .field("body", &self.body.describe())
+            .finish()
+    }
+}

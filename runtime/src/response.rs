@@ -1,0 +1,200 @@
+//! A fully read HTTP response, and helpers to turn it into a value or an
+//! error.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+
+use crate::error::{Error, EXCERPT_CHARS};
+use crate::serde_util::excerpt;
+
+/// A response whose body has been read completely.
+///
+/// Any status is returned as a `Response`; generated code decides what is a
+/// success, a declared error or unexpected. `Debug` shows the status, the
+/// header names and the body length, not header values or the body.
+#[derive(Clone)]
+pub struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Response {
+    /// Builds a response from its parts (useful to test generated code).
+    pub fn from_parts(status: u16, headers: HeaderMap, body: impl Into<Bytes>) -> Self {
+        Response {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// `true` for a 2xx status.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The first value of a header as text, if present and valid.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Takes the body.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+
+    /// The body as UTF-8 text, invalid sequences replaced by `�`.
+    pub fn text_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Decodes the body as JSON into `T`.
+    ///
+    /// An empty (or all-whitespace) body is read as `null`, so `()` and
+    /// `Option<_>` decode from it. On failure the error names the path of
+    /// the failing field and quotes the start of the body.
+    pub fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+        let body: &[u8] = if self.body.iter().all(|b| b.is_ascii_whitespace()) {
+            b"null"
+        } else {
+            &self.body
+        };
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| self.decode_error(e))?;
+        de.end().map_err(|e| Error::Decode {
+            status: self.status,
+            path: ".".to_owned(),
+            message: e.to_string(),
+            excerpt: excerpt(&self.text_lossy(), EXCERPT_CHARS),
+        })?;
+        Ok(value)
+    }
+
+    fn decode_error<E>(&self, e: serde_path_to_error::Error<serde_json::Error>) -> Error<E> {
+        let path = e.path().to_string();
+        Error::Decode {
+            status: self.status,
+            path,
+            message: e.into_inner().to_string(),
+            excerpt: excerpt(&self.text_lossy(), EXCERPT_CHARS),
+        }
+    }
+
+    /// Turns a declared error response into [`Error::Api`]: when the body
+    /// decodes as `B`, the error is `wrap(b)`; otherwise the response is
+    /// [`Error::UnexpectedStatus`] with the whole body kept.
+    pub fn api_error<B: serde::de::DeserializeOwned, E>(
+        self,
+        wrap: impl FnOnce(B) -> E,
+    ) -> Error<E> {
+        match self.json::<B, E>() {
+            Ok(b) => Error::Api {
+                status: self.status,
+                error: wrap(b),
+            },
+            Err(_) => self.unexpected(),
+        }
+    }
+
+    /// Turns the response into [`Error::UnexpectedStatus`], keeping the
+    /// status and the whole body.
+    pub fn unexpected<E>(self) -> Error<E> {
+        Error::UnexpectedStatus {
+            status: self.status,
+            body: self.text_lossy(),
+        }
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Item {
+        amount: u32,
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct List {
+        items: Vec<Item>,
+    }
+
+    fn resp(status: u16, body: &'static str) -> Response {
+        Response::from_parts(status, HeaderMap::new(), body)
+    }
+
+    #[test]
+    fn decode_error_has_path_and_excerpt() {
+        let r = resp(200, r#"{"items":[{"amount":1},{"amount":"x"}]}"#);
+        match r.json::<List, ()>() {
+            Err(Error::Decode {
+                status,
+                path,
+                excerpt,
+                ..
+            }) => {
+                assert_eq!(status, 200);
+                assert_eq!(path, "items[1].amount");
+                assert!(excerpt.starts_with("{\"items\""));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_body_is_null() {
+        let r = resp(204, "");
+        assert_eq!(r.json::<(), ()>().ok(), Some(()));
+        assert_eq!(r.json::<Option<Item>, ()>().ok(), Some(None));
+    }
+
+    #[test]
+    fn api_error_or_unexpected() {
+        let r = resp(400, r#"{"amount":3}"#);
+        match r.api_error::<Item, String>(|i| format!("bad {}", i.amount)) {
+            Error::Api { status, error } => {
+                assert_eq!(status, 400);
+                assert_eq!(error, "bad 3");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let r = resp(502, "<html>gateway</html>");
+        match r.api_error::<Item, String>(|i| format!("bad {}", i.amount)) {
+            Error::UnexpectedStatus { status, body } => {
+                assert_eq!(status, 502);
+                assert_eq!(body, "<html>gateway</html>");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

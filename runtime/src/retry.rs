@@ -1,0 +1,247 @@
+//! When and how often the runtime retries a request.
+//!
+//! A request is retried only when its operation is
+//! [retry-safe](crate::Operation::retry_safe) (`idempotent && !moves_money`)
+//! and the attempt ended with status 408, 429, 500, 502, 503 or 504, a
+//! connection error (the request never left this machine) or a per-attempt
+//! timeout. Everything else is returned as it is: a POST meeting a 503 is
+//! sent exactly once.
+//!
+//! Delays grow exponentially (factor 2) from
+//! [`initial_backoff`](RetryPolicy::initial_backoff) up to
+//! [`max_backoff`](RetryPolicy::max_backoff), with random jitter of up to
+//! +100% (capped at `max_backoff`) when enabled. A `Retry-After` header
+//! (delta-seconds or HTTP-date) on a retryable response replaces the computed
+//! delay; if it asks for more than
+//! [`max_retry_after`](RetryPolicy::max_retry_after) (default 30 s), or more
+//! than what is left of the client's total timeout, the response is returned
+//! without retrying, so the caller can decide.
+
+use std::time::{Duration, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::header::HeaderMap;
+
+/// Default cap on how long a `Retry-After` header may make the client wait.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// Retry policy: bounded attempts with exponential backoff and jitter.
+///
+/// The default is 3 attempts, 100 ms initial backoff, 2 s maximum backoff,
+/// jitter on, `Retry-After` honoured up to 30 s.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    jitter: bool,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            jitter: true,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy with at most `max_attempts` attempts in total (the first try
+    /// included) and the default backoff. `0` is treated as `1`.
+    pub fn new(max_attempts: u32) -> Self {
+        RetryPolicy {
+            max_attempts: max_attempts.max(1),
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// A policy that never retries (one attempt).
+    pub fn none() -> Self {
+        RetryPolicy::new(1)
+    }
+
+    /// Sets the delay before the first retry (default 100 ms).
+    pub fn initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+
+    /// Sets the longest delay between two attempts (default 2 s).
+    pub fn max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+
+    /// Turns random jitter on or off (default on).
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// Sets the longest `Retry-After` the client will wait for (default
+    /// 30 s). A response asking for a longer wait is returned without
+    /// retrying.
+    pub fn max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
+    }
+
+    /// Maximum number of attempts, the first included.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Delay before the first retry.
+    pub fn get_initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Longest delay between two attempts.
+    pub fn get_max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// Whether jitter is on.
+    pub fn has_jitter(&self) -> bool {
+        self.jitter
+    }
+
+    /// Longest `Retry-After` the client will honour.
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The sequence of delays between attempts (at most `max_attempts - 1`).
+    pub(crate) fn backoff(&self) -> Backoff {
+        let max = self.max_backoff.max(self.initial_backoff);
+        let mut builder = ExponentialBuilder::default()
+            .with_factor(2.0)
+            .with_min_delay(self.initial_backoff)
+            .with_max_delay(max)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize);
+        if self.jitter {
+            builder = builder.with_jitter();
+        }
+        Backoff {
+            inner: builder.build(),
+            max,
+        }
+    }
+}
+
+/// Iterator of backoff delays, clamped to the policy's maximum.
+pub(crate) struct Backoff {
+    inner: <ExponentialBuilder as BackoffBuilder>::Backoff,
+    max: Duration,
+}
+
+impl Iterator for Backoff {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        self.inner.next().map(|d| d.min(self.max))
+    }
+}
+
+/// Whether a status code is worth retrying for a retry-safe operation.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Parses a `Retry-After` header: delta-seconds or an HTTP-date. A date in
+/// the past means "now" (zero).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn default_policy() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.max_attempts(), 3);
+        assert_eq!(p.get_initial_backoff(), Duration::from_millis(100));
+        assert_eq!(p.get_max_backoff(), Duration::from_secs(2));
+        assert!(p.has_jitter());
+        assert_eq!(RetryPolicy::none().max_attempts(), 1);
+        assert_eq!(RetryPolicy::new(0).max_attempts(), 1);
+    }
+
+    #[test]
+    fn backoff_without_jitter_doubles_and_caps() {
+        let p = RetryPolicy::new(6)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(500))
+            .jitter(false);
+        let delays: Vec<_> = p.backoff().collect();
+        assert_eq!(
+            delays,
+            vec![
+                Duration::from_millis(100),
+                Duration::from_millis(200),
+                Duration::from_millis(400),
+                Duration::from_millis(500),
+                Duration::from_millis(500),
+            ]
+        );
+        assert_eq!(RetryPolicy::none().backoff().count(), 0);
+    }
+
+    #[test]
+    fn backoff_with_jitter_stays_in_bounds() {
+        let p = RetryPolicy::new(10)
+            .initial_backoff(Duration::from_millis(10))
+            .max_backoff(Duration::from_millis(50));
+        for d in p.backoff() {
+            assert!(d >= Duration::from_millis(10) && d <= Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    fn parses_retry_after() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(100));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            HeaderValue::from_str(&future).unwrap(),
+        );
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(90) && d <= Duration::from_secs(100));
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(is_retryable_status(s));
+        }
+        for s in [200, 400, 401, 404, 409, 501] {
+            assert!(!is_retryable_status(s));
+        }
+    }
+}
