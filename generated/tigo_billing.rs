@@ -1236,8 +1236,8 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct GetContract {
-        client: super::Client,
-        contract_id: String,
+        pub(super) client: super::Client,
+        pub(super) contract_id: String,
     }
     impl GetContract {
         /// Sends the request and decodes the response.
@@ -1301,11 +1301,11 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ListCustomerContracts {
-        client: super::Client,
-        id_type: String,
-        identification: String,
-        reg_ini: Option<i64>,
-        num_reg: Option<i64>,
+        pub(super) client: super::Client,
+        pub(super) id_type: String,
+        pub(super) identification: String,
+        pub(super) reg_ini: Option<i64>,
+        pub(super) num_reg: Option<i64>,
     }
     impl ListCustomerContracts {
         /// Number of Pages (seed). Typed number in the original; (assumed) a whole number.
@@ -1405,9 +1405,9 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ListBills {
-        client: super::Client,
-        contract_id: String,
-        quantity: Option<i64>,
+        pub(super) client: super::Client,
+        pub(super) contract_id: String,
+        pub(super) quantity: Option<i64>,
     }
     impl ListBills {
         /// Number of Bills (seed). Typed number in the original; (assumed) a whole number.
@@ -1477,9 +1477,9 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ListBillPayments {
-        client: super::Client,
-        contract_id: String,
-        bill_no: String,
+        pub(super) client: super::Client,
+        pub(super) contract_id: String,
+        pub(super) bill_no: String,
     }
     impl ListBillPayments {
         /// Sends the request and decodes the response.
@@ -1555,11 +1555,11 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct GetPartyCharacteristics {
-        client: super::Client,
-        id_type: String,
-        identification: String,
-        contract_id: String,
-        fields: String,
+        pub(super) client: super::Client,
+        pub(super) id_type: String,
+        pub(super) identification: String,
+        pub(super) contract_id: String,
+        pub(super) fields: String,
     }
     impl GetPartyCharacteristics {
         /// Sends the request and decodes the response.
@@ -1641,10 +1641,10 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct CheckoutPayment {
-        client: super::Client,
-        id_type: String,
-        identification: String,
-        body: super::types::CheckoutPaymentRequest,
+        pub(super) client: super::Client,
+        pub(super) id_type: String,
+        pub(super) identification: String,
+        pub(super) body: super::types::CheckoutPaymentRequest,
     }
     impl CheckoutPayment {
         /// Sends the request and decodes the response.
@@ -1730,10 +1730,10 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct RegisterPayments {
-        client: super::Client,
-        id_type: String,
-        identification: String,
-        body: super::types::CheckoutPaymentRequest,
+        pub(super) client: super::Client,
+        pub(super) id_type: String,
+        pub(super) identification: String,
+        pub(super) body: super::types::CheckoutPaymentRequest,
     }
     impl RegisterPayments {
         /// Sends the request and decodes the response.
@@ -1812,8 +1812,8 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ValidatePayment {
-        client: super::Client,
-        payment_id: String,
+        pub(super) client: super::Client,
+        pub(super) payment_id: String,
     }
     impl ValidatePayment {
         /// Sends the request and decodes the response.
@@ -1885,9 +1885,9 @@ pub mod requests {
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ValidateCouponPayment {
-        client: super::Client,
-        coupon_id: String,
-        id: String,
+        pub(super) client: super::Client,
+        pub(super) coupon_id: String,
+        pub(super) id: String,
     }
     impl ValidateCouponPayment {
         /// Sends the request and decodes the response.

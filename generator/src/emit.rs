@@ -266,7 +266,7 @@ fn client_builder(api: &Api) -> TokenStream {
         Some(url) => format!(" The base URL every path is appended to (default: `{url}`)."),
         None => " The base URL every path is appended to. Required: this API has no default server.".to_string(),
     };
-    let schemes = api.security_schemes.iter().map(|s| scheme_methods(s));
+    let schemes = api.security_schemes.iter().map(scheme_methods);
     quote! {
         /// Configures a [`Client`]: base URL, credentials, timeouts and retries.
         #[derive(Debug)]
@@ -696,17 +696,17 @@ fn request_builder(op: &Operation) -> TokenStream {
     };
     let result = quote!(Result<#output, #rt::Error<super::errors::#error>>);
 
-    let mut fields = vec![quote!(client: super::Client,)];
+    let mut fields = vec![quote!(pub(super) client: super::Client,)];
     let mut setters = Vec::new();
     let mut adds = Vec::new();
     for p in &op.params {
         let id = to_ident(&p.rust_name);
         let ty = type_tokens(&p.ty, Scope::Sibling);
         if p.required {
-            fields.push(quote!(#id: #ty,));
+            fields.push(quote!(pub(super) #id: #ty,));
             adds.push(add_param(p, quote!(self.#id)));
         } else {
-            fields.push(quote!(#id: Option<#ty>,));
+            fields.push(quote!(pub(super) #id: Option<#ty>,));
             let (arg, into) = arg_type(&p.ty, Scope::Sibling);
             let set = if into { quote!(Some(value.into())) } else { quote!(Some(value)) };
             let pdoc = opt_doc(p.description.as_deref());
@@ -727,7 +727,7 @@ fn request_builder(op: &Operation) -> TokenStream {
     if let Some(body) = &op.body {
         let id = to_ident(&body.rust_name);
         let ty = type_tokens(&body.ty, Scope::Sibling);
-        fields.push(quote!(#id: #ty,));
+        fields.push(quote!(pub(super) #id: #ty,));
         let ct = lit(&body.content_type);
         adds.push(match body.encoding {
             BodyEncoding::Json => quote!(request.json_body(&self.#id).map_err(#rt::Error::from_encode)?;),

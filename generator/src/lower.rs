@@ -241,11 +241,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                 return self.string_enum(name, node, values);
             }
         }
-        if self.primary_type(node).as_deref() == Some("object") || node.get("properties").is_some() {
-            if node.get("properties").is_some() {
-                let mut namer = Namer::new();
-                return TypeKind::Struct(self.fields(name, node, &mut namer));
-            }
+        if node.get("properties").is_some() {
+            let mut namer = Namer::new();
+            return TypeKind::Struct(self.fields(name, node, &mut namer));
         }
         TypeKind::Alias(self.schema_type_unnamed(node, name))
     }

@@ -1,0 +1,116 @@
+//! A guided tour: starts a local server that plays each API from the
+//! examples in its spec, then walks through the client calls and prints
+//! what happens. Run with `cargo run --example tour`.
+//!
+//! Everything talks to 127.0.0.1; no network is needed.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use pasarela::tigo_billing;
+use serde_json::Value;
+use support::{api_requests, describe_request, mount_token, spec_example, token_requests, token_url};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tigo_tour().await?;
+    Ok(())
+}
+
+/// Serves `schema`'s example from the Tigo spec for `verb` requests matching `pattern`.
+async fn play(server: &MockServer, verb: &str, pattern: &str, schema: &str) {
+    let body: Value = spec_example("tigo-billing-v2.yaml", schema);
+    Mock::given(method(verb))
+        .and(path_regex(pattern))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+async fn tigo_tour() -> Result<()> {
+    println!("== Tigo Billing v2 (OAuth2 client credentials, JSON)");
+    let server = MockServer::start().await;
+    mount_token(&server, "tour-token", "3599").await;
+    play(&server, "GET", r"^/contracts/[^/]+$", "ContractsDetails").await;
+    play(&server, "GET", r"^/customers/[^/]+/[^/]+/contracts$", "ContractsDetails").await;
+    play(&server, "GET", r"^/customers/contracts/[^/]+/bills$", "BillsCollection").await;
+    play(&server, "GET", r"^/customers/contracts/[^/]+/bills/[^/]+/payments$", "Payment").await;
+    play(&server, "GET", r"/characteristics$", "PartyCharacteristics").await;
+    play(&server, "POST", r"/payments/checkout$", "CheckoutPaymentResponse").await;
+    play(&server, "POST", r"/payments/register$", "RegisterPaymentResponse").await;
+    play(&server, "GET", r"^/payments/[^/]+/validate$", "ValidatePaymentResponse").await;
+    play(&server, "GET", r"^/payments/[^/]+/[^/]+/validate$", "ValidatePaymentResponse").await;
+    Mock::given(method("GET"))
+        .and(path("/contracts/does-not-exist"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(spec_example("tigo-billing-v2.yaml", "ApiError")))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    println!("local server at {}", server.uri());
+
+    let client = tigo_billing::Client::builder()
+        .base_url(server.uri())
+        .oauth2_client_credentials("tour-client", "tour-secret")
+        .oauth2_token_url(token_url(&server))
+        .build()?;
+
+    let contract = client.get_contract("0012345678").await?;
+    println!(
+        "get_contract(\"0012345678\") → {} contract(s) for {} ({})",
+        contract.contracts_collection.len(),
+        contract.identification,
+        contract.organization.name.as_deref().unwrap_or("?")
+    );
+
+    let contracts = client.list_customer_contracts("CC", "0044").num_reg(10).send().await?;
+    println!("list_customer_contracts(\"CC\", \"0044\").num_reg(10) → {} contract(s)", contracts.contracts_collection.len());
+
+    let bills = client.list_bills("0012345678").quantity(3).await?;
+    for bill in &bills {
+        println!(
+            "list_bills → bill {} for {} due {}",
+            bill.bill_no.as_deref().unwrap_or("?"),
+            bill.bill_amount.map(|a| a.to_string()).unwrap_or_default(),
+            bill.payment_due_date.as_deref().unwrap_or("?")
+        );
+    }
+
+    let payment = client.list_bill_payments("0012345678", "909501941-90").await?;
+    println!("list_bill_payments → paid {:?} via {:?}", payment.payment_day, payment.payment_method);
+
+    let party = client.get_party_characteristics("NIT", "900123456", "0012345678", "role,plus").await?;
+    println!("get_party_characteristics → plus customer: {}", party.plus_customer);
+
+    let request: tigo_billing::types::CheckoutPaymentRequest =
+        serde_json::from_value(spec_example("tigo-billing-v2.yaml", "CheckoutPaymentRequest"))?;
+    let checkout = client.checkout_payment("CC", "0044", request.clone()).await?;
+    println!("checkout_payment → pay at {}", checkout.url.as_deref().unwrap_or("?"));
+
+    let registered = client.register_payments("CC", "0044", request).await?;
+    println!("register_payments → {registered:?}");
+
+    let validated = client.validate_payment(checkout.signature.clone().unwrap_or_default()).await?;
+    println!(
+        "validate_payment → state {:?}, amount {:?}, document {:?}",
+        validated.state, validated.amount, validated.document
+    );
+    let coupon = client.validate_coupon_payment("coupon", "0099").await?;
+    println!("validate_coupon_payment → state {:?}", coupon.state);
+
+    match client.get_contract("does-not-exist").await {
+        Err(pasarela::Error::Api { status, error }) => println!("get_contract(\"does-not-exist\") → API error {status}: {error:?}"),
+        other => println!("get_contract(\"does-not-exist\") → unexpected {other:?}"),
+    }
+
+    println!(
+        "the server saw {} API request(s) and {} token request(s); the last one was:\n{}",
+        api_requests(&server).await.len(),
+        token_requests(&server).await.len(),
+        api_requests(&server).await.last().map(describe_request).unwrap_or_default()
+    );
+    Ok(())
+}
