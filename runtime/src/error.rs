@@ -248,7 +248,9 @@ pub enum AuthError {
         source: Option<reqwest::Error>,
     },
     /// The token request exceeded the per-attempt timeout.
-    #[error("OAuth2 token request for security scheme `{scheme}` exceeded the per-attempt timeout")]
+    #[error(
+        "OAuth2 token request for security scheme `{scheme}` exceeded the per-attempt timeout"
+    )]
     TokenTimeout {
         /// The security scheme.
         scheme: String,
@@ -324,6 +326,15 @@ pub enum BuildError {
         what: String,
         /// The URL's host.
         host: String,
+    },
+    /// A credential cannot be put in a request (e.g. a header value with a
+    /// newline). The value itself is never shown.
+    #[error("the credential for security scheme `{scheme}` cannot be sent: {reason}")]
+    InvalidCredential {
+        /// The security scheme.
+        scheme: String,
+        /// Why.
+        reason: String,
     },
     /// The HTTP client could not be created (e.g. an invalid user agent).
     #[error("could not build the HTTP client: {message}")]

@@ -21,6 +21,70 @@
 //!
 //! The crate knows nothing about any particular API: everything specific to
 //! an API comes from the static description the generator emits.
+//!
+//! # Example
+//!
+//! What generated code does, by hand:
+//!
+//! ```no_run
+//! use std::convert::Infallible;
+//! use pasarela_runtime::{
+//!     ApiInfo, ClientBuilder, Error, HttpMethod, Operation, Request, SecurityScheme,
+//!     SecuritySchemeKind,
+//! };
+//!
+//! static SCHEMES: &[SecurityScheme] = &[SecurityScheme {
+//!     name: "oauth",
+//!     kind: SecuritySchemeKind::OAuth2ClientCredentials {
+//!         token_url: "https://auth.example.com/token",
+//!         scopes: &[],
+//!     },
+//! }];
+//! static API: ApiInfo = ApiInfo {
+//!     title: "Example API",
+//!     default_base_url: Some("https://api.example.com/v1"),
+//!     security_schemes: SCHEMES,
+//! };
+//! static GET_THING: Operation = Operation {
+//!     id: "getThing",
+//!     method: HttpMethod::Get,
+//!     path: "/things/{thingId}",
+//!     security: &["oauth"],
+//!     idempotent: true,
+//!     moves_money: false,
+//! };
+//!
+//! #[derive(Debug, pasarela_runtime::serde::Deserialize)]
+//! #[serde(crate = "pasarela_runtime::serde")]
+//! struct Thing {
+//!     #[serde(with = "pasarela_runtime::serde_util::lenient_string")]
+//!     id: String,
+//!     #[serde(with = "pasarela_runtime::serde_util::decimal_string")]
+//!     amount: pasarela_runtime::Decimal,
+//! }
+//!
+//! async fn get_thing(
+//!     client: &pasarela_runtime::Client,
+//!     id: &str,
+//! ) -> Result<Thing, Error<Infallible>> {
+//!     let mut req = Request::new(&GET_THING);
+//!     req.path_param("thingId", id);
+//!     let resp = client.send(req).await?;
+//!     match resp.status() {
+//!         200 => resp.json(),
+//!         _ => Err(resp.unexpected()),
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = ClientBuilder::new(&API)
+//!     .oauth2_client_credentials("oauth", "client-id", "client-secret")
+//!     .build()?;
+//! let thing = get_thing(&client, "0044").await?;
+//! println!("{} {}", thing.id, thing.amount);
+//! # Ok(())
+//! # }
+//! ```
 
 #![warn(missing_docs)]
 

@@ -125,7 +125,9 @@ fn to_string<E: de::Error>(s: Scalar) -> Result<String, E> {
         Scalar::U64(v) => Ok(v.to_string()),
         Scalar::F64(v) => Ok(v.to_string()),
         Scalar::Bool(v) => Ok(v.to_string()),
-        Scalar::Null => Err(E::custom("expected a string, number or boolean, found null")),
+        Scalar::Null => Err(E::custom(
+            "expected a string, number or boolean, found null",
+        )),
     }
 }
 
@@ -176,8 +178,9 @@ fn to_decimal<E: de::Error>(s: Scalar) -> Result<Decimal, E> {
         Scalar::U64(v) => Ok(Decimal::from(v)),
         Scalar::F64(v) => parse(&v.to_string())
             .ok_or_else(|| E::custom(format!("number {v} does not fit in a decimal"))),
-        Scalar::Str(ref v) => parse(v)
-            .ok_or_else(|| E::custom(format!("expected a decimal, found {}", s.describe()))),
+        Scalar::Str(ref v) => {
+            parse(v).ok_or_else(|| E::custom(format!("expected a decimal, found {}", s.describe())))
+        }
         other => Err(E::custom(format!(
             "expected a decimal, found {}",
             other.describe()
@@ -215,7 +218,7 @@ pub mod lenient_string {
     }
 }
 
-/// `Option<String>`: like [`lenient_string`](crate::serde_util::lenient_string);
+/// `Option<String>`: like [`lenient_string`];
 /// `null` is `None` (an empty string stays `Some("")`).
 pub mod lenient_string_opt {
     use super::*;
@@ -250,7 +253,7 @@ pub mod lenient_i64 {
     }
 }
 
-/// `Option<i64>`: like [`lenient_i64`](crate::serde_util::lenient_i64);
+/// `Option<i64>`: like [`lenient_i64`];
 /// `null` and `""` are `None`.
 pub mod lenient_i64_opt {
     use super::*;
@@ -285,7 +288,7 @@ pub mod lenient_bool {
     }
 }
 
-/// `Option<bool>`: like [`lenient_bool`](crate::serde_util::lenient_bool);
+/// `Option<bool>`: like [`lenient_bool`];
 /// `null` and `""` are `None`.
 pub mod lenient_bool_opt {
     use super::*;
@@ -320,7 +323,7 @@ pub mod decimal_string {
     }
 }
 
-/// `Option<Decimal>`: like [`decimal_string`](crate::serde_util::decimal_string);
+/// `Option<Decimal>`: like [`decimal_string`];
 /// `null` and `""` are `None`.
 pub mod decimal_string_opt {
     use super::*;
@@ -367,7 +370,7 @@ pub mod decimal_number {
     }
 }
 
-/// `Option<Decimal>`: like [`decimal_number`](crate::serde_util::decimal_number);
+/// `Option<Decimal>`: like [`decimal_number`];
 /// `null` and `""` are `None`.
 pub mod decimal_number_opt {
     use super::*;
