@@ -9,7 +9,9 @@ mod support;
 
 use pasarela::tigo_billing;
 use serde_json::Value;
-use support::{api_requests, describe_request, mount_token, spec_example, token_requests, token_url};
+use support::{
+    api_requests, describe_request, mount_token, spec_example, token_requests, token_url,
+};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -36,17 +38,62 @@ async fn tigo_tour() -> Result<()> {
     let server = MockServer::start().await;
     mount_token(&server, "tour-token", "3599").await;
     play(&server, "GET", r"^/contracts/[^/]+$", "ContractsDetails").await;
-    play(&server, "GET", r"^/customers/[^/]+/[^/]+/contracts$", "ContractsDetails").await;
-    play(&server, "GET", r"^/customers/contracts/[^/]+/bills$", "BillsCollection").await;
-    play(&server, "GET", r"^/customers/contracts/[^/]+/bills/[^/]+/payments$", "Payment").await;
+    play(
+        &server,
+        "GET",
+        r"^/customers/[^/]+/[^/]+/contracts$",
+        "ContractsDetails",
+    )
+    .await;
+    play(
+        &server,
+        "GET",
+        r"^/customers/contracts/[^/]+/bills$",
+        "BillsCollection",
+    )
+    .await;
+    play(
+        &server,
+        "GET",
+        r"^/customers/contracts/[^/]+/bills/[^/]+/payments$",
+        "Payment",
+    )
+    .await;
     play(&server, "GET", r"/characteristics$", "PartyCharacteristics").await;
-    play(&server, "POST", r"/payments/checkout$", "CheckoutPaymentResponse").await;
-    play(&server, "POST", r"/payments/register$", "RegisterPaymentResponse").await;
-    play(&server, "GET", r"^/payments/[^/]+/validate$", "ValidatePaymentResponse").await;
-    play(&server, "GET", r"^/payments/[^/]+/[^/]+/validate$", "ValidatePaymentResponse").await;
+    play(
+        &server,
+        "POST",
+        r"/payments/checkout$",
+        "CheckoutPaymentResponse",
+    )
+    .await;
+    play(
+        &server,
+        "POST",
+        r"/payments/register$",
+        "RegisterPaymentResponse",
+    )
+    .await;
+    play(
+        &server,
+        "GET",
+        r"^/payments/[^/]+/validate$",
+        "ValidatePaymentResponse",
+    )
+    .await;
+    play(
+        &server,
+        "GET",
+        r"^/payments/[^/]+/[^/]+/validate$",
+        "ValidatePaymentResponse",
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/contracts/does-not-exist"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(spec_example("tigo-billing-v2.yaml", "ApiError")))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(spec_example("tigo-billing-v2.yaml", "ErrorBody")),
+        )
         .with_priority(1)
         .mount(&server)
         .await;
@@ -66,8 +113,15 @@ async fn tigo_tour() -> Result<()> {
         contract.organization.name.as_deref().unwrap_or("?")
     );
 
-    let contracts = client.list_customer_contracts("CC", "0044").num_reg(10).send().await?;
-    println!("list_customer_contracts(\"CC\", \"0044\").num_reg(10) → {} contract(s)", contracts.contracts_collection.len());
+    let contracts = client
+        .list_customer_contracts("CC", "0044")
+        .num_reg(10)
+        .send()
+        .await?;
+    println!(
+        "list_customer_contracts(\"CC\", \"0044\").num_reg(10) → {} contract(s)",
+        contracts.contracts_collection.len()
+    );
 
     let bills = client.list_bills("0012345678").quantity(3).await?;
     for bill in &bills {
@@ -79,21 +133,39 @@ async fn tigo_tour() -> Result<()> {
         );
     }
 
-    let payment = client.list_bill_payments("0012345678", "909501941-90").await?;
-    println!("list_bill_payments → paid {:?} via {:?}", payment.payment_day, payment.payment_method);
+    let payment = client
+        .list_bill_payments("0012345678", "909501941-90")
+        .await?;
+    println!(
+        "list_bill_payments → paid {:?} via {:?}",
+        payment.payment_day, payment.payment_method
+    );
 
-    let party = client.get_party_characteristics("NIT", "900123456", "0012345678", "role,plus").await?;
-    println!("get_party_characteristics → plus customer: {}", party.plus_customer);
+    let party = client
+        .get_party_characteristics("NIT", "900123456", "0012345678", "role,plus")
+        .await?;
+    println!(
+        "get_party_characteristics → plus customer: {}",
+        party.plus_customer
+    );
 
-    let request: tigo_billing::types::CheckoutPaymentRequest =
-        serde_json::from_value(spec_example("tigo-billing-v2.yaml", "CheckoutPaymentRequest"))?;
-    let checkout = client.checkout_payment("CC", "0044", request.clone()).await?;
-    println!("checkout_payment → pay at {}", checkout.url.as_deref().unwrap_or("?"));
+    let request: tigo_billing::types::CheckoutPaymentRequest = serde_json::from_value(
+        spec_example("tigo-billing-v2.yaml", "CheckoutPaymentRequest"),
+    )?;
+    let checkout = client
+        .checkout_payment("CC", "0044", request.clone())
+        .await?;
+    println!(
+        "checkout_payment → pay at {}",
+        checkout.url.as_deref().unwrap_or("?")
+    );
 
     let registered = client.register_payments("CC", "0044", request).await?;
     println!("register_payments → {registered:?}");
 
-    let validated = client.validate_payment(checkout.signature.clone().unwrap_or_default()).await?;
+    let validated = client
+        .validate_payment(checkout.signature.clone().unwrap_or_default())
+        .await?;
     println!(
         "validate_payment → state {:?}, amount {:?}, document {:?}",
         validated.state, validated.amount, validated.document
@@ -102,7 +174,9 @@ async fn tigo_tour() -> Result<()> {
     println!("validate_coupon_payment → state {:?}", coupon.state);
 
     match client.get_contract("does-not-exist").await {
-        Err(pasarela::Error::Api { status, error }) => println!("get_contract(\"does-not-exist\") → API error {status}: {error:?}"),
+        Err(pasarela::Error::Api { status, error }) => {
+            println!("get_contract(\"does-not-exist\") → API error {status}: {error:?}")
+        }
         other => println!("get_contract(\"does-not-exist\") → unexpected {other:?}"),
     }
 
@@ -110,7 +184,11 @@ async fn tigo_tour() -> Result<()> {
         "the server saw {} API request(s) and {} token request(s); the last one was:\n{}",
         api_requests(&server).await.len(),
         token_requests(&server).await.len(),
-        api_requests(&server).await.last().map(describe_request).unwrap_or_default()
+        api_requests(&server)
+            .await
+            .last()
+            .map(describe_request)
+            .unwrap_or_default()
     );
     Ok(())
 }

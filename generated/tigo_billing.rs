@@ -1018,7 +1018,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource")
+                    write!(f, "HTTP {}: Unhandled resource", status)
                 }
             }
         }
@@ -1043,7 +1043,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource")
+                    write!(f, "HTTP {}: Unhandled resource", status)
                 }
             }
         }
@@ -1068,7 +1068,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource")
+                    write!(f, "HTTP {}: Unhandled resource", status)
                 }
             }
         }
@@ -1093,7 +1093,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource")
+                    write!(f, "HTTP {}: Unhandled resource", status)
                 }
             }
         }
@@ -1118,7 +1118,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource.")
+                    write!(f, "HTTP {}: Unhandled resource.", status)
                 }
             }
         }
@@ -1145,7 +1145,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource.")
+                    write!(f, "HTTP {}: Unhandled resource.", status)
                 }
                 Self::ErrorInBody(_) => {
                     f.write_str("the response reported an error in field `error`")
@@ -1173,7 +1173,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource.")
+                    write!(f, "HTTP {}: Unhandled resource.", status)
                 }
             }
         }
@@ -1198,7 +1198,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource.")
+                    write!(f, "HTTP {}: Unhandled resource.", status)
                 }
             }
         }
@@ -1223,7 +1223,7 @@ pub mod errors {
                 Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
                 Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
                 Self::Other { status, .. } => {
-                    write!(f, "HTTP {}{}", status, ": Unhandled resource.")
+                    write!(f, "HTTP {}: Unhandled resource.", status)
                 }
             }
         }

@@ -48,17 +48,37 @@ async fn only_request(server: &MockServer) -> String {
 #[tokio::test]
 async fn get_contract() {
     let server = server_with_token().await;
-    answer(&server, "GET", "/contracts/0012345678", 200, spec_example(SPEC, "ContractsDetails")).await;
-    let contract = client(&server).get_contract("0012345678").await.expect("decodes");
+    answer(
+        &server,
+        "GET",
+        "/contracts/0012345678",
+        200,
+        spec_example(SPEC, "ContractsDetails"),
+    )
+    .await;
+    let contract = client(&server)
+        .get_contract("0012345678")
+        .await
+        .expect("decodes");
     insta::assert_snapshot!(only_request(&server).await);
-    assert_eq!(contract.contracts_collection[0].contract_id.as_deref(), Some("0012345678"));
+    assert_eq!(
+        contract.contracts_collection[0].contract_id.as_deref(),
+        Some("0012345678")
+    );
     insta::assert_debug_snapshot!(contract);
 }
 
 #[tokio::test]
 async fn list_customer_contracts_with_paging_and_lower_case_id_type() {
     let server = server_with_token().await;
-    answer(&server, "GET", "/customers/cc/0044/contracts", 200, spec_example(SPEC, "ContractsDetails")).await;
+    answer(
+        &server,
+        "GET",
+        "/customers/cc/0044/contracts",
+        200,
+        spec_example(SPEC, "ContractsDetails"),
+    )
+    .await;
     let contracts = client(&server)
         .list_customer_contracts("cc", "0044")
         .reg_ini(2)
@@ -74,10 +94,24 @@ async fn list_customer_contracts_with_paging_and_lower_case_id_type() {
 #[tokio::test]
 async fn list_bills_with_quantity() {
     let server = server_with_token().await;
-    answer(&server, "GET", "/customers/contracts/0012345678/bills", 200, spec_example(SPEC, "BillsCollection")).await;
-    let bills = client(&server).list_bills("0012345678").quantity(3).await.expect("decodes");
+    answer(
+        &server,
+        "GET",
+        "/customers/contracts/0012345678/bills",
+        200,
+        spec_example(SPEC, "BillsCollection"),
+    )
+    .await;
+    let bills = client(&server)
+        .list_bills("0012345678")
+        .quantity(3)
+        .await
+        .expect("decodes");
     insta::assert_snapshot!(only_request(&server).await);
-    assert_eq!(bills[0].bill_amount, Some("89500.00".parse().expect("decimal")));
+    assert_eq!(
+        bills[0].bill_amount,
+        Some("89500.00".parse().expect("decimal"))
+    );
     insta::assert_debug_snapshot!(bills);
 }
 
@@ -121,14 +155,22 @@ async fn get_party_characteristics() {
 }
 
 fn checkout_request() -> types::CheckoutPaymentRequest {
-    serde_json::from_value(spec_example(SPEC, "CheckoutPaymentRequest")).expect("example fits the model")
+    serde_json::from_value(spec_example(SPEC, "CheckoutPaymentRequest"))
+        .expect("example fits the model")
 }
 
 #[tokio::test]
 async fn checkout_payment() {
     let server = server_with_token().await;
     let at = "/customers/CC/0044/payments/checkout";
-    answer(&server, "POST", at, 200, spec_example(SPEC, "CheckoutPaymentResponse")).await;
+    answer(
+        &server,
+        "POST",
+        at,
+        200,
+        spec_example(SPEC, "CheckoutPaymentResponse"),
+    )
+    .await;
     let response = client(&server)
         .checkout_payment("CC", "0044", checkout_request())
         .await
@@ -149,7 +191,10 @@ async fn checkout_with_an_error_code_in_a_200_is_an_error() {
         .await
         .expect_err("error code surfaces");
     match err {
-        Error::Api { status: 200, error: errors::CheckoutPaymentError::ErrorInBody(resp) } => {
+        Error::Api {
+            status: 200,
+            error: errors::CheckoutPaymentError::ErrorInBody(resp),
+        } => {
             assert_eq!(resp.error, Some(3));
             assert_eq!(resp.description.as_deref(), Some("Factura ya pagada"));
         }
@@ -161,7 +206,14 @@ async fn checkout_with_an_error_code_in_a_200_is_an_error() {
 async fn register_payments_decodes_a_map_of_bill_numbers() {
     let server = server_with_token().await;
     let at = "/customers/CC/0044/payments/register";
-    answer(&server, "POST", at, 200, spec_example(SPEC, "RegisterPaymentResponse")).await;
+    answer(
+        &server,
+        "POST",
+        at,
+        200,
+        spec_example(SPEC, "RegisterPaymentResponse"),
+    )
+    .await;
     let registered = client(&server)
         .register_payments("CC", "0044", checkout_request())
         .await
@@ -175,8 +227,18 @@ async fn register_payments_decodes_a_map_of_bill_numbers() {
 async fn validate_payment_accepts_numbers_sent_as_strings() {
     let server = server_with_token().await;
     let at = "/payments/7c1e4b2a9f3d/validate";
-    answer(&server, "GET", at, 200, spec_example(SPEC, "ValidatePaymentResponse")).await;
-    let payment = client(&server).validate_payment("7c1e4b2a9f3d").await.expect("decodes");
+    answer(
+        &server,
+        "GET",
+        at,
+        200,
+        spec_example(SPEC, "ValidatePaymentResponse"),
+    )
+    .await;
+    let payment = client(&server)
+        .validate_payment("7c1e4b2a9f3d")
+        .await
+        .expect("decodes");
     insta::assert_snapshot!(only_request(&server).await);
     assert_eq!(payment.document.as_deref(), Some("43752582"));
     assert_eq!(payment.cycle_number, Some(1));
@@ -187,9 +249,13 @@ async fn validate_payment_accepts_numbers_sent_as_strings() {
 async fn validate_payment_accepts_numbers_sent_as_numbers() {
     let server = server_with_token().await;
     let at = "/payments/abc/validate";
-    let body = json!({"document": 43752582, "cycleNumber": 1, "amount": 89500.5, "trazabilityCode": "77"});
+    let body =
+        json!({"document": 43752582, "cycleNumber": 1, "amount": 89500.5, "trazabilityCode": "77"});
     answer(&server, "GET", at, 200, body).await;
-    let payment = client(&server).validate_payment("abc").await.expect("decodes");
+    let payment = client(&server)
+        .validate_payment("abc")
+        .await
+        .expect("decodes");
     assert_eq!(payment.document.as_deref(), Some("43752582"));
     assert_eq!(payment.cycle_number, Some(1));
     assert_eq!(payment.amount, Some("89500.5".parse().expect("decimal")));
@@ -200,8 +266,18 @@ async fn validate_payment_accepts_numbers_sent_as_numbers() {
 async fn validate_coupon_payment() {
     let server = server_with_token().await;
     let at = "/payments/coupon/0099/validate";
-    answer(&server, "GET", at, 200, spec_example(SPEC, "ValidatePaymentResponse")).await;
-    let payment = client(&server).validate_coupon_payment("coupon", "0099").await.expect("decodes");
+    answer(
+        &server,
+        "GET",
+        at,
+        200,
+        spec_example(SPEC, "ValidatePaymentResponse"),
+    )
+    .await;
+    let payment = client(&server)
+        .validate_coupon_payment("coupon", "0099")
+        .await
+        .expect("decodes");
     insta::assert_snapshot!(only_request(&server).await);
     assert_eq!(payment.state.as_deref(), Some("APROBADA"));
 }
@@ -209,13 +285,20 @@ async fn validate_coupon_payment() {
 async fn error_for(status: u16, body: Value) -> Error<errors::GetContractError> {
     let server = server_with_token().await;
     answer(&server, "GET", "/contracts/1", status, body).await;
-    client(&server).get_contract("1").await.expect_err("an error")
+    client(&server)
+        .get_contract("1")
+        .await
+        .expect_err("an error")
 }
 
 #[tokio::test]
 async fn the_api_error_body_decodes() {
     let err = error_for(404, spec_example(SPEC, "ApiError")).await;
-    let Error::Api { status: 404, error: errors::GetContractError::NotFound(types::ErrorBody::ApiError(body)) } = &err else {
+    let Error::Api {
+        status: 404,
+        error: errors::GetContractError::NotFound(types::ErrorBody::ApiError(body)),
+    } = &err
+    else {
         panic!("expected a decoded ApiError, got {err:?}");
     };
     assert_eq!(body.error.code.as_deref(), Some("401"));
@@ -235,7 +318,14 @@ async fn the_oauth_error_body_decodes() {
 async fn the_gateway_fault_body_decodes_under_default() {
     let err = error_for(429, spec_example(SPEC, "GatewayFault")).await;
     match err {
-        Error::Api { status: 429, error: errors::GetContractError::Other { status, body: types::ErrorBody::GatewayFault(f) } } => {
+        Error::Api {
+            status: 429,
+            error:
+                errors::GetContractError::Other {
+                    status,
+                    body: types::ErrorBody::GatewayFault(f),
+                },
+        } => {
             assert_eq!(status, 429);
             assert_eq!(f.fault.faultstring.as_deref(), Some("Invalid access token"));
         }
@@ -256,7 +346,9 @@ async fn any_other_error_body_is_kept_as_text() {
         .await
         .expect_err("an error");
     match err {
-        Error::UnexpectedStatus { status: 502, body } => assert_eq!(body, "<html>Bad gateway</html>"),
+        Error::UnexpectedStatus { status: 502, body } => {
+            assert_eq!(body, "<html>Bad gateway</html>")
+        }
         other => panic!("expected the body kept as text, got {other:?}"),
     }
 }
@@ -266,9 +358,17 @@ async fn a_malformed_success_body_is_a_decode_error_with_the_field_path() {
     let server = server_with_token().await;
     let body = json!({"identification": "1", "organization": {}, "contractsCollection": [{"contractId": "1", "billsCollection": [{"billStatus": "maybe"}]}]});
     answer(&server, "GET", "/contracts/1", 200, body).await;
-    let err = client(&server).get_contract("1").await.expect_err("decode error");
+    let err = client(&server)
+        .get_contract("1")
+        .await
+        .expect_err("decode error");
     match err {
-        Error::Decode { status: 200, path, excerpt, .. } => {
+        Error::Decode {
+            status: 200,
+            path,
+            excerpt,
+            ..
+        } => {
             assert_eq!(path, "contractsCollection[0].billsCollection[0].billStatus");
             assert!(excerpt.contains("maybe"));
         }
@@ -285,8 +385,18 @@ async fn a_get_meeting_503_is_retried_and_succeeds() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    answer(&server, "GET", "/contracts/1", 200, spec_example(SPEC, "ContractsDetails")).await;
-    client(&server).get_contract("1").await.expect("second attempt succeeds");
+    answer(
+        &server,
+        "GET",
+        "/contracts/1",
+        200,
+        spec_example(SPEC, "ContractsDetails"),
+    )
+    .await;
+    client(&server)
+        .get_contract("1")
+        .await
+        .expect("second attempt succeeds");
     assert_eq!(api_requests(&server).await.len(), 2);
 }
 
@@ -303,5 +413,9 @@ async fn a_post_meeting_503_is_not_retried() {
         .await
         .expect_err("503 is returned");
     assert_eq!(err.status(), Some(503));
-    assert_eq!(api_requests(&server).await.len(), 1, "the server saw exactly one request");
+    assert_eq!(
+        api_requests(&server).await.len(),
+        1,
+        "the server saw exactly one request"
+    );
 }

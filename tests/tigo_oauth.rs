@@ -23,7 +23,10 @@ fn client(server: &MockServer) -> Client {
 async fn mount_payment(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/customers/contracts/1/bills/2/payments"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(spec_example("tigo-billing-v2.yaml", "Payment")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(spec_example("tigo-billing-v2.yaml", "Payment")),
+        )
         .mount(server)
         .await;
 }
@@ -53,7 +56,9 @@ async fn fifty_concurrent_calls_on_a_cold_client_fetch_one_token() {
     assert_eq!(api_requests(&server).await.len(), 50);
 }
 
-async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<Result<T, tokio::task::JoinError>> {
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
     let mut out = Vec::new();
     for h in handles.collect::<Vec<_>>() {
         out.push(h.await);
@@ -66,18 +71,30 @@ async fn the_token_request_uses_basic_auth_and_keeps_the_urls_query() {
     let server = MockServer::start().await;
     mount_token(&server, "t1", "3599").await;
     mount_payment(&server).await;
-    client(&server).list_bill_payments("1", "2").await.expect("ok");
+    client(&server)
+        .list_bill_payments("1", "2")
+        .await
+        .expect("ok");
     let tokens = token_requests(&server).await;
     assert_eq!(tokens.len(), 1);
     let t = &tokens[0];
     assert_eq!(t.url.query(), Some("grant_type=client_credentials"));
-    let auth = t.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let auth = t
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     // base64("client-id:client-secret")
     assert_eq!(auth, "Basic Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQ=");
     let body = String::from_utf8_lossy(&t.body);
     assert!(body.contains("grant_type=client_credentials"), "{body}");
     let api = &api_requests(&server).await[0];
-    assert_eq!(api.headers.get("authorization").and_then(|v| v.to_str().ok()), Some("Bearer t1"));
+    assert_eq!(
+        api.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer t1")
+    );
 }
 
 #[tokio::test]
@@ -87,9 +104,19 @@ async fn an_expired_token_is_refreshed() {
     mount_token(&server, "short-lived", "0").await;
     mount_payment(&server).await;
     let client = client(&server);
-    client.list_bill_payments("1", "2").await.expect("first call");
-    client.list_bill_payments("1", "2").await.expect("second call");
-    assert_eq!(token_requests(&server).await.len(), 2, "each call needed a fresh token");
+    client
+        .list_bill_payments("1", "2")
+        .await
+        .expect("first call");
+    client
+        .list_bill_payments("1", "2")
+        .await
+        .expect("second call");
+    assert_eq!(
+        token_requests(&server).await.len(),
+        2,
+        "each call needed a fresh token"
+    );
 }
 
 #[tokio::test]
@@ -104,11 +131,17 @@ async fn a_401_causes_one_refresh_and_one_retry() {
     mount_token(&server, "fresh", "3599").await;
     Mock::given(method("GET"))
         .and(header("authorization", "Bearer revoked"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(spec_example("tigo-billing-v2.yaml", "GatewayFault")))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(spec_example("tigo-billing-v2.yaml", "GatewayFault")),
+        )
         .mount(&server)
         .await;
     mount_payment(&server).await;
-    client(&server).list_bill_payments("1", "2").await.expect("retried with a fresh token");
+    client(&server)
+        .list_bill_payments("1", "2")
+        .await
+        .expect("retried with a fresh token");
     assert_eq!(token_requests(&server).await.len(), 2);
     assert_eq!(api_requests(&server).await.len(), 2);
 }
@@ -118,13 +151,23 @@ async fn a_second_401_is_returned_as_an_error() {
     let server = MockServer::start().await;
     mount_token(&server, "always-rejected", "3599").await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(spec_example("tigo-billing-v2.yaml", "ApiError")))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(spec_example("tigo-billing-v2.yaml", "ApiError")),
+        )
         .mount(&server)
         .await;
-    let err = client(&server).list_bill_payments("1", "2").await.expect_err("401 twice");
+    let err = client(&server)
+        .list_bill_payments("1", "2")
+        .await
+        .expect_err("401 twice");
     assert_eq!(err.status(), Some(401));
     assert!(matches!(err, Error::Api { status: 401, .. }), "{err:?}");
-    assert_eq!(token_requests(&server).await.len(), 2, "one refresh, no loop");
+    assert_eq!(
+        token_requests(&server).await.len(),
+        2,
+        "one refresh, no loop"
+    );
     assert_eq!(api_requests(&server).await.len(), 2, "one retry, no loop");
 }
 
@@ -138,7 +181,10 @@ async fn invalid_client_credentials_are_an_auth_error_without_secrets() {
         })))
         .mount(&server)
         .await;
-    let err = client(&server).list_bill_payments("1", "2").await.expect_err("auth fails");
+    let err = client(&server)
+        .list_bill_payments("1", "2")
+        .await
+        .expect_err("auth fails");
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     let shown = format!("{err} {err:?}");
     assert!(shown.contains("invalid_client"), "{shown}");

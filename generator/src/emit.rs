@@ -61,7 +61,11 @@ fn doc(text: &str) -> TokenStream {
         .map(|l| l.trim().replace("```", "'''"))
         .collect();
     let attrs = lines.iter().map(|l| {
-        let line = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let line = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#[doc = #line])
     });
     quote!(#(#attrs)*)
@@ -138,7 +142,10 @@ fn api_info(api: &Api) -> TokenStream {
         };
         quote!(#rt::SecurityScheme { name: #name, kind: #kind })
     });
-    let doc_line = format!(" What the runtime needs to know about {}: default base URL and security schemes.", api.title);
+    let doc_line = format!(
+        " What the runtime needs to know about {}: default base URL and security schemes.",
+        api.title
+    );
     quote! {
         #[doc = #doc_line]
         pub static API: #rt::ApiInfo = #rt::ApiInfo {
@@ -234,7 +241,11 @@ fn client_method(op: &Operation) -> TokenStream {
         let id = to_ident(&p.rust_name);
         let (ty, into) = arg_type(&p.ty, Scope::Root);
         args.push(quote!(#id: #ty));
-        inits.push(if into { quote!(#id: #id.into()) } else { quote!(#id) });
+        inits.push(if into {
+            quote!(#id: #id.into())
+        } else {
+            quote!(#id)
+        });
     }
     if let Some(body) = &op.body {
         let id = to_ident(&body.rust_name);
@@ -264,7 +275,10 @@ fn client_builder(api: &Api) -> TokenStream {
     let rt = rt();
     let base_doc = match api.servers.first() {
         Some(url) => format!(" The base URL every path is appended to (default: `{url}`)."),
-        None => " The base URL every path is appended to. Required: this API has no default server.".to_string(),
+        None => {
+            " The base URL every path is appended to. Required: this API has no default server."
+                .to_string()
+        }
     };
     let schemes = api.security_schemes.iter().map(scheme_methods);
     quote! {
@@ -375,7 +389,10 @@ fn scheme_methods(s: &SecurityScheme) -> TokenStream {
         }
         SchemeKind::ApiKey { param, .. } => {
             let f = m("api_key");
-            let d = doc(&format!("The API key for scheme `{}` (sent as `{param}`).{about}", s.name));
+            let d = doc(&format!(
+                "The API key for scheme `{}` (sent as `{param}`).{about}",
+                s.name
+            ));
             quote! {
                 #d
                 pub fn #f(mut self, key: impl Into<#rt::Secret>) -> Self {
@@ -386,7 +403,10 @@ fn scheme_methods(s: &SecurityScheme) -> TokenStream {
         }
         SchemeKind::HttpBasic => {
             let f = m("basic_auth");
-            let d = doc(&format!("HTTP Basic credentials for scheme `{}`.{about}", s.name));
+            let d = doc(&format!(
+                "HTTP Basic credentials for scheme `{}`.{about}",
+                s.name
+            ));
             quote! {
                 #d
                 pub fn #f(mut self, user: impl Into<String>, password: impl Into<#rt::Secret>) -> Self {
@@ -479,7 +499,11 @@ fn type_def(t: &TypeDef) -> TokenStream {
         }
         TypeKind::Struct(fields) => {
             let all_optional = fields.iter().all(|f| !f.required);
-            let derive = derives(if all_optional { quote!(Default,) } else { quote!() });
+            let derive = derives(if all_optional {
+                quote!(Default,)
+            } else {
+                quote!()
+            });
             let fields = fields.iter().map(|f| {
                 let id = to_ident(&f.rust_name);
                 let ty = field_type(f);
@@ -601,7 +625,12 @@ fn type_def(t: &TypeDef) -> TokenStream {
 
 fn error_enum(op: &Operation) -> TokenStream {
     let name = to_ident(&op.error_name);
-    let head = format!(" Errors declared for `{}` (`{} {}`).", op.method_name.trim_start_matches("r#"), op.method.as_str().to_uppercase(), op.path);
+    let head = format!(
+        " Errors declared for `{}` (`{} {}`).",
+        op.method_name.trim_start_matches("r#"),
+        op.method.as_str().to_uppercase(),
+        op.path
+    );
     let mut variants = Vec::new();
     let mut displays = Vec::new();
     for e in &op.errors {
@@ -610,7 +639,11 @@ fn error_enum(op: &Operation) -> TokenStream {
             Some(t) => type_tokens(t, Scope::Sibling),
             None => quote!(String),
         };
-        let desc = if e.description.is_empty() { "error response".to_string() } else { e.description.clone() };
+        let desc = if e.description.is_empty() {
+            "error response".to_string()
+        } else {
+            e.description.clone()
+        };
         match e.matcher {
             StatusMatch::Exact(status) => {
                 let d = format!(" HTTP {status}: {desc}");
@@ -621,16 +654,25 @@ fn error_enum(op: &Operation) -> TokenStream {
             StatusMatch::Range(..) | StatusMatch::Default => {
                 let d = format!(" {desc} (any other status)");
                 variants.push(quote!(#[doc = #d] #v { status: u16, body: #body },));
-                let text = lit(&format!(": {desc}"));
-                displays.push(quote!(Self::#v { status, .. } => write!(f, "HTTP {}{}", status, #text),));
+                let escaped = desc.replace('{', "{{").replace('}', "}}");
+                let text = lit(&format!("HTTP {{}}: {escaped}"));
+                displays.push(quote!(Self::#v { status, .. } => write!(f, #text, status),));
             }
         }
     }
-    if let (Some((field, _, _)), Some(TypeRef::Named(success))) = (&op.success.error_code_field, &op.success.ty) {
+    if let (Some((field, _, _)), Some(TypeRef::Named(success))) =
+        (&op.success.error_code_field, &op.success.ty)
+    {
         let success = to_ident(success);
-        let d = format!(" A 2xx response whose `{}` field reports a failure; the whole response is kept.", ident::bare(field));
+        let d = format!(
+            " A 2xx response whose `{}` field reports a failure; the whole response is kept.",
+            ident::bare(field)
+        );
         variants.push(quote!(#[doc = #d] ErrorInBody(super::types::#success),));
-        let text = lit(&format!("the response reported an error in field `{}`", ident::bare(field)));
+        let text = lit(&format!(
+            "the response reported an error in field `{}`",
+            ident::bare(field)
+        ));
         displays.push(quote!(Self::ErrorInBody(_) => f.write_str(#text),));
     }
     let display_body = if displays.is_empty() {
@@ -708,9 +750,17 @@ fn request_builder(op: &Operation) -> TokenStream {
         } else {
             fields.push(quote!(pub(super) #id: Option<#ty>,));
             let (arg, into) = arg_type(&p.ty, Scope::Sibling);
-            let set = if into { quote!(Some(value.into())) } else { quote!(Some(value)) };
+            let set = if into {
+                quote!(Some(value.into()))
+            } else {
+                quote!(Some(value))
+            };
             let pdoc = opt_doc(p.description.as_deref());
-            let wire = format!(" Sets the optional {} parameter `{}`.", location_word(p.location), p.wire_name);
+            let wire = format!(
+                " Sets the optional {} parameter `{}`.",
+                location_word(p.location),
+                p.wire_name
+            );
             setters.push(quote! {
                 #pdoc
                 #[doc = ""]
@@ -730,7 +780,9 @@ fn request_builder(op: &Operation) -> TokenStream {
         fields.push(quote!(pub(super) #id: #ty,));
         let ct = lit(&body.content_type);
         adds.push(match body.encoding {
-            BodyEncoding::Json => quote!(request.json_body(&self.#id).map_err(#rt::Error::from_encode)?;),
+            BodyEncoding::Json => {
+                quote!(request.json_body(&self.#id).map_err(#rt::Error::from_encode)?;)
+            }
             BodyEncoding::Text => quote!(request.text_body(#ct, self.#id.clone());),
             BodyEncoding::Bytes => quote!(request.bytes_body(#ct, self.#id.clone());),
         });
@@ -784,7 +836,11 @@ fn request_builder(op: &Operation) -> TokenStream {
     } else {
         quote!(_ => Err(response.unexpected()),)
     };
-    let mutable = if adds.is_empty() { quote!() } else { quote!(mut) };
+    let mutable = if adds.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
 
     quote! {
         #[doc = #head]

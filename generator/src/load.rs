@@ -109,7 +109,8 @@ pub fn load(text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
         .prevent_coercion(false);
     // The parser is third-party; a panic inside it must still become a
     // diagnostic, never abort the caller (build.rs, the CLI).
-    let parsed = std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, text, options));
+    let parsed =
+        std::panic::catch_unwind(|| marked_yaml::parse_yaml_with_options(0, text, options));
     match parsed {
         Ok(Ok(node)) => Some(convert(&node)),
         Ok(Err(err)) => {
@@ -121,7 +122,10 @@ pub fn load(text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
             reporter.error(
                 Pos { line: 1, column: 1 },
                 "the YAML parser failed on this document",
-                Some("check the file is valid YAML or JSON (a YAML linter will point at the spot)".into()),
+                Some(
+                    "check the file is valid YAML or JSON (a YAML linter will point at the spot)"
+                        .into(),
+                ),
             );
             None
         }
@@ -142,9 +146,16 @@ fn describe_load_error(err: &marked_yaml::LoadError) -> (Pos, String, Option<Str
         E::TopLevelMustBeMapping(m) => (
             marker_pos(Some(m)),
             "the document must be a mapping at the top level".into(),
-            Some("an OpenAPI document starts with keys such as `openapi:`, `info:` and `paths:`".into()),
+            Some(
+                "an OpenAPI document starts with keys such as `openapi:`, `info:` and `paths:`"
+                    .into(),
+            ),
         ),
-        E::TopLevelMustBeSequence(m) => (marker_pos(Some(m)), "unexpected top-level sequence".into(), None),
+        E::TopLevelMustBeSequence(m) => (
+            marker_pos(Some(m)),
+            "unexpected top-level sequence".into(),
+            None,
+        ),
         E::UnexpectedAnchor(m) => (
             marker_pos(Some(m)),
             "YAML anchors and aliases are not supported".into(),

@@ -43,7 +43,10 @@ struct Lowerer<'d, 'r, 'a> {
 
 fn doc_text(node: &Node) -> Option<String> {
     let summary = node.str_at("description").or_else(|| node.str_at("title"));
-    summary.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    summary
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn is_true(node: &Node, key: &str) -> bool {
@@ -63,8 +66,14 @@ impl<'d> Lowerer<'d, '_, '_> {
     fn api(&mut self) -> Api {
         let root = self.doc.root;
         let info = root.get("info");
-        let title = info.and_then(|i| i.str_at("title")).unwrap_or("API").to_string();
-        let version = info.and_then(|i| i.str_at("version")).unwrap_or("").to_string();
+        let title = info
+            .and_then(|i| i.str_at("title"))
+            .unwrap_or("API")
+            .to_string();
+        let version = info
+            .and_then(|i| i.str_at("version"))
+            .unwrap_or("")
+            .to_string();
         let description = info.and_then(doc_text);
         let servers = self.servers();
         let security_schemes = self.security_schemes();
@@ -109,7 +118,9 @@ impl<'d> Lowerer<'d, '_, '_> {
             .unwrap_or(&[]);
         let mut out = Vec::new();
         for (key, raw) in entries {
-            let Some(node) = self.deref(raw) else { continue };
+            let Some(node) = self.deref(raw) else {
+                continue;
+            };
             let kind = match node.str_at("type") {
                 Some("apiKey") => {
                     let location = match node.str_at("x-pasarela-in").or(node.str_at("in")) {
@@ -130,7 +141,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                         }
                     };
                     let Some(param) = node.str_at("name") else {
-                        self.err(node.pos, format!("apiKey scheme `{}` has no `name`", key.name), Some("add `name:` with the header, query or field name".into()));
+                        self.err(
+                            node.pos,
+                            format!("apiKey scheme `{}` has no `name`", key.name),
+                            Some("add `name:` with the header, query or field name".into()),
+                        );
                         continue;
                     };
                     SchemeKind::ApiKey {
@@ -138,15 +153,17 @@ impl<'d> Lowerer<'d, '_, '_> {
                         param: param.to_string(),
                     }
                 }
-                Some("http") => match node.str_at("scheme").map(str::to_ascii_lowercase).as_deref() {
+                Some("http") => match node
+                    .str_at("scheme")
+                    .map(str::to_ascii_lowercase)
+                    .as_deref()
+                {
                     Some("basic") => SchemeKind::HttpBasic,
                     Some("bearer") => SchemeKind::HttpBearer,
                     _ => continue,
                 },
                 Some("oauth2") => {
-                    let flow = node
-                        .get("flows")
-                        .and_then(|f| f.get("clientCredentials"));
+                    let flow = node.get("flows").and_then(|f| f.get("clientCredentials"));
                     match flow.and_then(|f| f.str_at("tokenUrl")) {
                         Some(url) => SchemeKind::OAuth2ClientCredentials {
                             token_url: url.to_string(),
@@ -177,7 +194,11 @@ impl<'d> Lowerer<'d, '_, '_> {
         let kind_of = |k: &SchemeKind| std::mem::discriminant(k);
         let counts: Vec<usize> = out
             .iter()
-            .map(|s| out.iter().filter(|o| kind_of(&o.kind) == kind_of(&s.kind)).count())
+            .map(|s| {
+                out.iter()
+                    .filter(|o| kind_of(&o.kind) == kind_of(&s.kind))
+                    .count()
+            })
             .collect();
         for (scheme, count) in out.iter_mut().zip(counts) {
             if count > 1 {
@@ -197,8 +218,10 @@ impl<'d> Lowerer<'d, '_, '_> {
             .unwrap_or(&[]);
         for (key, _) in entries {
             let name = self.type_namer.unique(ident::pascal(&key.name));
-            self.components
-                .insert(format!("{SCHEMA_PREFIX}{}", escape_pointer(&key.name)), name);
+            self.components.insert(
+                format!("{SCHEMA_PREFIX}{}", escape_pointer(&key.name)),
+                name,
+            );
         }
     }
 
@@ -212,7 +235,9 @@ impl<'d> Lowerer<'d, '_, '_> {
             .unwrap_or(&[]);
         for (key, node) in entries {
             let reference = format!("{SCHEMA_PREFIX}{}", escape_pointer(&key.name));
-            let Some(name) = self.components.get(&reference).cloned() else { continue };
+            let Some(name) = self.components.get(&reference).cloned() else {
+                continue;
+            };
             let kind = self.define(&name, node);
             self.types.push(TypeDef {
                 name,
@@ -250,7 +275,11 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     fn union(&mut self, name: &str, members: &'d Node) -> TypeKind {
         let Some(items) = members.items() else {
-            self.err(members.pos, "`oneOf`/`anyOf` must be a list of schemas", None);
+            self.err(
+                members.pos,
+                "`oneOf`/`anyOf` must be a list of schemas",
+                None,
+            );
             return TypeKind::Alias(TypeRef::Json);
         };
         let mut variant_namer = Namer::new();
@@ -281,13 +310,17 @@ impl<'d> Lowerer<'d, '_, '_> {
         let mut fields = Vec::new();
         let mut seen = BTreeSet::new();
         for part in parts.iter().chain(std::iter::once(node)) {
-            let Some(target) = self.deref(part) else { continue };
+            let Some(target) = self.deref(part) else {
+                continue;
+            };
             let nested: Vec<&'d Node> = match target.get("allOf").and_then(Node::items) {
                 Some(inner) => inner.iter().collect(),
                 None => vec![target],
             };
             for schema in nested {
-                let Some(schema) = self.deref(schema) else { continue };
+                let Some(schema) = self.deref(schema) else {
+                    continue;
+                };
                 for field in self.fields(name, schema, &mut namer) {
                     if seen.insert(field.wire_name.clone()) {
                         fields.push(field);
@@ -310,7 +343,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             return Vec::new();
         };
         let Some(entries) = props.entries() else {
-            self.err(props.pos, format!("`properties` must be a mapping, found {}", props.kind()), None);
+            self.err(
+                props.pos,
+                format!("`properties` must be a mapping, found {}", props.kind()),
+                None,
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -319,7 +356,8 @@ impl<'d> Lowerer<'d, '_, '_> {
             let hint = format!("{owner}{}", ident::pascal(&key.name));
             let ty = self.schema_type(prop, &hint);
             let target = self.deref(prop).unwrap_or(prop);
-            let lenient = is_true(prop, "x-pasarela-lenient") || is_true(target, "x-pasarela-lenient");
+            let lenient =
+                is_true(prop, "x-pasarela-lenient") || is_true(target, "x-pasarela-lenient");
             out.push(Field {
                 wire_name: key.name.clone(),
                 rust_name,
@@ -414,8 +452,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             || node.get("anyOf").is_some()
             || node.get("allOf").is_some()
             || node.get("properties").is_some()
-            || (node.get("enum").is_some()
-                && matches!(node.str_at("type"), None | Some("string")));
+            || (node.get("enum").is_some() && matches!(node.str_at("type"), None | Some("string")));
         if needs_name {
             // A oneOf with one non-null member is just that member.
             if let Some(only) = single_member(node) {
@@ -449,7 +486,9 @@ impl<'d> Lowerer<'d, '_, '_> {
             Some("number") if matches!(format, "float" | "double") => TypeRef::F64,
             Some("number") => TypeRef::Decimal { wire_number: true },
             Some("array") => match node.get("items") {
-                Some(items) => TypeRef::Vec(Box::new(self.schema_type(items, &format!("{hint}Item")))),
+                Some(items) => {
+                    TypeRef::Vec(Box::new(self.schema_type(items, &format!("{hint}Item"))))
+                }
                 None => TypeRef::Vec(Box::new(TypeRef::Json)),
             },
             Some("object") | None => match node.get("additionalProperties") {
@@ -473,14 +512,18 @@ impl<'d> Lowerer<'d, '_, '_> {
         let mut out = Vec::new();
         let paths = root.get("paths").and_then(Node::entries).unwrap_or(&[]);
         for (path_key, item) in paths {
-            let Some(item) = self.deref(item) else { continue };
+            let Some(item) = self.deref(item) else {
+                continue;
+            };
             let shared_params: Vec<&'d Node> = item
                 .get("parameters")
                 .and_then(Node::items)
                 .map(|p| p.iter().collect())
                 .unwrap_or_default();
             for (method_key, op) in item.entries().unwrap_or(&[]) {
-                let Some(method) = Method::from_key(&method_key.name) else { continue };
+                let Some(method) = Method::from_key(&method_key.name) else {
+                    continue;
+                };
                 let id = match op.str_at("operationId") {
                     Some(id) => id.to_string(),
                     None => format!("{}{}", method.as_str(), path_key.name),
@@ -490,7 +533,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                     self.err(
                         op.get("operationId").map_or(op.pos, |n| n.pos),
                         format!("duplicate operationId `{id}`"),
-                        Some(format!("the first use is at line {line}; operationIds must be unique")),
+                        Some(format!(
+                            "the first use is at line {line}; operationIds must be unique"
+                        )),
                     );
                     continue;
                 }
@@ -569,14 +614,20 @@ impl<'d> Lowerer<'d, '_, '_> {
         let mut optional = Vec::new();
         for p in resolved {
             let (Some(name), Some(location)) = (p.str_at("name"), p.str_at("in")) else {
-                self.err(p.pos, "parameter needs both `name` and `in`", Some("e.g. `- name: id` / `in: path`".into()));
+                self.err(
+                    p.pos,
+                    "parameter needs both `name` and `in`",
+                    Some("e.g. `- name: id` / `in: path`".into()),
+                );
                 continue;
             };
             let location = match location {
                 "path" => ParamLocation::Path,
                 "query" => ParamLocation::Query,
                 "header" => {
-                    if ["authorization", "accept", "content-type"].contains(&name.to_ascii_lowercase().as_str()) {
+                    if ["authorization", "accept", "content-type"]
+                        .contains(&name.to_ascii_lowercase().as_str())
+                    {
                         // OpenAPI ignores these as parameters: auth comes from
                         // security schemes, the media types from the document.
                         continue;
@@ -584,11 +635,19 @@ impl<'d> Lowerer<'d, '_, '_> {
                     ParamLocation::Header
                 }
                 "cookie" => {
-                    self.err(p.pos, format!("cookie parameter `{name}` is not supported"), Some("send it as a header parameter named `Cookie`, or remove it".into()));
+                    self.err(
+                        p.pos,
+                        format!("cookie parameter `{name}` is not supported"),
+                        Some("send it as a header parameter named `Cookie`, or remove it".into()),
+                    );
                     continue;
                 }
                 other => {
-                    self.err(p.get("in").map_or(p.pos, |n| n.pos), format!("unknown parameter location `{other}`"), Some("use path, query, header or cookie".into()));
+                    self.err(
+                        p.get("in").map_or(p.pos, |n| n.pos),
+                        format!("unknown parameter location `{other}`"),
+                        Some("use path, query, header or cookie".into()),
+                    );
                     continue;
                 }
             };
@@ -603,7 +662,10 @@ impl<'d> Lowerer<'d, '_, '_> {
             let ty = match (location, p.get("schema")) {
                 (ParamLocation::Path, _) => TypeRef::String,
                 (_, Some(schema)) => {
-                    let t = self.schema_type(schema, &format!("{}{}", cx.builder_name, ident::pascal(name)));
+                    let t = self.schema_type(
+                        schema,
+                        &format!("{}{}", cx.builder_name, ident::pascal(name)),
+                    );
                     self.param_type(t)
                 }
                 (_, None) => TypeRef::String,
@@ -632,7 +694,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
         }
         path_params.sort_by_key(|p| template.iter().position(|t| t == &p.wire_name));
-        path_params.into_iter().chain(required).chain(optional).collect()
+        path_params
+            .into_iter()
+            .chain(required)
+            .chain(optional)
+            .collect()
     }
 
     /// Query and header values must print as text; anything richer is taken
@@ -640,7 +706,12 @@ impl<'d> Lowerer<'d, '_, '_> {
     fn param_type(&self, ty: TypeRef) -> TypeRef {
         let scalar = |t: &TypeRef| match t {
             TypeRef::Named(n) => self.is_enum(n),
-            TypeRef::String | TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Decimal { .. } => true,
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F64
+            | TypeRef::Decimal { .. } => true,
             _ => false,
         };
         match &ty {
@@ -664,7 +735,9 @@ impl<'d> Lowerer<'d, '_, '_> {
         let (encoding, ty) = match encoding_for(&media) {
             BodyEncoding::Json => (
                 BodyEncoding::Json,
-                schema.map_or(TypeRef::Json, |s| self.schema_type(s, &format!("{builder}Body"))),
+                schema.map_or(TypeRef::Json, |s| {
+                    self.schema_type(s, &format!("{builder}Body"))
+                }),
             ),
             BodyEncoding::Text => (BodyEncoding::Text, TypeRef::String),
             BodyEncoding::Bytes => (BodyEncoding::Bytes, TypeRef::Bytes),
@@ -685,22 +758,40 @@ impl<'d> Lowerer<'d, '_, '_> {
         };
         let mut errors = Vec::new();
         let Some(responses) = op.get("responses").and_then(Node::entries) else {
-            self.err(op.pos, "operation has no `responses`", Some("add at least `responses: {\"200\": {description: OK}}`".into()));
+            self.err(
+                op.pos,
+                "operation has no `responses`",
+                Some("add at least `responses: {\"200\": {description: OK}}`".into()),
+            );
             return (success, errors);
         };
         let mut found_success = false;
         let mut variants = Namer::new();
         for (code, raw) in responses {
-            let Some(response) = self.deref(raw) else { continue };
+            let Some(response) = self.deref(raw) else {
+                continue;
+            };
             let matcher = match parse_status(&code.name) {
                 Some(m) => m,
                 None => {
-                    self.err(code.pos, format!("`{}` is not a status code", code.name), Some("use a code such as `200`, a range such as `4XX`, or `default`".into()));
+                    self.err(
+                        code.pos,
+                        format!("`{}` is not a status code", code.name),
+                        Some(
+                            "use a code such as `200`, a range such as `4XX`, or `default`".into(),
+                        ),
+                    );
                     continue;
                 }
             };
-            let media = response.get("content").and_then(Node::entries).and_then(pick_media);
-            let is_success = matches!(matcher, StatusMatch::Exact(200..=299) | StatusMatch::Range(200, _));
+            let media = response
+                .get("content")
+                .and_then(Node::entries)
+                .and_then(pick_media);
+            let is_success = matches!(
+                matcher,
+                StatusMatch::Exact(200..=299) | StatusMatch::Range(200, _)
+            );
             if is_success {
                 if found_success {
                     continue;
@@ -710,7 +801,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                     let (decoding, ty) = match encoding_for(&media) {
                         BodyEncoding::Json => (
                             ResponseDecoding::Json,
-                            schema.map_or(TypeRef::Json, |s| self.schema_type(s, &format!("{builder}Response"))),
+                            schema.map_or(TypeRef::Json, |s| {
+                                self.schema_type(s, &format!("{builder}Response"))
+                            }),
                         ),
                         BodyEncoding::Text => (ResponseDecoding::Text, TypeRef::String),
                         BodyEncoding::Bytes => (ResponseDecoding::Bytes, TypeRef::Bytes),
@@ -722,9 +815,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                 continue;
             }
             let ty = match media {
-                Some((m, Some(schema))) if encoding_for(&m) == BodyEncoding::Json => {
-                    Some(self.schema_type(schema, &format!("{builder}{}", ident::pascal(&code.name))))
-                }
+                Some((m, Some(schema))) if encoding_for(&m) == BodyEncoding::Json => Some(
+                    self.schema_type(schema, &format!("{builder}{}", ident::pascal(&code.name))),
+                ),
                 _ => None,
             };
             let variant = variants.unique(match matcher {
@@ -739,7 +832,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             errors.push(ErrorResponse {
                 matcher,
                 variant,
-                description: response.str_at("description").unwrap_or("").trim().to_string(),
+                description: response
+                    .str_at("description")
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
                 ty,
             });
         }
@@ -748,16 +845,25 @@ impl<'d> Lowerer<'d, '_, '_> {
     }
 
     fn error_code_field(&self, ty: &TypeRef) -> Option<(String, TypeRef, bool)> {
-        let TypeRef::Named(name) = ty else { return None };
+        let TypeRef::Named(name) = ty else {
+            return None;
+        };
         let def = self.types.iter().find(|t| &t.name == name)?;
-        let TypeKind::Struct(fields) = &def.kind else { return None };
+        let TypeKind::Struct(fields) = &def.kind else {
+            return None;
+        };
         fields
             .iter()
             .find(|f| f.error_code)
             .map(|f| (f.rust_name.clone(), f.ty.clone(), f.required))
     }
 
-    fn security(&mut self, op: &Node, default: Option<&Node>, schemes: &[SecurityScheme]) -> Vec<String> {
+    fn security(
+        &mut self,
+        op: &Node,
+        default: Option<&Node>,
+        schemes: &[SecurityScheme],
+    ) -> Vec<String> {
         let Some(reqs) = op.get("security").or(default).and_then(Node::items) else {
             return Vec::new();
         };
@@ -776,7 +882,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                         Some(c) => format!("did you mean `{c}`?"),
                         None => "declare it under `components.securitySchemes`".to_string(),
                     };
-                    self.err(key.pos, format!("security scheme `{}` is not declared", key.name), Some(hint));
+                    self.err(
+                        key.pos,
+                        format!("security scheme `{}` is not declared", key.name),
+                        Some(hint),
+                    );
                     continue;
                 }
                 if schemes.iter().any(|s| s.name == key.name) && !names.contains(&key.name) {

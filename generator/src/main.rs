@@ -79,7 +79,11 @@ fn run(args: &[String]) -> Result<String, Failure> {
         }
         _ => Err(Failure::Usage(format!(
             "unrecognised arguments: {}",
-            if args.is_empty() { "(none)".to_string() } else { args.join(" ") }
+            if args.is_empty() {
+                "(none)".to_string()
+            } else {
+                args.join(" ")
+            }
         ))),
     }
 }
@@ -118,12 +122,16 @@ fn read_source(path: &Path) -> Result<Source, Failure> {
 
 /// Paths are shown with `/` so generated headers are the same on every OS.
 fn display_path(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/").trim_start_matches("./").to_string()
+    path.to_string_lossy()
+        .replace('\\', "/")
+        .trim_start_matches("./")
+        .to_string()
 }
 
 fn generate_one(spec: &Path, out: &Path) -> Result<bool, Failure> {
     let source = read_source(spec)?;
-    let output = generate(&source, &Config::default()).map_err(|d| Failure::Invalid(d.to_string()))?;
+    let output =
+        generate(&source, &Config::default()).map_err(|d| Failure::Invalid(d.to_string()))?;
     write_if_changed(out, &output.code)
 }
 

@@ -188,12 +188,19 @@ fn check_one_ref(doc: &Doc<'_>, target: &str, pos: Pos, reporter: &mut Reporter<
         ),
         Err(RefError::Missing(r)) => {
             let hint = missing_ref_hint(doc, &r);
-            reporter.error(pos, format!("`$ref` target `{r}` does not exist"), Some(hint));
+            reporter.error(
+                pos,
+                format!("`$ref` target `{r}` does not exist"),
+                Some(hint),
+            );
         }
         Err(RefError::Cycle(r)) => reporter.error(
             pos,
             format!("`$ref` chain starting here loops back to `{r}`"),
-            Some("one of the schemas in the chain must define the type instead of referring onwards".into()),
+            Some(
+                "one of the schemas in the chain must define the type instead of referring onwards"
+                    .into(),
+            ),
         ),
     }
 }
@@ -209,7 +216,11 @@ fn missing_ref_hint(doc: &Doc<'_>, reference: &str) -> String {
         None => match siblings {
             Some(e) if !e.is_empty() => format!(
                 "`{parent}` has: {}",
-                e.iter().map(|(k, _)| k.name.as_str()).take(8).collect::<Vec<_>>().join(", ")
+                e.iter()
+                    .map(|(k, _)| k.name.as_str())
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             _ => format!("define `{last}` under `{parent}`"),
         },

@@ -12,7 +12,9 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The example a spec gives for `components.schemas.<schema>`.
 pub fn spec_example(spec: &str, schema: &str) -> Value {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs").join(spec);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("specs")
+        .join(spec);
     let text = std::fs::read_to_string(&file).expect("spec readable");
     let doc: Value = serde_yaml::from_str(&text).expect("spec is YAML");
     doc["components"]["schemas"][schema]["example"].clone()

@@ -1,0 +1,163 @@
+//! Tests of the `pasarela-gen` command line as a user runs it: exit codes,
+//! where diagnostics point, and "write only when changed".
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const GOOD: &str = "tests/fixtures/objects.yaml";
+const BROKEN: &str = "tests/broken/three_errors.yaml";
+
+/// Runs the binary from the package directory, so the relative spec paths
+/// above are what the user typed and what diagnostics show.
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pasarela-gen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the pasarela-gen binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("pasarela-gen-cli-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn check_on_a_valid_spec_exits_0_and_summarises() {
+    let out = run(&["check", GOOD]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("{GOOD}: ok (1 operations, 2 types)")
+    );
+    assert!(stderr(&out).is_empty());
+}
+
+#[test]
+fn check_on_an_invalid_spec_exits_1_and_points_at_every_error() {
+    let out = run(&["check", BROKEN]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for location in ["10:3", "18:30", "25:17"] {
+        let arrow = format!("--> {BROKEN}:{location}");
+        assert!(err.contains(&arrow), "missing `{arrow}` in:\n{err}");
+    }
+    assert_eq!(err.matches("= hint: ").count(), 3, "{err}");
+    assert!(err.contains("3 errors found"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn bad_usage_exits_2_with_usage() {
+    for args in [
+        &[][..],
+        &["frobnicate"][..],
+        &["check"][..],
+        &["generate", GOOD][..],
+        &["generate", GOOD, "--output", "x.rs"][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "args {args:?}");
+        assert!(
+            stderr(&out).contains("usage:"),
+            "args {args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn unreadable_spec_exits_2() {
+    let out = run(&["check", "tests/fixtures/does-not-exist.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+}
+
+#[test]
+fn generate_writes_once_then_reports_up_to_date_without_rewriting() {
+    let tmp = TempDir::new("generate");
+    let target = tmp.path().join("nested/objects.rs");
+    let target_arg = target.to_string_lossy().into_owned();
+
+    let first = run(&["generate", GOOD, "--out", &target_arg]);
+    assert_eq!(first.status.code(), Some(0), "stderr: {}", stderr(&first));
+    assert_eq!(stdout(&first).trim(), format!("wrote {target_arg}"));
+
+    let written = std::fs::read_to_string(&target).expect("output file exists");
+    let spec =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(GOOD)).expect("fixture");
+    let expected = pasarela_gen::generate(
+        &pasarela_gen::Source::new(GOOD, spec),
+        &pasarela_gen::Config::default(),
+    )
+    .expect("fixture generates");
+    assert_eq!(
+        written, expected.code,
+        "the CLI writes what the library emits"
+    );
+    let mtime = std::fs::metadata(&target)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+
+    let second = run(&["generate", GOOD, "--out", &target_arg]);
+    assert_eq!(second.status.code(), Some(0), "stderr: {}", stderr(&second));
+    assert_eq!(
+        stdout(&second).trim(),
+        format!("{target_arg} is up to date")
+    );
+    let mtime_after = std::fs::metadata(&target)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(
+        mtime, mtime_after,
+        "an unchanged file must not be rewritten"
+    );
+
+    std::fs::write(&target, "stale").expect("overwrite");
+    let third = run(&["generate", GOOD, "--out", &target_arg]);
+    assert_eq!(third.status.code(), Some(0));
+    assert_eq!(stdout(&third).trim(), format!("wrote {target_arg}"));
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("output file"),
+        expected.code
+    );
+}
+
+#[test]
+fn generate_on_an_invalid_spec_exits_1_and_writes_nothing() {
+    let tmp = TempDir::new("generate-broken");
+    let target = tmp.path().join("broken.rs");
+    let out = run(&["generate", BROKEN, "--out", &target.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("3 errors found"), "{}", stderr(&out));
+    assert!(
+        !target.exists(),
+        "no file for a spec that does not generate"
+    );
+}
