@@ -302,6 +302,34 @@ pub mod types {
         )]
         pub payment_data: Option<PaymentData>,
     }
+    impl ::pasarela_runtime::Validate for CheckoutPaymentRequest {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            if let Some(value) = &self.client_information {
+                v.at(
+                    "clientInformation",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+            if let Some(value) = &self.bills_collection {
+                v.at(
+                    "billsCollection",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+            if let Some(value) = &self.payment_data {
+                v.at(
+                    "paymentData",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+        }
+    }
     /// The paying client (original; all members strings, none required).
     #[derive(
         Debug,
@@ -325,6 +353,9 @@ pub mod types {
         /// IP address of the end user (assumed meaning from the name).
         #[serde(rename = "userIp", default, skip_serializing_if = "Option::is_none")]
         pub user_ip: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for ClientInformation {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     /// The bills to pay or register: a bare top-level JSON array, not an object with one field (DOMAIN-NOTES; item type from the original).
     pub type BillListRequest = Vec<BillListRequestItem>;
@@ -366,6 +397,9 @@ pub mod types {
             skip_serializing_if = "Option::is_none"
         )]
         pub starting_date: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for BillListRequestItem {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     ///
     /// Values this client does not know decode as `Unknown`, so a new value on the server does not break decoding.
@@ -420,6 +454,9 @@ pub mod types {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
+    }
+    impl ::pasarela_runtime::Validate for PaymentDataMethodItem {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     /// `paymentData` of CheckoutPaymentRequest (an inline object in the original; members from the original, DOMAIN-NOTES). Decimal strings and JSON numbers sit side by side here, as in the original.
     #[derive(
@@ -497,6 +534,18 @@ pub mod types {
         )]
         pub request_date: Option<String>,
     }
+    impl ::pasarela_runtime::Validate for PaymentData {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            if let Some(value) = &self.method {
+                v.at(
+                    "method",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+        }
+    }
     /// Answer of checkout: the signature of the payment, the url and some description if it exists (seed).
     #[derive(
         Debug,
@@ -523,6 +572,9 @@ pub mod types {
         /// URL of the payment gateway to send the payer to (assumed meaning).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub url: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for CheckoutPaymentResponse {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     /// A JSON object mapping each bill number to whether it was registered (`{"909501941-90": true}`), not a struct (DOMAIN-NOTES; the seed renders its example keys `909501941-90` and `910911145-94` as fields).
     pub type RegisterPaymentResponse = ::std::collections::BTreeMap<String, bool>;
@@ -631,6 +683,9 @@ pub mod types {
         )]
         pub solicited_date: Option<String>,
     }
+    impl ::pasarela_runtime::Validate for ValidatePaymentResponse {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
+    }
     /// `contractsDetails` (seed): returned by both contract lookups, even the one by contract id; wraps the array `contractsCollection` (DOMAIN-NOTES). All three members are required (original).
     #[derive(
         Debug,
@@ -647,6 +702,24 @@ pub mod types {
         #[serde(rename = "contractsCollection")]
         pub contracts_collection: Vec<ContractsItem>,
     }
+    impl ::pasarela_runtime::Validate for ContractsDetails {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            v.at(
+                "organization",
+                |v| {
+                    let value = &self.organization;
+                    ::pasarela_runtime::Validate::validate(value, v);
+                },
+            );
+            v.at(
+                "contractsCollection",
+                |v| {
+                    let value = &self.contracts_collection;
+                    ::pasarela_runtime::Validate::validate(value, v);
+                },
+            );
+        }
+    }
     /// Organization Details (seed; member `name` from the original).
     #[derive(
         Debug,
@@ -660,6 +733,9 @@ pub mod types {
     pub struct Organization {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for Organization {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     /// `contractsItem` (seed): one contract of a customer.
     #[derive(
@@ -694,6 +770,34 @@ pub mod types {
         )]
         pub bills_collection: Option<BillsCollection>,
     }
+    impl ::pasarela_runtime::Validate for ContractsItem {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            if let Some(value) = &self.contract_characteristics {
+                v.at(
+                    "contractCharacteristics",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+            if let Some(value) = &self.local_address {
+                v.at(
+                    "localAddress",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+            if let Some(value) = &self.bills_collection {
+                v.at(
+                    "billsCollection",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+        }
+    }
     /// A bare top-level JSON array, not an object with one field (DOMAIN-NOTES; item type from the original).
     pub type ContractCharacteristicsList = Vec<ContractCharacteristics>;
     /// Characteristics of a contract (seed).
@@ -718,6 +822,9 @@ pub mod types {
         )]
         pub delivery_method: Option<String>,
     }
+    impl ::pasarela_runtime::Validate for ContractCharacteristics {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
+    }
     /// Address of a contract or bill (seed; `geographicPlace` members from the original).
     #[derive(
         Debug,
@@ -738,6 +845,18 @@ pub mod types {
         )]
         pub geographic_place: Option<GeographicPlace>,
     }
+    impl ::pasarela_runtime::Validate for LocalAddress {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            if let Some(value) = &self.geographic_place {
+                v.at(
+                    "geographicPlace",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+        }
+    }
     /// `geographicPlace` of LocalAddress (an inline object in the original).
     #[derive(
         Debug,
@@ -753,6 +872,9 @@ pub mod types {
         pub country: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub city: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for GeographicPlace {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     /// A bare top-level JSON array of bills, not an object with one field (DOMAIN-NOTES; item type from the original).
     pub type BillsCollection = Vec<BillList>;
@@ -817,6 +939,18 @@ pub mod types {
         )]
         pub local_address: Option<LocalAddress>,
     }
+    impl ::pasarela_runtime::Validate for BillList {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            if let Some(value) = &self.local_address {
+                v.at(
+                    "localAddress",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+        }
+    }
     /// The payment of one bill; the payments lookup returns one `Payment`, not an array (seed, DOMAIN-NOTES).
     #[derive(
         Debug,
@@ -843,6 +977,9 @@ pub mod types {
             skip_serializing_if = "Option::is_none"
         )]
         pub banking_entity: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for Payment {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
     /// Party characteristics selected with `fields` (seed).
     #[derive(
@@ -876,6 +1013,9 @@ pub mod types {
         )]
         pub contact_email: Option<String>,
     }
+    impl ::pasarela_runtime::Validate for PartyCharacteristics {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
+    }
     /// Any error body that reaches the client, one of: `ApiError`, the API's own `errorBody` (documented in the seed/original); `OAuthError`, the gateway's OAuth error (documented in the OAuth document); or `GatewayFault`, (assumed) the gateway's own policy errors — invalid or expired token, quota, spike arrest — in Apigee Edge's fault shape. Any other error body is kept as text.
     ///
     /// Decoded by trying each variant in order; the first that fits wins.
@@ -892,6 +1032,19 @@ pub mod types {
         OAuthError(OAuthError),
         GatewayFault(GatewayFault),
     }
+    impl ::pasarela_runtime::Validate for ErrorBody {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            match self {
+                Self::ApiError(value) => ::pasarela_runtime::Validate::validate(value, v),
+                Self::OAuthError(value) => {
+                    ::pasarela_runtime::Validate::validate(value, v)
+                }
+                Self::GatewayFault(value) => {
+                    ::pasarela_runtime::Validate::validate(value, v)
+                }
+            }
+        }
+    }
     /// The API's `errorBody` (seed), e.g. `{"error":{"statusCode":"401","code":"401","message":…,"developerMessage":…}}` (documented, DOMAIN-NOTES).
     #[derive(
         Debug,
@@ -903,6 +1056,17 @@ pub mod types {
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ApiError {
         pub error: ApiErrorDetail,
+    }
+    impl ::pasarela_runtime::Validate for ApiError {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            v.at(
+                "error",
+                |v| {
+                    let value = &self.error;
+                    ::pasarela_runtime::Validate::validate(value, v);
+                },
+            );
+        }
     }
     /// The `error` member of `errorBody` (documented; codes are sent as strings).
     #[derive(
@@ -939,6 +1103,9 @@ pub mod types {
         )]
         pub developer_message: Option<String>,
     }
+    impl ::pasarela_runtime::Validate for ApiErrorDetail {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
+    }
     /// The gateway's OAuth error (documented in the OAuth document), e.g. a 401 with `{"ErrorCode":"invalid_client","Error":"Client credentials are invalid"}`.
     #[derive(
         Debug,
@@ -954,6 +1121,9 @@ pub mod types {
         #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
         pub error: Option<String>,
     }
+    impl ::pasarela_runtime::Validate for OAuthError {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
+    }
     /// (assumed) A policy error of the gateway (Apigee Edge, judging by its token answer): invalid or expired token, quota, spike arrest. No Tigo document shows this shape.
     #[derive(
         Debug,
@@ -965,6 +1135,17 @@ pub mod types {
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct GatewayFault {
         pub fault: GatewayFaultDetail,
+    }
+    impl ::pasarela_runtime::Validate for GatewayFault {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            v.at(
+                "fault",
+                |v| {
+                    let value = &self.fault;
+                    ::pasarela_runtime::Validate::validate(value, v);
+                },
+            );
+        }
     }
     /// (assumed) The `fault` member of an Apigee policy error.
     #[derive(
@@ -982,6 +1163,18 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub detail: Option<GatewayFaultCode>,
     }
+    impl ::pasarela_runtime::Validate for GatewayFaultDetail {
+        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
+            if let Some(value) = &self.detail {
+                v.at(
+                    "detail",
+                    |v| {
+                        ::pasarela_runtime::Validate::validate(value, v);
+                    },
+                );
+            }
+        }
+    }
     /// (assumed) The `detail` member of an Apigee fault.
     #[derive(
         Debug,
@@ -995,6 +1188,9 @@ pub mod types {
     pub struct GatewayFaultCode {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub errorcode: Option<String>,
+    }
+    impl ::pasarela_runtime::Validate for GatewayFaultCode {
+        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
 }
 /// One error enum per operation: the error responses the spec declares.
@@ -1254,6 +1450,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
@@ -1336,6 +1533,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
@@ -1431,6 +1629,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
@@ -1496,6 +1695,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
@@ -1576,6 +1776,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
@@ -1661,7 +1862,10 @@ pub mod requests {
                 security: &["application"],
                 idempotent: false,
                 moves_money: true,
+                outcome_reference: None,
             };
+            ::pasarela_runtime::validate(&self.body)
+                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
             request.path_param("identification", self.identification.clone());
@@ -1750,7 +1954,10 @@ pub mod requests {
                 security: &["application"],
                 idempotent: false,
                 moves_money: true,
+                outcome_reference: None,
             };
+            ::pasarela_runtime::validate(&self.body)
+                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
             request.path_param("identification", self.identification.clone());
@@ -1830,6 +2037,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("paymentId", self.payment_id.clone());
@@ -1904,6 +2112,7 @@ pub mod requests {
                 security: &["application"],
                 idempotent: true,
                 moves_money: false,
+                outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("couponId", self.coupon_id.clone());

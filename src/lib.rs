@@ -15,3 +15,10 @@ pub use pasarela_runtime::{Decimal, Error, RetryPolicy, Secret};
 pub mod tigo_billing {
     include!(concat!(env!("OUT_DIR"), "/tigo_billing.rs"));
 }
+
+/// Acreditaciones (Paraguay): salary loads to collaborators, an `API-KEY`
+/// header, every answer in a `{header, data}` envelope. Generated from
+/// `specs/acreditaciones.yaml`.
+pub mod acreditaciones {
+    include!(concat!(env!("OUT_DIR"), "/acreditaciones.rs"));
+}

@@ -31,7 +31,15 @@ pub fn emit(api: &Api) -> TokenStream {
     let api_static = api_info(api);
     let client = client(api);
     let builder = client_builder(api);
-    let types: Vec<TokenStream> = api.types.iter().map(type_def).collect();
+    let types: Vec<TokenStream> = api
+        .types
+        .iter()
+        .map(|t| {
+            let def = type_def(t);
+            let validate = validate_impl(t);
+            quote!(#def #validate)
+        })
+        .collect();
     let errors: Vec<TokenStream> = api.operations.iter().map(error_enum).collect();
     let requests: Vec<TokenStream> = api.operations.iter().map(request_builder).collect();
     quote! {
@@ -441,6 +449,7 @@ fn serde_attrs(f: &Field) -> TokenStream {
         parts.push(quote!(skip_serializing_if = "Option::is_none"));
     }
     let helper = match (&f.ty, f.lenient) {
+        (TypeRef::String, _) if f.string_as_number => Some("string_as_number"),
         (TypeRef::Decimal { wire_number: true }, _) => Some("decimal_number"),
         (TypeRef::Decimal { wire_number: false }, _) => Some("decimal_string"),
         (TypeRef::String, true) => Some("lenient_string"),
@@ -675,6 +684,13 @@ fn error_enum(op: &Operation) -> TokenStream {
         ));
         displays.push(quote!(Self::ErrorInBody(_) => f.write_str(#text),));
     }
+    if op.success.envelope.is_some() {
+        variants.push(quote! {
+            /// The result envelope reported an error (or a code the spec does not document); the whole envelope is kept.
+            Rejected(::pasarela_runtime::EnvelopeError),
+        });
+        displays.push(quote!(Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),));
+    }
     let display_body = if displays.is_empty() {
         quote!(match *self {})
     } else {
@@ -732,9 +748,13 @@ fn request_builder(op: &Operation) -> TokenStream {
         op.method.as_str().to_uppercase(),
         op.path
     );
-    let output = match &op.success.ty {
-        Some(t) => type_tokens(t, Scope::Sibling),
-        None => quote!(()),
+    let output = match (&op.success.ty, &op.success.envelope) {
+        (Some(t), Some(_)) => {
+            let t = type_tokens(t, Scope::Sibling);
+            quote!(#rt::Outcome<#t>)
+        }
+        (Some(t), None) => type_tokens(t, Scope::Sibling),
+        (None, _) => quote!(()),
     };
     let result = quote!(Result<#output, #rt::Error<super::errors::#error>>);
 
@@ -802,6 +822,14 @@ fn request_builder(op: &Operation) -> TokenStream {
     let security = op.security.iter().map(|s| lit(s));
     let idempotent = op.idempotent;
     let moves_money = op.moves_money;
+    let outcome_reference = match &op.outcome_reference {
+        Some(p) => {
+            let p = lit(p);
+            quote!(Some(#p))
+        }
+        None => quote!(None),
+    };
+    let validation = request_validation(op);
 
     let success_arm = success_arm(op, &error);
     let error_arms = op.errors.iter().map(|e| {
@@ -862,7 +890,9 @@ fn request_builder(op: &Operation) -> TokenStream {
                     security: &[#(#security),*],
                     idempotent: #idempotent,
                     moves_money: #moves_money,
+                    outcome_reference: #outcome_reference,
                 };
+                #validation
                 let #mutable request = #rt::Request::new(&OPERATION);
                 #(#adds)*
                 let response = self.client.inner.send(request).await?;
@@ -901,6 +931,14 @@ fn success_arm(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             let _ = response;
             Ok(())
         }),
+        (ResponseDecoding::Json, Some(ty)) if op.success.envelope.is_some() => {
+            let ty = type_tokens(ty, Scope::Sibling);
+            let spec = envelope_static(op.success.envelope.as_ref());
+            quote!({
+                #spec
+                response.envelope::<#ty, _>(&ENVELOPE, super::errors::#error::Rejected)
+            })
+        }
         (ResponseDecoding::Json, Some(ty)) => {
             let ty = type_tokens(ty, Scope::Sibling);
             let check = error_code_check(op, error);
@@ -947,4 +985,217 @@ fn error_code_check(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             }
         }
     }
+}
+
+fn outcome_tokens(kind: OutcomeKind) -> TokenStream {
+    let rt = rt();
+    match kind {
+        OutcomeKind::Success => quote!(#rt::OutcomeKind::Success),
+        OutcomeKind::Partial => quote!(#rt::OutcomeKind::Partial),
+        OutcomeKind::Error => quote!(#rt::OutcomeKind::Error),
+    }
+}
+
+/// `static ENVELOPE: EnvelopeSpec` for an operation's declared envelope.
+fn envelope_static(envelope: Option<&Envelope>) -> TokenStream {
+    let rt = rt();
+    let Some(env) = envelope else {
+        return quote!();
+    };
+    let code = lit(&env.code);
+    let data = lit(&env.data);
+    let text = match &env.text {
+        Some(t) => {
+            let t = lit(t);
+            quote!(Some(#t))
+        }
+        None => quote!(None),
+    };
+    let codes = env.codes.iter().map(|(code, kind, meaning)| {
+        let (code, meaning, kind) = (lit(code), lit(meaning), outcome_tokens(*kind));
+        quote!(#rt::CodeMeaning { code: #code, outcome: #kind, meaning: #meaning })
+    });
+    let rules = env.rules.iter().map(|(conds, kind)| {
+        let kind = outcome_tokens(*kind);
+        let conds = conds.iter().map(|c| {
+            let path = lit(&c.path);
+            let equals = match &c.equals {
+                Some(e) => {
+                    let e = lit(e);
+                    quote!(Some(#e))
+                }
+                None => quote!(None),
+            };
+            let non_empty = c.non_empty;
+            quote!(#rt::Condition { path: #path, equals: #equals, non_empty: #non_empty })
+        });
+        quote!(#rt::Rule { when: &[#(#conds),*], outcome: #kind })
+    });
+    quote! {
+        static ENVELOPE: #rt::EnvelopeSpec = #rt::EnvelopeSpec {
+            code: #code,
+            text: #text,
+            data: #data,
+            codes: &[#(#codes),*],
+            rules: &[#(#rules),*],
+        };
+    }
+}
+
+/// True when a value of this type may hold generated types that validate themselves.
+fn has_named(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(_) => true,
+        TypeRef::Vec(inner) | TypeRef::Map(inner) => has_named(inner),
+        _ => false,
+    }
+}
+
+/// Checks on `value` (a reference to a value of type `ty`) from `c`.
+fn checks(ty: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let text = match ty {
+        TypeRef::String => Some(quote!(value.as_str())),
+        TypeRef::Secret => Some(quote!(value.expose())),
+        _ => None,
+    };
+    if let Some(text) = &text {
+        if let Some(p) = &c.pattern {
+            let p = lit(p);
+            out.push(quote!(v.pattern(#text, #p);));
+        }
+        if let Some(n) = c.min_length {
+            out.push(quote!(v.min_length(#text, #n);));
+        }
+        if let Some(n) = c.max_length {
+            out.push(quote!(v.max_length(#text, #n);));
+        }
+        if c.email {
+            out.push(quote!(v.email(#text);));
+        }
+    }
+    let bounds = [(&c.minimum, true), (&c.maximum, false)];
+    for (bound, is_min) in bounds {
+        let Some(b) = bound else { continue };
+        let exclusive = b.exclusive;
+        match ty {
+            TypeRef::I32 | TypeRef::I64 => {
+                if let Ok(n) = b.value.parse::<i64>() {
+                    let n = Literal::i64_suffixed(n);
+                    out.push(if is_min {
+                        quote!(v.minimum_i64(i64::from(*value), #n, #exclusive);)
+                    } else {
+                        quote!(v.maximum_i64(i64::from(*value), #n, #exclusive);)
+                    });
+                }
+            }
+            TypeRef::Decimal { .. } => {
+                let n = lit(&b.value);
+                out.push(if is_min {
+                    quote!(v.minimum_decimal(value, #n, #exclusive);)
+                } else {
+                    quote!(v.maximum_decimal(value, #n, #exclusive);)
+                });
+            }
+            _ => {}
+        }
+    }
+    if matches!(ty, TypeRef::Vec(_)) {
+        if let Some(n) = c.min_items {
+            out.push(quote!(v.min_items(value.len(), #n);));
+        }
+        if let Some(n) = c.max_items {
+            out.push(quote!(v.max_items(value.len(), #n);));
+        }
+    }
+    out
+}
+
+/// The validation of one field or parameter, or nothing when there is nothing to check.
+fn value_validation(wire: &str, access: TokenStream, ty: &TypeRef, required: bool, boxed: bool, c: &Constraints) -> TokenStream {
+    let rt = rt();
+    let mut body = checks(ty, c);
+    if has_named(ty) {
+        body.push(quote!(#rt::Validate::validate(value, v);));
+    }
+    if body.is_empty() {
+        return quote!();
+    }
+    let wire = lit(wire);
+    let deref = if boxed { quote!(let value = &**value;) } else { quote!() };
+    if required {
+        quote!(v.at(#wire, |v| { let value = &#access; #deref #(#body)* });)
+    } else {
+        quote!(if let Some(value) = &#access { v.at(#wire, |v| { #deref #(#body)* }); })
+    }
+}
+
+/// `impl Validate` for a generated type.
+fn validate_impl(t: &TypeDef) -> TokenStream {
+    let rt = rt();
+    let name = to_ident(&t.name);
+    let body = match &t.kind {
+        TypeKind::Alias(_) => return quote!(),
+        TypeKind::Enum { .. } => quote!(),
+        TypeKind::Union(variants) => {
+            let arms = variants.iter().map(|(variant, _)| {
+                let id = to_ident(variant);
+                quote!(Self::#id(value) => #rt::Validate::validate(value, v),)
+            });
+            quote!(match self { #(#arms)* })
+        }
+        TypeKind::Struct(fields) => {
+            let checks: Vec<TokenStream> = fields
+                .iter()
+                .map(|f| {
+                    let id = to_ident(&f.rust_name);
+                    value_validation(&f.wire_name, quote!(self.#id), &f.ty, f.required, f.boxed, &f.constraints)
+                })
+                .filter(|ts| !ts.is_empty())
+                .collect();
+            quote!(#(#checks)*)
+        }
+    };
+    let arg = if body.is_empty() { quote!(_v) } else { quote!(v) };
+    quote! {
+        impl #rt::Validate for #name {
+            fn validate(&self, #arg: &mut #rt::Validator) {
+                #body
+            }
+        }
+    }
+}
+
+/// Checks made in `send()` before anything is sent: parameter constraints and the body.
+fn request_validation(op: &Operation) -> TokenStream {
+    let rt = rt();
+    let params: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let id = to_ident(&p.rust_name);
+            value_validation(&p.wire_name, quote!(self.#id), &p.ty, p.required, false, &p.constraints)
+        })
+        .filter(|ts| !ts.is_empty())
+        .collect();
+    let params = if params.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            let mut validator = #rt::Validator::new();
+            {
+                let v = &mut validator;
+                #(#params)*
+            }
+            validator.finish().map_err(#rt::Error::Validation)?;
+        }
+    };
+    let body = match &op.body {
+        Some(b) if b.encoding == BodyEncoding::Json && has_named(&b.ty) => {
+            let id = to_ident(&b.rust_name);
+            quote!(#rt::validate(&self.#id).map_err(#rt::Error::Validation)?;)
+        }
+        _ => quote!(),
+    };
+    quote!(#params #body)
 }

@@ -4,6 +4,8 @@
 /// A whole API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Api {
+    /// The module name the spec asks for (`x-pasarela-module`).
+    pub module: Option<String>,
     /// `info.title`.
     pub title: String,
     /// `info.version`.
@@ -156,6 +158,9 @@ pub struct Operation {
     pub idempotent: bool,
     /// Moves money (`x-pasarela-moves-money`).
     pub moves_money: bool,
+    /// JSON pointer into the request body naming what to check when the
+    /// outcome is unknown (`x-pasarela-outcome-reference`).
+    pub outcome_reference: Option<String>,
 }
 
 /// Where a parameter goes.
@@ -182,6 +187,8 @@ pub struct Param {
     pub required: bool,
     /// Its type. Path parameters are always strings.
     pub ty: TypeRef,
+    /// Checks made before sending.
+    pub constraints: Constraints,
     /// Description.
     pub description: Option<String>,
 }
@@ -217,6 +224,8 @@ pub struct Success {
     pub ty: Option<TypeRef>,
     /// How it is decoded.
     pub decoding: ResponseDecoding,
+    /// A result envelope (`x-pasarela-envelope`); `ty` is then the data type.
+    pub envelope: Option<Envelope>,
     /// A field of the success type that signals an error inside a 2xx
     /// (`x-pasarela-error-code`): (Rust field name, field type, required).
     pub error_code_field: Option<(String, TypeRef, bool)>,
@@ -337,6 +346,84 @@ pub struct Field {
     pub boxed: bool,
     /// Signals an error inside a 2xx response (`x-pasarela-error-code`).
     pub error_code: bool,
+    /// A digit string written as a JSON number (`x-pasarela-wire-type: number`).
+    pub string_as_number: bool,
+    /// Checks made before sending.
+    pub constraints: Constraints,
     /// Doc text.
     pub doc: Option<String>,
+}
+
+/// Checks on a value made before a request is sent (from JSON Schema keywords).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Constraints {
+    /// `pattern` (a regular expression the whole value must match somewhere).
+    pub pattern: Option<String>,
+    /// `minLength`.
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    pub max_length: Option<u64>,
+    /// `minimum` / `exclusiveMinimum`.
+    pub minimum: Option<Bound>,
+    /// `maximum` / `exclusiveMaximum`.
+    pub maximum: Option<Bound>,
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+    /// `format: email`.
+    pub email: bool,
+}
+
+impl Constraints {
+    /// True when there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A numeric bound, kept as the spec's text (exact for any size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// The number as written.
+    pub value: String,
+    /// Exclusive (`>`/`<`) rather than inclusive.
+    pub exclusive: bool,
+}
+
+/// What an envelope's outcome can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// Everything worked.
+    Success,
+    /// Some of it worked; the data says what.
+    Partial,
+    /// Nothing worked.
+    Error,
+}
+
+/// A declared result envelope (`x-pasarela-envelope`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// JSON pointer to the result code.
+    pub code: String,
+    /// JSON pointer to the result text.
+    pub text: Option<String>,
+    /// JSON pointer to the payload.
+    pub data: String,
+    /// Documented codes: (code, outcome, meaning).
+    pub codes: Vec<(String, OutcomeKind, String)>,
+    /// Rules in order: (conditions, outcome).
+    pub rules: Vec<(Vec<Condition>, OutcomeKind)>,
+}
+
+/// One condition of an envelope rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// JSON pointer.
+    pub path: String,
+    /// The scalar text it must equal.
+    pub equals: Option<String>,
+    /// It must be a non-empty array, object or string.
+    pub non_empty: bool,
 }

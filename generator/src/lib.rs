@@ -102,7 +102,7 @@ pub fn generate(source: &Source, config: &Config) -> Result<Output, Diagnostics>
     let module_name = config
         .module_name
         .clone()
-        .or_else(|| module_from_spec(&source.text))
+        .or_else(|| api.module.clone())
         .unwrap_or_else(|| module_from_path(&source.path));
     let tokens = emit::emit(&api);
     let code = format::format(tokens, &source.path).map_err(|e| {
@@ -119,13 +119,6 @@ pub fn generate(source: &Source, config: &Config) -> Result<Output, Diagnostics>
         code,
         api,
     })
-}
-
-fn module_from_spec(text: &str) -> Option<String> {
-    let mut reporter = diagnostics::Reporter::new("", text);
-    let root = load::load(text, &mut reporter)?;
-    root.str_at("x-pasarela-module")
-        .map(|m| ident::bare(&ident::snake(m)).to_string())
 }
 
 /// The module name for a spec file: its stem in snake case.

@@ -82,6 +82,9 @@ impl<'d> Lowerer<'d, '_, '_> {
         let operations = self.operations(&security_schemes);
         mark_boxed_fields(&mut self.types);
         Api {
+            module: root
+                .str_at("x-pasarela-module")
+                .map(|m| ident::bare(&ident::snake(m)).to_string()),
             title,
             version,
             description,
@@ -358,6 +361,8 @@ impl<'d> Lowerer<'d, '_, '_> {
             let target = self.deref(prop).unwrap_or(prop);
             let lenient =
                 is_true(prop, "x-pasarela-lenient") || is_true(target, "x-pasarela-lenient");
+            let constraints = self.constraints(target);
+            let string_as_number = self.string_as_number(target, &ty);
             out.push(Field {
                 wire_name: key.name.clone(),
                 rust_name,
@@ -366,6 +371,8 @@ impl<'d> Lowerer<'d, '_, '_> {
                 lenient,
                 boxed: false,
                 error_code: is_true(prop, "x-pasarela-error-code"),
+                string_as_number,
+                constraints,
                 doc: doc_text(prop),
             });
         }
@@ -587,6 +594,100 @@ impl<'d> Lowerer<'d, '_, '_> {
             security,
             idempotent,
             moves_money,
+            outcome_reference: self.outcome_reference(op),
+        }
+    }
+
+    fn outcome_reference(&mut self, op: &Node) -> Option<String> {
+        let node = op.get("x-pasarela-outcome-reference")?;
+        match node.as_str() {
+            Some(p) if p.starts_with('/') => Some(p.to_string()),
+            _ => {
+                self.err(
+                    node.pos,
+                    "`x-pasarela-outcome-reference` must be a JSON pointer into the request body",
+                    Some("e.g. `x-pasarela-outcome-reference: /order/id`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn string_as_number(&mut self, node: &Node, ty: &TypeRef) -> bool {
+        let Some(wire) = node.get("x-pasarela-wire-type") else {
+            return false;
+        };
+        match (wire.as_str(), ty) {
+            (Some("number"), TypeRef::String) => true,
+            (Some("number"), _) => {
+                self.err(
+                    wire.pos,
+                    "`x-pasarela-wire-type: number` applies to `type: string` only",
+                    Some("declare the field `type: string` (with a `pattern` of digits) to keep its text".into()),
+                );
+                false
+            }
+            _ => {
+                self.err(wire.pos, "unknown `x-pasarela-wire-type`", Some("the supported value is `number`".into()));
+                false
+            }
+        }
+    }
+
+    /// The checks JSON Schema keywords ask for on `node`.
+    fn constraints(&mut self, node: &Node) -> Constraints {
+        let uint = |this: &mut Self, key: &str| -> Option<u64> {
+            let n = node.get(key)?;
+            match n.as_str().and_then(|s| s.parse::<u64>().ok()) {
+                Some(v) => Some(v),
+                None => {
+                    this.err(n.pos, format!("`{key}` must be a non-negative integer"), None);
+                    None
+                }
+            }
+        };
+        let bound = |this: &mut Self, key: &str, exclusive_key: &str| -> Option<Bound> {
+            // 3.0: `minimum: 0` + `exclusiveMinimum: true`; 3.1: `exclusiveMinimum: 0`.
+            let excl = node.get(exclusive_key);
+            let excl_bool = excl.and_then(|e| node.bool_at(exclusive_key).map(|b| (b, e)));
+            let (text, exclusive, pos) = match (node.get(key), excl, excl_bool) {
+                (Some(n), _, Some((b, _))) => (n.as_str()?, b, n.pos),
+                (Some(n), _, None) => (n.as_str()?, false, n.pos),
+                (None, Some(e), None) => (e.as_str()?, true, e.pos),
+                (None, _, _) => return None,
+            };
+            if text.parse::<f64>().is_err() {
+                this.err(pos, format!("`{key}` must be a number, found `{text}`"), None);
+                return None;
+            }
+            Some(Bound {
+                value: text.to_string(),
+                exclusive,
+            })
+        };
+        let pattern = match node.get("pattern") {
+            Some(p) => match p.as_str() {
+                Some(text) => match regex_syntax::Parser::new().parse(text) {
+                    Ok(_) => Some(text.to_string()),
+                    Err(e) => {
+                        let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                        self.err(p.pos, format!("`pattern` is not a valid regular expression: {first}"), Some("patterns use the Rust `regex` syntax (no look-around or back-references)".into()));
+                        None
+                    }
+                },
+                None => None,
+            },
+            None => None,
+        };
+        Constraints {
+            pattern,
+            min_length: uint(self, "minLength"),
+            max_length: uint(self, "maxLength"),
+            minimum: bound(self, "minimum", "exclusiveMinimum"),
+            maximum: bound(self, "maximum", "exclusiveMaximum"),
+            min_items: uint(self, "minItems"),
+            max_items: uint(self, "maxItems"),
+            email: node.str_at("format") == Some("email"),
         }
     }
 
@@ -670,7 +771,15 @@ impl<'d> Lowerer<'d, '_, '_> {
                 }
                 (_, None) => TypeRef::String,
             };
+            let constraints = match p.get("schema") {
+                Some(schema) => {
+                    let target = self.deref(schema).unwrap_or(schema);
+                    self.constraints(target)
+                }
+                None => Constraints::default(),
+            };
             let param = Param {
+                constraints,
                 wire_name: name.to_string(),
                 rust_name: namer.unique(ident::snake(name)),
                 location,
@@ -752,6 +861,7 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     fn responses(&mut self, op: &'d Node, builder: &str) -> (Success, Vec<ErrorResponse>) {
         let mut success = Success {
+            envelope: None,
             ty: None,
             decoding: ResponseDecoding::None,
             error_code_field: None,
@@ -809,6 +919,14 @@ impl<'d> Lowerer<'d, '_, '_> {
                         BodyEncoding::Bytes => (ResponseDecoding::Bytes, TypeRef::Bytes),
                     };
                     success.error_code_field = self.error_code_field(&ty);
+                    let (ty, envelope) = match response.get("x-pasarela-envelope") {
+                        Some(ext) => match self.envelope(ext, schema) {
+                            Some((env, data_ty)) => (data_ty, Some(env)),
+                            None => (ty, None),
+                        },
+                        None => (ty, None),
+                    };
+                    success.envelope = envelope;
                     success.ty = Some(ty);
                     success.decoding = decoding;
                 }
@@ -842,6 +960,81 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
         errors.sort_by_key(|e| e.matcher);
         (success, errors)
+    }
+
+    /// Reads `x-pasarela-envelope` and finds the data type by walking the
+    /// envelope schema's properties along the data pointer.
+    fn envelope(&mut self, ext: &'d Node, schema: Option<&'d Node>) -> Option<(Envelope, TypeRef)> {
+        let pointer = |this: &mut Self, key: &str, required: bool| -> Option<String> {
+            match ext.get(key) {
+                Some(n) => match n.as_str() {
+                    Some(p) if p.starts_with('/') => Some(p.to_string()),
+                    _ => {
+                        this.err(n.pos, format!("envelope `{key}` must be a JSON pointer such as `/header/code`"), None);
+                        None
+                    }
+                },
+                None => {
+                    if required {
+                        this.err(ext.pos, format!("`x-pasarela-envelope` needs `{key}`"), Some(format!("add `{key}: /path/to/{key}` (a JSON pointer into the response)")));
+                    }
+                    None
+                }
+            }
+        };
+        let code = pointer(self, "code", true);
+        let text = pointer(self, "text", false);
+        let data = pointer(self, "data", true);
+        let outcome = |this: &mut Self, n: Option<&Node>| -> Option<OutcomeKind> {
+            let n = n?;
+            match n.as_str() {
+                Some("success") => Some(OutcomeKind::Success),
+                Some("partial") => Some(OutcomeKind::Partial),
+                Some("error") => Some(OutcomeKind::Error),
+                _ => {
+                    this.err(n.pos, "an envelope outcome must be `success`, `partial` or `error`", None);
+                    None
+                }
+            }
+        };
+        let mut codes = Vec::new();
+        for c in ext.get("codes").and_then(Node::items).unwrap_or(&[]) {
+            let (Some(value), Some(kind)) = (c.str_at("code"), outcome(self, c.get("outcome"))) else {
+                self.err(c.pos, "each envelope code needs `code` and `outcome`", Some("e.g. `- {code: \"0\", outcome: success, meaning: OK}`".into()));
+                continue;
+            };
+            codes.push((value.to_string(), kind, c.str_at("meaning").unwrap_or("").to_string()));
+        }
+        let mut rules = Vec::new();
+        for r in ext.get("rules").and_then(Node::items).unwrap_or(&[]) {
+            let Some(kind) = outcome(self, r.get("outcome")) else {
+                self.err(r.pos, "each envelope rule needs an `outcome`", None);
+                continue;
+            };
+            let mut conds = Vec::new();
+            for c in r.get("when").and_then(Node::items).unwrap_or(&[]) {
+                match c.str_at("path") {
+                    Some(path) if path.starts_with('/') => conds.push(Condition {
+                        path: path.to_string(),
+                        equals: c.str_at("equals").map(str::to_string),
+                        non_empty: c.bool_at("non-empty").unwrap_or(false),
+                    }),
+                    _ => self.err(c.pos, "a rule condition needs `path:` (a JSON pointer)", None),
+                }
+            }
+            rules.push((conds, kind));
+        }
+        let (code, data) = (code?, data?);
+        let mut node = self.deref(schema?)?;
+        for segment in data.split('/').skip(1) {
+            let Some(next) = node.get("properties").and_then(|p| p.get(segment)) else {
+                self.err(ext.pos, format!("the envelope schema has no property along `{data}`"), Some("`data` must point at a property of the response schema".into()));
+                return None;
+            };
+            node = next;
+        }
+        let data_ty = self.schema_type(node, "EnvelopeData");
+        Some((Envelope { code, text, data, codes, rules }, data_ty))
     }
 
     fn error_code_field(&self, ty: &TypeRef) -> Option<(String, TypeRef, bool)> {
