@@ -172,6 +172,8 @@ pub enum ParamLocation {
     Query,
     /// In a header.
     Header,
+    /// A part of a `multipart/form-data` body.
+    Part,
 }
 
 /// One parameter.
@@ -213,6 +215,10 @@ pub enum BodyEncoding {
     Json,
     /// `text/*`: the body is a `String`.
     Text,
+    /// `application/x-www-form-urlencoded`: a struct serialized as form fields.
+    Form,
+    /// `multipart/form-data`: the schema's properties became `Part` parameters.
+    Multipart,
     /// Anything else: raw bytes.
     Bytes,
 }
@@ -226,6 +232,10 @@ pub struct Success {
     pub decoding: ResponseDecoding,
     /// A result envelope (`x-pasarela-envelope`); `ty` is then the data type.
     pub envelope: Option<Envelope>,
+    /// A text result grammar (`x-pasarela-text-result`).
+    pub text_result: Option<TextResult>,
+    /// The response declares `Content-Disposition`: wrap the value in a download.
+    pub download: bool,
     /// A field of the success type that signals an error inside a 2xx
     /// (`x-pasarela-error-code`): (Rust field name, field type, required).
     pub error_code_field: Option<(String, TypeRef, bool)>,
@@ -292,6 +302,8 @@ pub enum TypeRef {
     Json,
     /// Raw bytes (`bytes::Bytes`).
     Bytes,
+    /// Rows of a CSV file (`x-pasarela-csv`).
+    Csv(CsvFormat),
     /// A named type from `types`.
     Named(String),
     /// A list.
@@ -348,6 +360,8 @@ pub struct Field {
     pub error_code: bool,
     /// A digit string written as a JSON number (`x-pasarela-wire-type: number`).
     pub string_as_number: bool,
+    /// A CSV column that may be left out of a row (`x-pasarela-csv-omittable`).
+    pub csv_omittable: bool,
     /// Checks made before sending.
     pub constraints: Constraints,
     /// Doc text.
@@ -426,4 +440,39 @@ pub struct Condition {
     pub equals: Option<String>,
     /// It must be a non-empty array, object or string.
     pub non_empty: bool,
+}
+
+/// How a CSV file is written and read (`x-pasarela-csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvFormat {
+    /// The row type (a struct in `types`).
+    pub row: String,
+    /// The field separator.
+    pub separator: u8,
+    /// Whether the first line is a header.
+    pub header: bool,
+    /// Encodings to try when reading, in order; the first is used to write.
+    pub encodings: Vec<TextEncoding>,
+    /// File name for uploads.
+    pub file_name: String,
+}
+
+/// A text encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8.
+    Utf8,
+    /// Windows-1252.
+    Windows1252,
+}
+
+/// A text result grammar (`x-pasarela-text-result`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextResult {
+    /// A body starting with this is an API error carrying the rest.
+    pub error_prefix: Option<String>,
+    /// An optional first line starting with this is skipped (CSV bodies).
+    pub ok_prefix: Option<String>,
+    /// A regex whose named groups fill the success type's fields.
+    pub ok_pattern: Option<String>,
 }

@@ -372,6 +372,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 boxed: false,
                 error_code: is_true(prop, "x-pasarela-error-code"),
                 string_as_number,
+                csv_omittable: is_true(prop, "x-pasarela-csv-omittable"),
                 constraints,
                 doc: doc_text(prop),
             });
@@ -492,6 +493,10 @@ impl<'d> Lowerer<'d, '_, '_> {
             Some("integer") => TypeRef::I64,
             Some("number") if matches!(format, "float" | "double") => TypeRef::F64,
             Some("number") => TypeRef::Decimal { wire_number: true },
+            Some("array") if node.get("x-pasarela-csv").is_some() => {
+                let ext = node.get("x-pasarela-csv").unwrap_or(node);
+                self.csv_format(ext, node, hint).unwrap_or(TypeRef::Json)
+            }
             Some("array") => match node.get("items") {
                 Some(items) => {
                     TypeRef::Vec(Box::new(self.schema_type(items, &format!("{hint}Item"))))
@@ -569,8 +574,13 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     fn operation(&mut self, cx: OpContext<'d, '_>) -> Operation {
         let op = cx.op;
-        let params = self.params(&cx);
-        let body = self.request_body(op, &cx.builder_name);
+        let mut params = self.params(&cx);
+        let (body, parts) = self.request_body(op, &cx.builder_name);
+        // Required parts are positional after the required parameters; optional ones are setters.
+        let first_optional = params.iter().position(|p| !p.required).unwrap_or(params.len());
+        let (required_parts, optional_parts): (Vec<Param>, Vec<Param>) = parts.into_iter().partition(|p| p.required);
+        params.splice(first_optional..first_optional, required_parts);
+        params.extend(optional_parts);
         let (success, errors) = self.responses(op, &cx.builder_name);
         let security = self.security(op, cx.default_security, cx.schemes);
         let moves_money = is_true(op, "x-pasarela-moves-money");
@@ -836,31 +846,156 @@ impl<'d> Lowerer<'d, '_, '_> {
             .any(|t| t.name == name && matches!(t.kind, TypeKind::Enum { .. }))
     }
 
-    fn request_body(&mut self, op: &'d Node, builder: &str) -> Option<Body> {
-        let raw = op.get("requestBody")?;
-        let body = self.deref(raw)?;
-        let content = body.get("content").and_then(Node::entries)?;
-        let (media, schema) = pick_media(content)?;
-        let (encoding, ty) = match encoding_for(&media) {
-            BodyEncoding::Json => (
-                BodyEncoding::Json,
-                schema.map_or(TypeRef::Json, |s| {
-                    self.schema_type(s, &format!("{builder}Body"))
-                }),
-            ),
-            BodyEncoding::Text => (BodyEncoding::Text, TypeRef::String),
-            BodyEncoding::Bytes => (BodyEncoding::Bytes, TypeRef::Bytes),
+    /// The request body; a multipart body's properties become `Part`
+    /// parameters, returned second.
+    fn request_body(&mut self, op: &'d Node, builder: &str) -> (Option<Body>, Vec<Param>) {
+        let Some(body) = op.get("requestBody").and_then(|raw| self.deref(raw)) else {
+            return (None, Vec::new());
         };
-        Some(Body {
+        let Some((media, schema)) = body.get("content").and_then(Node::entries).and_then(pick_media) else {
+            return (None, Vec::new());
+        };
+        let encoding = encoding_for(&media);
+        let mut parts = Vec::new();
+        let ty = match encoding {
+            BodyEncoding::Json | BodyEncoding::Form => {
+                schema.map_or(TypeRef::Json, |s| self.schema_type(s, &format!("{builder}Body")))
+            }
+            BodyEncoding::Multipart => {
+                parts = match schema.and_then(|s| self.deref(s)) {
+                    Some(s) => self.multipart_parts(s, builder),
+                    None => Vec::new(),
+                };
+                TypeRef::Json
+            }
+            BodyEncoding::Text => TypeRef::String,
+            BodyEncoding::Bytes => TypeRef::Bytes,
+        };
+        let body = Body {
             content_type: media,
             encoding,
             ty,
             rust_name: "body".into(),
-        })
+        };
+        (Some(body), parts)
+    }
+
+    fn multipart_parts(&mut self, schema: &'d Node, builder: &str) -> Vec<Param> {
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        let mut namer = Namer::new();
+        namer.reserve("client");
+        let mut out = Vec::new();
+        for (key, prop) in schema.get("properties").and_then(Node::entries).unwrap_or(&[]) {
+            let ty = self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)));
+            let target = self.deref(prop).unwrap_or(prop);
+            let constraints = self.constraints(target);
+            out.push(Param {
+                wire_name: key.name.clone(),
+                rust_name: namer.unique(ident::snake(&key.name)),
+                location: ParamLocation::Part,
+                required: required.contains(key.name.as_str()),
+                ty,
+                constraints,
+                description: doc_text(prop).or_else(|| doc_text(target)),
+            });
+        }
+        out
+    }
+
+    /// Reads `x-pasarela-csv` on an array schema whose items are a named struct.
+    fn csv_format(&mut self, ext: &Node, node: &'d Node, hint: &str) -> Option<TypeRef> {
+        let items = node.get("items");
+        let row = match items.map(|i| self.schema_type(i, &format!("{hint}Row"))) {
+            Some(TypeRef::Named(name)) if self.is_struct(&name) => name,
+            _ => {
+                self.err(ext.pos, "`x-pasarela-csv` goes on an array whose `items` is an object schema (the row)", Some("declare `type: array` with `items: {$ref: '#/components/schemas/Row'}`".into()));
+                return None;
+            }
+        };
+        let non_scalar: Vec<String> = self
+            .types
+            .iter()
+            .filter(|t| t.name == row)
+            .flat_map(|t| match &t.kind {
+                TypeKind::Struct(fields) => fields.clone(),
+                _ => Vec::new(),
+            })
+            .filter(|f| match &f.ty {
+                TypeRef::Named(n) => !self.is_enum(n),
+                TypeRef::Vec(_) | TypeRef::Map(_) | TypeRef::Json | TypeRef::Bytes | TypeRef::Csv(_) => true,
+                _ => false,
+            })
+            .map(|f| f.wire_name.clone())
+            .collect();
+        if !non_scalar.is_empty() {
+            self.err(
+                ext.pos,
+                format!("CSV row `{row}` has fields that are not scalars: {}", non_scalar.join(", ")),
+                Some("a CSV column holds a string, number, boolean or string enum".into()),
+            );
+        }
+        let separator = match ext.str_at("separator").unwrap_or(",").as_bytes() {
+            [b] if b.is_ascii() => *b,
+            _ => {
+                self.err(ext.pos, "the CSV `separator` must be one ASCII character", Some("e.g. `separator: \";\"`".into()));
+                b','
+            }
+        };
+        let mut encodings = Vec::new();
+        for e in ext.get("encodings").and_then(Node::items).unwrap_or(&[]) {
+            match e.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("utf-8" | "utf8") => encodings.push(TextEncoding::Utf8),
+                Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => encodings.push(TextEncoding::Windows1252),
+                _ => self.err(e.pos, "unknown CSV encoding", Some("use `utf-8` or `windows-1252`".into())),
+            }
+        }
+        if encodings.is_empty() {
+            encodings.push(TextEncoding::Utf8);
+        }
+        Some(TypeRef::Csv(CsvFormat {
+            row,
+            separator,
+            header: ext.bool_at("header").unwrap_or(false),
+            encodings,
+            file_name: ext.str_at("file-name").unwrap_or("data.csv").to_string(),
+        }))
+    }
+
+    fn is_struct(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct(_)))
+    }
+
+    fn text_result(&mut self, ext: &Node) -> TextResult {
+        let ok_pattern = ext.get("ok-pattern").and_then(|p| {
+            let text = p.as_str()?;
+            match regex_syntax::Parser::new().parse(text) {
+                Ok(_) => Some(text.to_string()),
+                Err(e) => {
+                    let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                    self.err(p.pos, format!("`ok-pattern` is not a valid regular expression: {first}"), Some("patterns use the Rust `regex` syntax; name groups after the result's fields: (?P<field>...)".into()));
+                    None
+                }
+            }
+        });
+        TextResult {
+            error_prefix: ext.str_at("error-prefix").map(str::to_string),
+            ok_prefix: ext.str_at("ok-prefix").map(str::to_string),
+            ok_pattern,
+        }
     }
 
     fn responses(&mut self, op: &'d Node, builder: &str) -> (Success, Vec<ErrorResponse>) {
         let mut success = Success {
+            text_result: None,
+            download: false,
             envelope: None,
             ty: None,
             decoding: ResponseDecoding::None,
@@ -915,8 +1050,22 @@ impl<'d> Lowerer<'d, '_, '_> {
                                 self.schema_type(s, &format!("{builder}Response"))
                             }),
                         ),
-                        BodyEncoding::Text => (ResponseDecoding::Text, TypeRef::String),
-                        BodyEncoding::Bytes => (ResponseDecoding::Bytes, TypeRef::Bytes),
+                        BodyEncoding::Text => match (response.get("x-pasarela-text-result"), schema) {
+                            // With a grammar, the schema types the parsed text (a struct of
+                            // captures, a secret, CSV rows); without one, text is a String.
+                            (Some(_), Some(s)) => (
+                                ResponseDecoding::Text,
+                                self.schema_type(s, &format!("{builder}Response")),
+                            ),
+                            (None, Some(s)) if self.deref(s).is_some_and(|t| t.get("x-pasarela-csv").is_some()) => (
+                                ResponseDecoding::Text,
+                                self.schema_type(s, &format!("{builder}Response")),
+                            ),
+                            _ => (ResponseDecoding::Text, TypeRef::String),
+                        },
+                        BodyEncoding::Form | BodyEncoding::Multipart | BodyEncoding::Bytes => {
+                            (ResponseDecoding::Bytes, TypeRef::Bytes)
+                        }
                     };
                     success.error_code_field = self.error_code_field(&ty);
                     let (ty, envelope) = match response.get("x-pasarela-envelope") {
@@ -927,6 +1076,15 @@ impl<'d> Lowerer<'d, '_, '_> {
                         None => (ty, None),
                     };
                     success.envelope = envelope;
+                    success.text_result = response
+                        .get("x-pasarela-text-result")
+                        .map(|ext| self.text_result(ext));
+                    success.download = response
+                        .get("headers")
+                        .and_then(Node::entries)
+                        .unwrap_or(&[])
+                        .iter()
+                        .any(|(k, _)| k.name.eq_ignore_ascii_case("content-disposition"));
                     success.ty = Some(ty);
                     success.decoding = decoding;
                 }
@@ -1170,6 +1328,10 @@ fn encoding_for(media: &str) -> BodyEncoding {
     let m = media.to_ascii_lowercase();
     if m == "application/json" || m.ends_with("+json") || m == "*/*" {
         BodyEncoding::Json
+    } else if m == "application/x-www-form-urlencoded" {
+        BodyEncoding::Form
+    } else if m == "multipart/form-data" {
+        BodyEncoding::Multipart
     } else if m.starts_with("text/") {
         BodyEncoding::Text
     } else {
@@ -1181,8 +1343,9 @@ fn encoding_for(media: &str) -> BodyEncoding {
 fn pick_media(content: &[(crate::load::Key, Node)]) -> Option<(String, Option<&Node>)> {
     let rank = |m: &str| match encoding_for(m) {
         BodyEncoding::Json => 0,
-        BodyEncoding::Text => 1,
-        BodyEncoding::Bytes => 2,
+        BodyEncoding::Form | BodyEncoding::Multipart => 1,
+        BodyEncoding::Text => 2,
+        BodyEncoding::Bytes => 3,
     };
     content
         .iter()

@@ -9,7 +9,10 @@
 
 use std::path::PathBuf;
 
-use pasarela_gen::ir::{Api, Field, ParamLocation, SchemeKind, TypeKind, TypeRef};
+use pasarela_gen::ir::{
+    Api, BodyEncoding, Field, ParamLocation, ResponseDecoding, SchemeKind, StatusMatch, TypeKind,
+    TypeRef,
+};
 use pasarela_gen::{Config, Output, Source};
 
 fn manifest_path(relative: &str) -> PathBuf {
@@ -232,10 +235,20 @@ fn all_of_merges_referenced_and_own_properties() {
             "amount_cents",
             "note",
             "method",
-            "reference",
-            "refund_of"
+            "reference"
         ],
         "allOf members first, then the schema's own `properties`"
+    );
+}
+
+#[test]
+fn one_of_with_null_is_an_optional_field_of_the_other_type() {
+    let api = generate("unions").api;
+    let original = field(struct_fields(&api, "Refund"), "original");
+    assert_eq!(original.ty, TypeRef::Named("Card".into()));
+    assert!(
+        !original.required,
+        "null is allowed, so it must be an Option"
     );
 }
 
@@ -301,6 +314,55 @@ fn parameters_are_positional_in_template_order_then_optional() {
         .find(|p| p.wire_name == "X-Request-Id")
         .expect("path-level parameter applies to every operation of the path");
     assert_eq!(shared.location, ParamLocation::Header);
+}
+
+#[test]
+fn bodies_decode_by_media_type_and_exact_statuses_win_over_ranges() {
+    let api = generate("bodies").api;
+    let op = |id: &str| {
+        api.operations
+            .iter()
+            .find(|o| o.id == id)
+            .unwrap_or_else(|| panic!("no operation {id}"))
+    };
+    let errors = |id: &str| {
+        op(id)
+            .errors
+            .iter()
+            .map(|e| (e.matcher, e.ty.clone()))
+            .collect::<Vec<_>>()
+    };
+    let problem = Some(TypeRef::Named("Problem".into()));
+
+    let create = op("createNote");
+    let body = create.body.as_ref().expect("createNote has a body");
+    assert_eq!(body.encoding, BodyEncoding::Json);
+    assert_eq!(body.ty, TypeRef::Named("NewNote".into()));
+    assert_eq!(create.success.ty, Some(TypeRef::Named("Note".into())));
+    assert_eq!(
+        errors("createNote"),
+        [
+            (StatusMatch::Range(400, 499), problem.clone()),
+            (StatusMatch::Default, None),
+        ]
+    );
+
+    assert_eq!(op("getNoteText").success.decoding, ResponseDecoding::Text);
+    assert_eq!(
+        errors("getNoteText"),
+        [
+            (StatusMatch::Exact(404), problem.clone()),
+            (StatusMatch::Range(400, 499), None),
+        ],
+        "404 is matched before 4XX"
+    );
+    assert_eq!(
+        op("downloadAttachment").success.decoding,
+        ResponseDecoding::Bytes
+    );
+    let delete = op("deleteNote");
+    assert_eq!(delete.success.decoding, ResponseDecoding::None);
+    assert_eq!(delete.success.ty, None);
 }
 
 #[test]

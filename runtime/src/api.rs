@@ -199,9 +199,17 @@ pub struct Operation {
     /// retry it automatically.
     pub idempotent: bool,
     /// `true` when the operation moves money: it is never retried, and a
-    /// timeout or transport failure after the request was sent is reported
-    /// as "outcome unknown".
+    /// timeout or transport failure after the request may have been sent,
+    /// or a 5xx answer handed to
+    /// [`Response::unexpected`](crate::Response::unexpected), is reported as
+    /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
     pub moves_money: bool,
+    /// A JSON pointer (RFC 6901, e.g. `"/order/orderId"`) into the request's
+    /// JSON body naming the value a caller needs to check the outcome of the
+    /// call (an order id, a batch number, …). When the outcome is unknown,
+    /// the error quotes it as `orderId=274`. `None` when the operation
+    /// declares none.
+    pub outcome_reference: Option<&'static str>,
 }
 
 impl Operation {

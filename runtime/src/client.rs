@@ -585,8 +585,16 @@ impl Client {
     /// returned when attempts run out. `Err` means no usable response:
     /// transport failure, timeout, missing credentials or a request that
     /// cannot be built.
+    ///
+    /// For an operation that [moves money](Operation::moves_money), a
+    /// timeout or transport failure after which the request may have been
+    /// processed is [`Error::OutcomeUnknown`], quoting the request's
+    /// [outcome reference](Operation::outcome_reference). The returned
+    /// [`Response`] remembers the operation and that reference, so that
+    /// [`Response::unexpected`] can do the same for a 5xx answer.
     pub async fn send<E>(&self, req: Request) -> Result<Response, Error<E>> {
         let op = req.op;
+        let reference = req.outcome_reference();
         let span = tracing::info_span!(
             "pasarela.request",
             operation = op.id,
@@ -596,11 +604,19 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.inner
-            .execute(req)
-            .instrument(span)
-            .await
-            .map_err(Error::widen)
+        let result = self.inner.execute(req).instrument(span.clone()).await;
+        match result {
+            Ok(resp) => Ok(resp.with_operation(op, reference)),
+            Err(e) => {
+                let e = e.into_outcome_unknown(op, reference);
+                if matches!(e, Error::OutcomeUnknown { .. }) {
+                    span.in_scope(|| {
+                        tracing::warn!(error = %e, "outcome of a money-moving call is unknown");
+                    });
+                }
+                Err(e.widen())
+            }
+        }
     }
 }
 
@@ -1156,6 +1172,7 @@ mod tests {
         security: &[],
         idempotent: true,
         moves_money: false,
+        outcome_reference: None,
     };
 
     fn client() -> Client {

@@ -10,7 +10,9 @@
 use std::convert::Infallible;
 use std::fmt;
 
+use crate::api::Operation;
 use crate::serde_util::excerpt;
+use crate::validate::ValidationError;
 
 /// What every outcome-unknown error says.
 pub const OUTCOME_UNKNOWN_NOTE: &str =
@@ -89,11 +91,37 @@ pub enum Error<E> {
     /// header value, body that cannot be encoded, …). Nothing was sent.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The request breaks the constraints the API description declares
+    /// (pattern, length, range, item count, …). Nothing was sent. Every
+    /// problem is listed with its path; values are never quoted.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// A money-moving call failed in a way that leaves its outcome unknown:
+    /// the request may have reached the server and been processed. Reported
+    /// for an attempt timeout, a total timeout after the request may have
+    /// been sent, a transport failure other than a failed connection, and a
+    /// 5xx answer handed to [`Response::unexpected`](crate::Response::unexpected).
+    ///
+    /// Such calls are never retried automatically; check the operation's
+    /// status (by `reference`, when there is one) before trying again.
+    #[error("outcome unknown: {reason}. The server may have processed this request; check {} before retrying — do not resend blindly.", .reference.as_deref().unwrap_or("its status"))]
+    OutcomeUnknown {
+        /// What happened, e.g. `the server answered HTTP 503 …`.
+        reason: String,
+        /// The HTTP status, when the server answered.
+        status: Option<u16>,
+        /// The value that identifies the request, rendered from the
+        /// operation's [`outcome_reference`](crate::Operation::outcome_reference)
+        /// as `name=value` (e.g. `orderId=274`); `None` when the operation
+        /// declares none or the request body does not hold it.
+        reference: Option<String>,
+    },
 }
 
 impl<E> Error<E> {
     /// `true` when the request may have been processed by the server even
     /// though the call failed: check the operation's status before retrying.
+    /// Always `true` for [`Error::OutcomeUnknown`].
     pub fn outcome_unknown(&self) -> bool {
         match self {
             Error::Transport {
@@ -102,6 +130,7 @@ impl<E> Error<E> {
             | Error::Timeout {
                 outcome_unknown, ..
             } => *outcome_unknown,
+            Error::OutcomeUnknown { .. } => true,
             _ => false,
         }
     }
@@ -112,6 +141,7 @@ impl<E> Error<E> {
             Error::Api { status, .. }
             | Error::UnexpectedStatus { status, .. }
             | Error::Decode { status, .. } => Some(*status),
+            Error::OutcomeUnknown { status, .. } => *status,
             _ => None,
         }
     }
@@ -167,6 +197,42 @@ impl<E> Error<E> {
             },
             Error::Auth(e) => Error::Auth(e),
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
+            Error::Validation(v) => Error::Validation(v),
+            Error::OutcomeUnknown {
+                reason,
+                status,
+                reference,
+            } => Error::OutcomeUnknown {
+                reason,
+                status,
+                reference,
+            },
+        }
+    }
+
+    /// For a money-moving operation, turns a transport failure or timeout
+    /// after which the request may have been processed into
+    /// [`Error::OutcomeUnknown`]; every other error is kept.
+    pub(crate) fn into_outcome_unknown(self, op: &Operation, reference: Option<String>) -> Self {
+        if !op.moves_money {
+            return self;
+        }
+        let reason = match &self {
+            Error::Timeout {
+                kind,
+                outcome_unknown: true,
+            } => kind.to_string(),
+            Error::Transport {
+                message,
+                outcome_unknown: true,
+                ..
+            } => format!("transport error after the request may have been sent: {message}"),
+            _ => return self,
+        };
+        Error::OutcomeUnknown {
+            reason,
+            status: None,
+            reference,
         }
     }
 }
@@ -402,6 +468,38 @@ mod tests {
         assert!(e.to_string().contains("declared failure 7"));
         let mapped: Error<u8> = e.map_api(|d| d.0);
         assert_eq!(mapped.api_error(), Some(&7));
+    }
+
+    #[test]
+    fn outcome_unknown_variant() {
+        let e: Error<Declared> = Error::OutcomeUnknown {
+            reason: "the server answered HTTP 504 with an empty body".into(),
+            status: Some(504),
+            reference: Some("orderId=9".into()),
+        };
+        assert!(e.outcome_unknown());
+        assert_eq!(e.status(), Some(504));
+        assert_eq!(
+            e.to_string(),
+            "outcome unknown: the server answered HTTP 504 with an empty body. The server may \
+             have processed this request; check orderId=9 before retrying — do not resend blindly."
+        );
+        let mapped: Error<u8> = e.map_api(|d| d.0);
+        assert!(matches!(
+            mapped,
+            Error::OutcomeUnknown {
+                status: Some(504),
+                ..
+            }
+        ));
+        let v: Error<Declared> = Error::from(ValidationError {
+            problems: vec![crate::validate::Problem {
+                path: "a".into(),
+                message: "must be greater than 0".into(),
+            }],
+        });
+        assert_eq!(v.to_string(), "invalid request: a must be greater than 0");
+        assert!(matches!(v.map_api(|d| d.0), Error::Validation(_)));
     }
 
     #[test]

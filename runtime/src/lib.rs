@@ -12,7 +12,11 @@
 //!   credentials with a shared token cache ([`auth`]);
 //! * retries where they are safe, honouring `Retry-After` ([`RetryPolicy`]);
 //! * one error type for every failure, which says plainly when the outcome of
-//!   a money-moving call is unknown ([`Error`]);
+//!   a money-moving call is unknown ([`Error`], [`Error::OutcomeUnknown`]);
+//! * result envelopes that say in the body whether a call succeeded, partly
+//!   succeeded or failed ([`envelope`]);
+//! * checking a request against its declared constraints before it is sent
+//!   ([`validate`](mod@validate));
 //! * secrets that never show up in `Debug`, `Display`, errors or logs
 //!   ([`Secret`]);
 //! * lenient serde helpers for APIs that send numbers as strings and the like
@@ -52,6 +56,7 @@
 //!     security: &["oauth"],
 //!     idempotent: true,
 //!     moves_money: false,
+//!     outcome_reference: None,
 //! };
 //!
 //! #[derive(Debug, pasarela_runtime::serde::Deserialize)]
@@ -91,12 +96,14 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod envelope;
 pub mod error;
 pub mod request;
 pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod serde_util;
+pub mod validate;
 
 pub use bytes;
 pub use reqwest;
@@ -107,8 +114,12 @@ pub use serde_json;
 
 pub use api::{ApiInfo, ApiKeyLocation, HttpMethod, Operation, SecurityScheme, SecuritySchemeKind};
 pub use client::{Client, ClientBuilder};
+pub use envelope::{
+    CodeMeaning, Condition, EnvelopeError, EnvelopeSpec, Outcome, OutcomeKind, Rule,
+};
 pub use error::{AuthError, BuildError, EncodeError, Error, TimeoutKind};
 pub use request::{Part, Request};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use validate::{validate, Problem, Validate, ValidationError, Validator};

@@ -6,6 +6,10 @@ use bytes::Bytes;
 
 use crate::api::Operation;
 use crate::error::EncodeError;
+use crate::serde_util::excerpt;
+
+/// How many characters of an outcome reference's value an error quotes.
+const REFERENCE_CHARS: usize = 128;
 
 /// The parts of one API call: operation, parameters and body.
 ///
@@ -149,6 +153,35 @@ impl Request {
         let bytes = serde_json::to_vec(body).map_err(EncodeError)?;
         self.body = Body::Json(Bytes::from(bytes));
         Ok(self)
+    }
+
+    /// The value named by the operation's
+    /// [`outcome_reference`](Operation::outcome_reference), rendered as
+    /// `<last pointer segment>=<value as text>` (strings unquoted); `None`
+    /// when the operation declares no reference, the body is not JSON, or
+    /// the pointer finds nothing (or `null`).
+    pub(crate) fn outcome_reference(&self) -> Option<String> {
+        let pointer = self.op.outcome_reference?;
+        let Body::Json(bytes) = &self.body else {
+            return None;
+        };
+        let doc: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        let value = crate::envelope::lookup(&doc, pointer)?;
+        let text = match value {
+            serde_json::Value::Null => return None,
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let text = excerpt(&text, REFERENCE_CHARS);
+        let name = pointer
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(|n| n.replace("~1", "/").replace("~0", "~"));
+        Some(match name {
+            Some(name) => format!("{name}={text}"),
+            None => text,
+        })
     }
 
     /// Sets an `application/x-www-form-urlencoded` body.

@@ -6,8 +6,12 @@ use std::fmt;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
+use crate::api::Operation;
 use crate::error::{Error, EXCERPT_CHARS};
 use crate::serde_util::excerpt;
+
+/// How many characters of a body an outcome-unknown reason quotes.
+const OUTCOME_BODY_CHARS: usize = 200;
 
 /// A response whose body has been read completely.
 ///
@@ -19,16 +23,47 @@ pub struct Response {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
+    /// The operation that produced it; set by [`Client::send`](crate::Client::send).
+    op: Option<&'static Operation>,
+    /// The rendered outcome reference of the request, if any.
+    reference: Option<String>,
 }
 
 impl Response {
     /// Builds a response from its parts (useful to test generated code).
+    /// It belongs to no operation: [`unexpected`](Response::unexpected)
+    /// never reports an unknown outcome for it.
     pub fn from_parts(status: u16, headers: HeaderMap, body: impl Into<Bytes>) -> Self {
         Response {
             status,
             headers,
             body: body.into(),
+            op: None,
+            reference: None,
         }
+    }
+
+    /// Records the operation and the request's rendered outcome reference.
+    pub(crate) fn with_operation(
+        mut self,
+        op: &'static Operation,
+        reference: Option<String>,
+    ) -> Self {
+        self.op = Some(op);
+        self.reference = reference;
+        self
+    }
+
+    /// The operation this response answers, when it came from
+    /// [`Client::send`](crate::Client::send).
+    pub fn operation(&self) -> Option<&'static Operation> {
+        self.op
+    }
+
+    /// The request's outcome reference rendered as `name=value` (see
+    /// [`Operation::outcome_reference`]), when there is one.
+    pub fn outcome_reference(&self) -> Option<&str> {
+        self.reference.as_deref()
     }
 
     /// The HTTP status code.
@@ -116,7 +151,32 @@ impl Response {
 
     /// Turns the response into [`Error::UnexpectedStatus`], keeping the
     /// status and the whole body.
+    ///
+    /// For an operation that [moves money](Operation::moves_money), a 5xx
+    /// status becomes [`Error::OutcomeUnknown`] instead: a gateway or server
+    /// failure does not tell whether the money moved.
     pub fn unexpected<E>(self) -> Error<E> {
+        if (500..600).contains(&self.status) && self.op.is_some_and(|op| op.moves_money) {
+            let text = self.text_lossy();
+            let body = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let reason = if body.is_empty() {
+                format!(
+                    "the server answered HTTP {} with an empty body",
+                    self.status
+                )
+            } else {
+                format!(
+                    "the server answered HTTP {}: {}",
+                    self.status,
+                    excerpt(&body, OUTCOME_BODY_CHARS)
+                )
+            };
+            return Error::OutcomeUnknown {
+                reason,
+                status: Some(self.status),
+                reference: self.reference,
+            };
+        }
         Error::UnexpectedStatus {
             status: self.status,
             body: self.text_lossy(),
@@ -128,6 +188,7 @@ impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
         f.debug_struct("Response")
+            .field("operation", &self.op.map(|op| op.id))
             .field("status", &self.status)
             .field("headers", &names)
             .field("body_len", &self.body.len())

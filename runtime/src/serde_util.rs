@@ -13,6 +13,7 @@
 //! | [`lenient_bool`] | `bool` | `true`/`false`, `"true"`/`"false"` (any case) | bool |
 //! | [`decimal_string`] | [`Decimal`] | string (`"89500.00"`), number | string |
 //! | [`decimal_number`] | [`Decimal`] | string, number | number, written exactly |
+//! | [`string_as_number`] | `String` of digits | string, number | number, written exactly |
 //!
 //! Numbers arriving as JSON floats are converted through their shortest
 //! round-trip text (`1322.1` → `"1322.1"`), never through a lossy binary
@@ -21,7 +22,7 @@
 //! parser itself; the value is still equal. Strings keep their scale.)
 //!
 //! The `_opt` variants map `null` to `None`; the numeric and boolean ones
-//! also map an empty string `""` to `None`.
+//! (and [`string_as_number_opt`]) also map an empty string `""` to `None`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -397,6 +398,122 @@ pub mod decimal_number_opt {
     }
 }
 
+/// Whether `s` is a JSON number (RFC 8259): `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(c) if c.is_ascii_digit() => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+fn to_number_text<E: de::Error>(s: Scalar) -> Result<String, E> {
+    match s {
+        Scalar::Str(v) => Ok(v),
+        Scalar::I64(v) => Ok(v.to_string()),
+        Scalar::U64(v) => Ok(v.to_string()),
+        Scalar::F64(v) => Ok(v.to_string()),
+        other => Err(E::custom(format!(
+            "expected a number or a numeric string, found {}",
+            other.describe()
+        ))),
+    }
+}
+
+/// A number kept as its text: a `String` such as `"4040440"` or `"-12.50"`
+/// written as the JSON number `4040440` / `-12.50`, digit for digit (never
+/// through `f64`), and read from a JSON string (kept verbatim, so `"0044"`
+/// stays `"0044"`) or a JSON number (its text).
+///
+/// Writing a string that is not a valid JSON number (`"0044"`, `"12a"`,
+/// `""`) fails with a serde error instead of writing invalid JSON. Writing
+/// uses [`serde_json::value::RawValue`], so it is meant for `serde_json`
+/// output.
+pub mod string_as_number {
+    use super::*;
+    use serde::ser::Error as _;
+    use serde::Serialize;
+
+    pub(super) fn write<S: Serializer>(value: &str, s: S) -> Result<S::Ok, S::Error> {
+        if !is_json_number(value) {
+            return Err(S::Error::custom(format!(
+                "{:?} is not a valid JSON number, so it cannot be written as one",
+                excerpt(value, 40)
+            )));
+        }
+        let raw =
+            serde_json::value::RawValue::from_string(value.to_owned()).map_err(S::Error::custom)?;
+        raw.serialize(s)
+    }
+
+    /// Writes the text as a JSON number.
+    pub fn serialize<S: Serializer>(value: &str, s: S) -> Result<S::Ok, S::Error> {
+        write(value, s)
+    }
+
+    /// Reads a string (verbatim) or a number (its text).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        to_number_text(scalar(d)?)
+    }
+}
+
+/// `Option<String>`: like [`string_as_number`];
+/// `null` and `""` are `None`.
+pub mod string_as_number_opt {
+    use super::*;
+
+    struct AsNumber<'a>(&'a str);
+
+    impl serde::Serialize for AsNumber<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            super::string_as_number::write(self.0, s)
+        }
+    }
+
+    /// Writes the text as a JSON number, or `null`.
+    pub fn serialize<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => s.serialize_some(&AsNumber(v)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads a string, number, null or empty string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        opt_scalar(d, true)?.map(to_number_text).transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,5 +526,17 @@ mod tests {
         assert_eq!(excerpt("ñañañ", 2), "ña…");
         assert_eq!(excerpt("", 0), "");
         assert_eq!(excerpt("x", 0), "…");
+    }
+
+    #[test]
+    fn json_number_syntax() {
+        for ok in ["0", "-0", "4040440", "-12.50", "1e5", "1.5E-3", "0.0"] {
+            assert!(is_json_number(ok), "{ok}");
+        }
+        for bad in [
+            "", "-", "0044", "01", "1.", ".5", "1e", "+1", "12a", " 1", "1 ", "NaN",
+        ] {
+            assert!(!is_json_number(bad), "{bad}");
+        }
     }
 }

@@ -180,6 +180,43 @@ async fn post_attempt_timeout_is_outcome_unknown() {
     let mut req = Request::new(&PAY_OPEN);
     req.json_body(&serde_json::json!({"amount": 1})).unwrap();
     let err = c.send::<Infallible>(req).await.unwrap_err();
+    // A money-moving operation: the flat outcome-unknown error.
+    assert!(
+        matches!(
+            &err,
+            Error::OutcomeUnknown {
+                status: None,
+                reference: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.outcome_unknown());
+    assert!(
+        err.to_string()
+            .contains("check its status before retrying — do not resend blindly"),
+        "{err}"
+    );
+    assert_eq!(hits(&server).await, 1);
+}
+
+#[tokio::test]
+async fn non_money_post_attempt_timeout_keeps_the_flag() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/open"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(1500)))
+        .mount(&server)
+        .await;
+    let c = client_with(&server.uri(), fast_retry(3))
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = c
+        .send::<Infallible>(Request::new(&POST_OPEN))
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,

@@ -199,3 +199,71 @@ fn excerpt_helper() {
     assert_eq!(excerpt("añoñ", 2), "añ…");
     assert_eq!(excerpt("short", 10), "short");
 }
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Account {
+    #[serde(with = "::pasarela_runtime::serde_util::string_as_number")]
+    number: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "::pasarela_runtime::serde_util::string_as_number_opt"
+    )]
+    branch: Option<String>,
+}
+
+#[test]
+fn string_as_number_round_trip() {
+    let a: Account = serde_json::from_str(r#"{"number":4040440}"#).unwrap();
+    assert_eq!(a.number, "4040440");
+    assert_eq!(a.branch, None);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        r#"{"number":4040440}"#,
+        "written as a number, not a string"
+    );
+
+    // A JSON string is kept verbatim, leading zeros included.
+    let a: Account = serde_json::from_str(r#"{"number":"0044","branch":"12"}"#).unwrap();
+    assert_eq!(a.number, "0044");
+    assert_eq!(a.branch.as_deref(), Some("12"));
+
+    // Written digit for digit, never through f64.
+    let a = Account {
+        number: "-123456789012345678901234.50".into(),
+        branch: Some("7".into()),
+    };
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        r#"{"number":-123456789012345678901234.50,"branch":7}"#
+    );
+
+    // null and "" are None for the optional form.
+    let a: Account = serde_json::from_str(r#"{"number":"1","branch":""}"#).unwrap();
+    assert_eq!(a.branch, None);
+    let a: Account = serde_json::from_str(r#"{"number":"1","branch":null}"#).unwrap();
+    assert_eq!(a.branch, None);
+}
+
+#[test]
+fn string_as_number_refuses_to_write_garbage() {
+    for bad in ["0044", "12a", "", "1,5", "\"1\"", "true"] {
+        let a = Account {
+            number: bad.into(),
+            branch: None,
+        };
+        let err = serde_json::to_string(&a).unwrap_err();
+        assert!(
+            err.to_string().contains("is not a valid JSON number"),
+            "{bad}: {err}"
+        );
+    }
+    let a = Account {
+        number: "1".into(),
+        branch: Some("x".into()),
+    };
+    assert!(serde_json::to_string(&a).is_err());
+    // Booleans and nulls are not numbers.
+    assert!(serde_json::from_str::<Account>(r#"{"number":true}"#).is_err());
+    assert!(serde_json::from_str::<Account>(r#"{"number":null}"#).is_err());
+}

@@ -77,6 +77,7 @@ const fn op(
         security,
         idempotent,
         moves_money,
+        outcome_reference: None,
     }
 }
 
@@ -104,6 +105,17 @@ pub static GET_OPEN: Operation = op("getOpen", HttpMethod::Get, "/open/{id}", &[
 pub static POST_OPEN: Operation = op("postOpen", HttpMethod::Post, "/open", &[], false, false);
 /// POST without auth that moves money, even though marked idempotent.
 pub static PAY_OPEN: Operation = op("payOpen", HttpMethod::Post, "/pay", &[], true, true);
+/// POST without auth that moves money and names the value to check its
+/// outcome by.
+pub static PAY_WITH_REFERENCE: Operation = Operation {
+    id: "payWithReference",
+    method: HttpMethod::Post,
+    path: "/batches",
+    security: &[],
+    idempotent: false,
+    moves_money: true,
+    outcome_reference: Some("/batch/batchId"),
+};
 /// Operations for each static credential kind.
 pub static WITH_HEADER_KEY: Operation = op(
     "withHeaderKey",

@@ -1,0 +1,161 @@
+//! Stage 4, emit: [`Api`] → tokens. Emitted code names nothing but
+//! `::pasarela_runtime` and the standard prelude, so it can be included
+//! anywhere (build.rs output, `generated/`, a user's crate).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::ident::to_ident;
+use crate::ir::*;
+
+mod client;
+mod errors;
+mod requests;
+mod types;
+
+
+fn rt() -> TokenStream {
+    quote!(::pasarela_runtime)
+}
+
+/// Where a type is being named from, so paths to `types` are right.
+#[derive(Clone, Copy)]
+enum Scope {
+    /// Inside `mod types`.
+    Types,
+    /// The file's top level.
+    Root,
+    /// Inside `mod errors` or `mod requests`.
+    Sibling,
+}
+
+/// Emits the whole file's items.
+pub fn emit(api: &Api) -> TokenStream {
+    let api_static = client::api_info(api);
+    let client = client::client(api);
+    let builder = client::client_builder(api);
+    let csv_rows = csv_row_types(api);
+    let types: Vec<TokenStream> = api
+        .types
+        .iter()
+        .map(|t| {
+            let def = types::type_def(t);
+            let validate = types::validate_impl(t);
+            let csv = if csv_rows.contains(&t.name) {
+                types::csv_row_impl(t)
+            } else {
+                quote!()
+            };
+            quote!(#def #validate #csv)
+        })
+        .collect();
+    let errors: Vec<TokenStream> = api.operations.iter().map(errors::error_enum).collect();
+    let requests: Vec<TokenStream> = api.operations.iter().map(requests::request_builder).collect();
+    quote! {
+        #api_static
+        #client
+        #builder
+        /// Models: the request and response bodies of this API.
+        pub mod types {
+            #(#types)*
+        }
+        /// One error enum per operation: the error responses the spec declares.
+        pub mod errors {
+            #(#errors)*
+        }
+        /// One request builder per operation; await it or call `send()`.
+        pub mod requests {
+            #(#requests)*
+        }
+    }
+}
+
+/// `#[doc = ...]` attributes for free text from the spec. Text is made safe
+/// for rustdoc: no code fences or indented blocks (they would become doctests).
+fn doc(text: &str) -> TokenStream {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.trim().replace("```", "'''"))
+        .collect();
+    let attrs = lines.iter().map(|l| {
+        let line = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #line])
+    });
+    quote!(#(#attrs)*)
+}
+
+fn opt_doc(text: Option<&str>) -> TokenStream {
+    text.map(doc).unwrap_or_default()
+}
+
+fn lit(s: &str) -> Literal {
+    Literal::string(s)
+}
+
+fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
+    let rt = rt();
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Secret => quote!(#rt::Secret),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Decimal { .. } => quote!(#rt::Decimal),
+        TypeRef::Json => quote!(#rt::serde_json::Value),
+        TypeRef::Bytes => quote!(#rt::bytes::Bytes),
+        TypeRef::Named(name) => {
+            let id = to_ident(name);
+            match scope {
+                Scope::Types => quote!(#id),
+                Scope::Root => quote!(types::#id),
+                Scope::Sibling => quote!(super::types::#id),
+            }
+        }
+        TypeRef::Csv(format) => type_tokens(&TypeRef::Vec(Box::new(TypeRef::Named(format.row.clone()))), scope),
+        TypeRef::Vec(inner) => {
+            let inner = type_tokens(inner, scope);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = type_tokens(inner, scope);
+            quote!(::std::collections::BTreeMap<String, #inner>)
+        }
+    }
+}
+
+/// Names of the structs used as CSV rows anywhere in the API.
+fn csv_row_types(api: &Api) -> std::collections::BTreeSet<String> {
+    fn visit(ty: &TypeRef, out: &mut std::collections::BTreeSet<String>) {
+        match ty {
+            TypeRef::Csv(f) => {
+                out.insert(f.row.clone());
+            }
+            TypeRef::Vec(inner) | TypeRef::Map(inner) => visit(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for op in &api.operations {
+        op.params.iter().for_each(|p| visit(&p.ty, &mut out));
+        if let Some(b) = &op.body {
+            visit(&b.ty, &mut out);
+        }
+        if let Some(t) = &op.success.ty {
+            visit(t, &mut out);
+        }
+    }
+    for t in &api.types {
+        match &t.kind {
+            TypeKind::Struct(fields) => fields.iter().for_each(|f| visit(&f.ty, &mut out)),
+            TypeKind::Alias(ty) => visit(ty, &mut out),
+            TypeKind::Union(vs) => vs.iter().for_each(|(_, ty)| visit(ty, &mut out)),
+            TypeKind::Enum { .. } => {}
+        }
+    }
+    out
+}

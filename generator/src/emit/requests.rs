@@ -1,0 +1,602 @@
+//! One request builder per operation: setters, `send()`, `IntoFuture`, and
+//! for CSV responses `send_bytes()` and `send_stream()`.
+//!
+//! Each builder has a private `prepare()` (validate, then build the runtime
+//! request) and `error_for()` (turn a non-2xx response into the operation's
+//! error), so every way of sending shares them.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::client::arg_type;
+use super::types::{has_named, value_validation};
+use super::{lit, opt_doc, rt, type_tokens, Scope};
+use crate::ident::to_ident;
+use crate::ir::*;
+
+fn value_to_string(ty: &TypeRef, value: TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(#value.clone()),
+        TypeRef::Secret => quote!(#value.expose().to_string()),
+        _ => quote!(#value.to_string()),
+    }
+}
+
+/// `static <name>: CsvFormat` for a CSV type.
+fn csv_static(name: &proc_macro2::Ident, f: &CsvFormat) -> TokenStream {
+    let rt = rt();
+    let sep = Literal::u8_suffixed(f.separator);
+    let header = f.header;
+    let file_name = lit(&f.file_name);
+    let encodings = f.encodings.iter().map(|e| match e {
+        TextEncoding::Utf8 => quote!(#rt::csv::TextEncoding::Utf8),
+        TextEncoding::Windows1252 => quote!(#rt::csv::TextEncoding::Windows1252),
+    });
+    quote! {
+        static #name: #rt::csv::CsvFormat = #rt::csv::CsvFormat {
+            separator: #sep,
+            header: #header,
+            encodings: &[#(#encodings),*],
+            file_name: #file_name,
+        };
+    }
+}
+
+/// Adds one parameter's value (`value` is a reference) to `request` or `parts`.
+fn add_param(p: &Param, value: TokenStream) -> TokenStream {
+    let rt = rt();
+    let wire = lit(&p.wire_name);
+    if p.location == ParamLocation::Part {
+        return match &p.ty {
+            TypeRef::Csv(format) => {
+                let fmt = format_ident!("CSV_{}", p.rust_name.trim_start_matches("r#").to_uppercase());
+                let stat = csv_static(&fmt, format);
+                let file_name = lit(&format.file_name);
+                quote!({
+                    #stat
+                    let bytes = #value.into_bytes(&#fmt).await.map_err(#rt::Error::Csv)?;
+                    parts.push(#rt::Part::file(#wire, #file_name, "text/csv", bytes));
+                })
+            }
+            TypeRef::Bytes => quote!(parts.push(#rt::Part::file(#wire, #wire, "application/octet-stream", #value.clone()));),
+            ty => {
+                let v = value_to_string(ty, value);
+                quote!(parts.push(#rt::Part::text(#wire, #v));)
+            }
+        };
+    }
+    let call = match p.location {
+        ParamLocation::Path => quote!(path_param),
+        ParamLocation::Header => quote!(header),
+        ParamLocation::Query | ParamLocation::Part => quote!(query),
+    };
+    match &p.ty {
+        TypeRef::Vec(inner) => {
+            let item = value_to_string(inner, quote!(item));
+            quote!(for item in #value.iter() { request.#call(#wire, #item); })
+        }
+        ty => {
+            let v = value_to_string(ty, value);
+            quote!(request.#call(#wire, #v);)
+        }
+    }
+}
+
+fn location_word(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Part => "multipart",
+    }
+}
+
+/// The type a parameter is stored as in the builder.
+fn stored_type(p: &Param) -> TokenStream {
+    let rt = rt();
+    match &p.ty {
+        TypeRef::Csv(f) => {
+            let row = to_ident(&f.row);
+            quote!(#rt::csv::CsvInput<super::types::#row>)
+        }
+        ty => type_tokens(ty, Scope::Sibling),
+    }
+}
+
+/// The setter/argument type for a parameter and whether it needs `.into()`.
+pub(super) fn param_arg(p: &Param, scope: Scope) -> (TokenStream, bool) {
+    let rt = rt();
+    match (&p.ty, scope) {
+        (TypeRef::Csv(f), Scope::Root) => {
+            let row = to_ident(&f.row);
+            (quote!(impl Into<#rt::csv::CsvInput<types::#row>>), true)
+        }
+        (TypeRef::Csv(f), _) => {
+            let row = to_ident(&f.row);
+            (quote!(impl Into<#rt::csv::CsvInput<super::types::#row>>), true)
+        }
+        (ty, scope) => arg_type(ty, scope),
+    }
+}
+
+/// The success value's type (before any `Download` wrapping).
+fn success_type(op: &Operation) -> TokenStream {
+    let rt = rt();
+    let inner = match (&op.success.ty, &op.success.envelope) {
+        (Some(t), Some(_)) => {
+            let t = type_tokens(t, Scope::Sibling);
+            quote!(#rt::Outcome<#t>)
+        }
+        (Some(t), None) => type_tokens(t, Scope::Sibling),
+        (None, _) => quote!(()),
+    };
+    if op.success.download {
+        quote!(#rt::Download<#inner>)
+    } else {
+        inner
+    }
+}
+
+fn csv_response(op: &Operation) -> Option<&CsvFormat> {
+    match &op.success.ty {
+        Some(TypeRef::Csv(f)) => Some(f),
+        _ => None,
+    }
+}
+
+/// `static TEXT_RESULT: TextResultSpec` (an empty grammar when none is declared).
+fn text_result_static(t: Option<&TextResult>) -> TokenStream {
+    let rt = rt();
+    let opt = |v: Option<&String>| match v {
+        Some(s) => {
+            let s = lit(s);
+            quote!(Some(#s))
+        }
+        None => quote!(None),
+    };
+    let (e, o, p) = match t {
+        Some(t) => (opt(t.error_prefix.as_ref()), opt(t.ok_prefix.as_ref()), opt(t.ok_pattern.as_ref())),
+        None => (quote!(None), quote!(None), quote!(None)),
+    };
+    quote! {
+        static TEXT_RESULT: #rt::TextResultSpec = #rt::TextResultSpec {
+            error_prefix: #e,
+            ok_prefix: #o,
+            ok_pattern: #p,
+        };
+    }
+}
+
+/// Whether the operation's error enum has a `Rejected(TextError)` variant.
+pub(super) fn has_text_rejection(op: &Operation) -> bool {
+    op.success.text_result.is_some() || csv_response(op).is_some()
+}
+
+/// The body of `send()` after a 2xx: decode `response` into the success type.
+fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
+    let rt = rt();
+    let decoded = match (op.success.decoding, &op.success.ty) {
+        (ResponseDecoding::None, _) | (_, None) => quote!(Ok(())),
+        (ResponseDecoding::Json, Some(ty)) if op.success.envelope.is_some() => {
+            let ty = type_tokens(ty, Scope::Sibling);
+            let spec = envelope_static(op.success.envelope.as_ref());
+            quote!({
+                #spec
+                response.envelope::<#ty, _>(&ENVELOPE, super::errors::#error::Rejected)
+            })
+        }
+        (ResponseDecoding::Json, Some(ty)) => {
+            let ty = type_tokens(ty, Scope::Sibling);
+            let check = error_code_check(op, error);
+            quote!({
+                let value: #ty = response.json()?;
+                #check
+                Ok(value)
+            })
+        }
+        (_, Some(TypeRef::Csv(f))) => {
+            let row = to_ident(&f.row);
+            let fmt = format_ident!("CSV_FORMAT");
+            let stat = csv_static(&fmt, f);
+            let text = text_result_static(op.success.text_result.as_ref());
+            quote!({
+                #stat
+                #text
+                response.csv_rows::<super::types::#row, _>(&CSV_FORMAT, &TEXT_RESULT, super::errors::#error::Rejected)
+            })
+        }
+        (ResponseDecoding::Text, Some(ty)) if op.success.text_result.is_some() => {
+            let ty = type_tokens(ty, Scope::Sibling);
+            let text = text_result_static(op.success.text_result.as_ref());
+            quote!({
+                #text
+                response.text_result::<#ty, _>(&TEXT_RESULT, super::errors::#error::Rejected)
+            })
+        }
+        (ResponseDecoding::Text, Some(_)) => quote!(response.text()),
+        (ResponseDecoding::Bytes, Some(_)) => quote!(Ok(response.into_body())),
+    };
+    if op.success.download {
+        quote!({
+            let file_name = response.file_name();
+            let content = #decoded?;
+            Ok(#rt::Download { file_name, content })
+        })
+    } else {
+        decoded
+    }
+}
+
+fn error_code_check(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
+    let rt = rt();
+    let Some((field, ty, required)) = &op.success.error_code_field else {
+        return quote!();
+    };
+    let id = to_ident(field);
+    let failed = match ty {
+        TypeRef::String => quote!(!code.is_empty() && code != "0"),
+        TypeRef::Bool => quote!(*code),
+        TypeRef::Decimal { .. } => quote!(!code.is_zero()),
+        TypeRef::F64 => quote!(*code != 0.0),
+        _ => quote!(*code != 0),
+    };
+    let fail = quote!(return Err(#rt::Error::Api { status, error: super::errors::#error::ErrorInBody(value) }););
+    if *required {
+        quote! {
+            let code = &value.#id;
+            if #failed { #fail }
+        }
+    } else {
+        quote! {
+            if let Some(code) = &value.#id {
+                if #failed { #fail }
+            }
+        }
+    }
+}
+
+/// The match arms turning a non-2xx response into the operation's error.
+fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
+    let rt = rt();
+    let arms = op.errors.iter().map(|e| {
+        let v = to_ident(&e.variant);
+        let typed = e.ty.is_some();
+        let exact = |wrap: TokenStream| {
+            if typed {
+                quote!(response.api_error(#wrap))
+            } else {
+                quote!(#rt::Error::Api { status, error: #wrap(response.text_lossy()) })
+            }
+        };
+        let ranged = || {
+            if typed {
+                quote!(response.api_error(|body| super::errors::#error::#v { status, body }))
+            } else {
+                quote!(#rt::Error::Api { status, error: super::errors::#error::#v { status, body: response.text_lossy() } })
+            }
+        };
+        match e.matcher {
+            StatusMatch::Exact(s) => {
+                let s = Literal::u16_unsuffixed(s);
+                let d = exact(quote!(super::errors::#error::#v));
+                quote!(#s => #d,)
+            }
+            StatusMatch::Range(lo, hi) => {
+                let (lo, hi) = (Literal::u16_unsuffixed(lo), Literal::u16_unsuffixed(hi));
+                let d = ranged();
+                quote!(#lo..=#hi => #d,)
+            }
+            StatusMatch::Default => {
+                let d = ranged();
+                quote!(_ => #d,)
+            }
+        }
+    });
+    let fallback = if op.errors.iter().any(|e| e.matcher == StatusMatch::Default) {
+        quote!()
+    } else {
+        quote!(_ => response.unexpected(),)
+    };
+    quote!(#(#arms)* #fallback)
+}
+
+pub(super) fn request_builder(op: &Operation) -> TokenStream {
+    let rt = rt();
+    let name = to_ident(&op.builder_name);
+    let error = to_ident(&op.error_name);
+    let head = format!(
+        " A `{} {}` request; set optional parameters, then `.await` it or call [`send`](Self::send).",
+        op.method.as_str().to_uppercase(),
+        op.path
+    );
+    let err_ty = quote!(#rt::Error<super::errors::#error>);
+    let output = success_type(op);
+    let result = quote!(Result<#output, #err_ty>);
+
+    let mut fields = vec![quote!(pub(super) client: super::Client,)];
+    let mut setters = Vec::new();
+    let mut adds = Vec::new();
+    let mut part_adds = Vec::new();
+    for p in &op.params {
+        let id = to_ident(&p.rust_name);
+        let ty = stored_type(p);
+        let target = if p.location == ParamLocation::Part { &mut part_adds } else { &mut adds };
+        let by_value = matches!(p.ty, TypeRef::Csv(_));
+        if p.required {
+            fields.push(quote!(pub(super) #id: #ty,));
+            target.push(add_param(p, if by_value { quote!(self.#id) } else { quote!(&self.#id) }));
+        } else {
+            fields.push(quote!(pub(super) #id: Option<#ty>,));
+            let (arg, into) = param_arg(p, Scope::Sibling);
+            let set = if into { quote!(Some(value.into())) } else { quote!(Some(value)) };
+            let pdoc = opt_doc(p.description.as_deref());
+            let wire = format!(" Sets the optional {} parameter `{}`.", location_word(p.location), p.wire_name);
+            let blank = if p.description.is_some() { quote!(#[doc = ""]) } else { quote!() };
+            let setter = format_ident!("{}", p.rust_name.trim_start_matches("r#"));
+            let setter = if p.rust_name.starts_with("r#") { to_ident(&p.rust_name) } else { setter };
+            setters.push(quote! {
+                #pdoc
+                #blank
+                #[doc = #wire]
+                pub fn #setter(mut self, value: #arg) -> Self {
+                    self.#id = #set;
+                    self
+                }
+            });
+            let inner = add_param(p, quote!(value));
+            if by_value {
+                target.push(quote!(if let Some(value) = self.#id { #inner }));
+            } else {
+                target.push(quote!(if let Some(value) = &self.#id { #inner }));
+            }
+        }
+    }
+    if let Some(body) = &op.body {
+        let ct = lit(&body.content_type);
+        if body.encoding == BodyEncoding::Multipart {
+            adds.push(quote! {
+                let mut parts: Vec<#rt::Part> = Vec::new();
+                #(#part_adds)*
+                request.multipart_body(parts);
+            });
+        } else {
+            let id = to_ident(&body.rust_name);
+            let ty = type_tokens(&body.ty, Scope::Sibling);
+            fields.push(quote!(pub(super) #id: #ty,));
+            adds.push(match body.encoding {
+                BodyEncoding::Json => quote!(request.json_body(&self.#id).map_err(#rt::Error::from_encode)?;),
+                BodyEncoding::Form => quote!(request.form_struct(&self.#id).map_err(#rt::Error::from_encode)?;),
+                BodyEncoding::Text => quote!(request.text_body(#ct, self.#id.clone());),
+                BodyEncoding::Bytes | BodyEncoding::Multipart => quote!(request.bytes_body(#ct, self.#id.clone());),
+            });
+        }
+    }
+
+    let method = match op.method {
+        Method::Get => quote!(Get),
+        Method::Post => quote!(Post),
+        Method::Put => quote!(Put),
+        Method::Delete => quote!(Delete),
+        Method::Patch => quote!(Patch),
+        Method::Head => quote!(Head),
+        Method::Options => quote!(Options),
+    };
+    let op_id = lit(&op.id);
+    let path = lit(&op.path);
+    let security = op.security.iter().map(|s| lit(s));
+    let idempotent = op.idempotent;
+    let moves_money = op.moves_money;
+    let outcome_reference = match &op.outcome_reference {
+        Some(p) => {
+            let p = lit(p);
+            quote!(Some(#p))
+        }
+        None => quote!(None),
+    };
+    let validation = request_validation(op);
+    let mutable = if adds.is_empty() { quote!() } else { quote!(mut) };
+    let arms = error_arms(op, &error);
+    let decode = success_decode(op, &error);
+    let needs_async = op.params.iter().any(|p| matches!(p.ty, TypeRef::Csv(_)));
+    let (prepare_async, prepare_await) = if needs_async { (quote!(async), quote!(.await)) } else { (quote!(), quote!()) };
+    let extra = csv_methods(op, &error, &prepare_await);
+
+    quote! {
+        #[doc = #head]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is sent or awaited"]
+        pub struct #name {
+            #(#fields)*
+        }
+
+        impl #name {
+            #(#setters)*
+
+            /// Checks the parameters and body, then builds the runtime request.
+            #prepare_async fn prepare(self) -> Result<(super::Client, #rt::Request), #err_ty> {
+                static OPERATION: #rt::Operation = #rt::Operation {
+                    id: #op_id,
+                    method: #rt::HttpMethod::#method,
+                    path: #path,
+                    security: &[#(#security),*],
+                    idempotent: #idempotent,
+                    moves_money: #moves_money,
+                    outcome_reference: #outcome_reference,
+                };
+                #validation
+                let #mutable request = #rt::Request::new(&OPERATION);
+                #(#adds)*
+                Ok((self.client, request))
+            }
+
+            /// Turns a response outside 2xx into this operation's error.
+            fn error_for(response: #rt::Response) -> #err_ty {
+                let status = response.status();
+                match status {
+                    #arms
+                }
+            }
+
+            /// Sends the request and decodes the response.
+            pub async fn send(self) -> #result {
+                let (client, request) = self.prepare()#prepare_await?;
+                let response = client.inner.send(request).await?;
+                let status = response.status();
+                if !(200..=299).contains(&status) {
+                    return Err(Self::error_for(response));
+                }
+                #decode
+            }
+
+            #extra
+        }
+
+        impl ::std::future::IntoFuture for #name {
+            type Output = #result;
+            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    }
+}
+
+/// `send_bytes()` and `send_stream()` for operations answering CSV.
+fn csv_methods(op: &Operation, error: &proc_macro2::Ident, prepare_await: &TokenStream) -> TokenStream {
+    let rt = rt();
+    let Some(f) = csv_response(op) else {
+        return quote!();
+    };
+    let row = to_ident(&f.row);
+    let err_ty = quote!(#rt::Error<super::errors::#error>);
+    let stat = csv_static(&format_ident!("CSV_FORMAT"), f);
+    let text = text_result_static(op.success.text_result.as_ref());
+    let bytes_out = if op.success.download {
+        quote!(#rt::Download<#rt::bytes::Bytes>)
+    } else {
+        quote!(#rt::bytes::Bytes)
+    };
+    let bytes_value = if op.success.download {
+        quote!(Ok(#rt::Download { file_name: response.file_name(), content: bytes }))
+    } else {
+        quote!(Ok(bytes))
+    };
+    quote! {
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(self) -> Result<#bytes_out, #err_ty> {
+            #text
+            let (client, request) = self.prepare()#prepare_await?;
+            let response = client.inner.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(Self::error_for(response));
+            }
+            let bytes = response.csv_bytes(&TEXT_RESULT, super::errors::#error::Rejected)?;
+            #bytes_value
+        }
+
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(self) -> Result<#rt::csv::CsvStream<super::types::#row>, #err_ty> {
+            #stat
+            #text
+            let (client, request) = self.prepare()#prepare_await?;
+            let response = client.inner.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(Self::error_for(response));
+            }
+            response.into_csv_stream(&CSV_FORMAT, &TEXT_RESULT, super::errors::#error::Rejected).await
+        }
+    }
+}
+
+pub(super) fn outcome_tokens(kind: OutcomeKind) -> TokenStream {
+    let rt = rt();
+    match kind {
+        OutcomeKind::Success => quote!(#rt::OutcomeKind::Success),
+        OutcomeKind::Partial => quote!(#rt::OutcomeKind::Partial),
+        OutcomeKind::Error => quote!(#rt::OutcomeKind::Error),
+    }
+}
+
+/// `static ENVELOPE: EnvelopeSpec` for an operation's declared envelope.
+pub(super) fn envelope_static(envelope: Option<&Envelope>) -> TokenStream {
+    let rt = rt();
+    let Some(env) = envelope else {
+        return quote!();
+    };
+    let code = lit(&env.code);
+    let data = lit(&env.data);
+    let text = match &env.text {
+        Some(t) => {
+            let t = lit(t);
+            quote!(Some(#t))
+        }
+        None => quote!(None),
+    };
+    let codes = env.codes.iter().map(|(code, kind, meaning)| {
+        let (code, meaning, kind) = (lit(code), lit(meaning), outcome_tokens(*kind));
+        quote!(#rt::CodeMeaning { code: #code, outcome: #kind, meaning: #meaning })
+    });
+    let rules = env.rules.iter().map(|(conds, kind)| {
+        let kind = outcome_tokens(*kind);
+        let conds = conds.iter().map(|c| {
+            let path = lit(&c.path);
+            let equals = match &c.equals {
+                Some(e) => {
+                    let e = lit(e);
+                    quote!(Some(#e))
+                }
+                None => quote!(None),
+            };
+            let non_empty = c.non_empty;
+            quote!(#rt::Condition { path: #path, equals: #equals, non_empty: #non_empty })
+        });
+        quote!(#rt::Rule { when: &[#(#conds),*], outcome: #kind })
+    });
+    quote! {
+        static ENVELOPE: #rt::EnvelopeSpec = #rt::EnvelopeSpec {
+            code: #code,
+            text: #text,
+            data: #data,
+            codes: &[#(#codes),*],
+            rules: &[#(#rules),*],
+        };
+    }
+}
+
+/// Checks made in `send()` before anything is sent: parameter constraints and the body.
+pub(super) fn request_validation(op: &Operation) -> TokenStream {
+    let rt = rt();
+    let params: Vec<TokenStream> = op
+        .params
+        .iter()
+        .map(|p| {
+            let id = to_ident(&p.rust_name);
+            value_validation(&p.wire_name, quote!(self.#id), &p.ty, p.required, false, &p.constraints)
+        })
+        .filter(|ts| !ts.is_empty())
+        .collect();
+    let params = if params.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            let mut validator = #rt::Validator::new();
+            {
+                let v = &mut validator;
+                #(#params)*
+            }
+            validator.finish().map_err(#rt::Error::Validation)?;
+        }
+    };
+    let body = match &op.body {
+        Some(b) if b.encoding == BodyEncoding::Json && has_named(&b.ty) => {
+            let id = to_ident(&b.rust_name);
+            quote!(#rt::validate(&self.#id).map_err(#rt::Error::Validation)?;)
+        }
+        _ => quote!(),
+    };
+    quote!(#params #body)
+}

@@ -1,0 +1,386 @@
+//! Models: structs, enums, unions and aliases, with their `Validate` impls.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{lit, opt_doc, rt, type_tokens, Scope};
+use crate::ident::{self, to_ident};
+use crate::ir::*;
+
+pub(super) fn serde_attrs(f: &Field) -> TokenStream {
+    let rt_path = "::pasarela_runtime::serde_util";
+    let mut parts: Vec<TokenStream> = Vec::new();
+    if ident::bare(&f.rust_name) != f.wire_name {
+        let w = lit(&f.wire_name);
+        parts.push(quote!(rename = #w));
+    }
+    if !f.required {
+        parts.push(quote!(default));
+        parts.push(quote!(skip_serializing_if = "Option::is_none"));
+    }
+    let helper = match (&f.ty, f.lenient) {
+        (TypeRef::String, _) if f.string_as_number => Some("string_as_number"),
+        (TypeRef::Decimal { wire_number: true }, _) => Some("decimal_number"),
+        (TypeRef::Decimal { wire_number: false }, _) => Some("decimal_string"),
+        (TypeRef::String, true) => Some("lenient_string"),
+        (TypeRef::I64 | TypeRef::I32, true) => Some("lenient_i64"),
+        (TypeRef::Bool, true) => Some("lenient_bool"),
+        _ => None,
+    };
+    if let (Some(h), false) = (helper, f.boxed) {
+        let suffix = if f.required { "" } else { "_opt" };
+        let path = lit(&format!("{rt_path}::{h}{suffix}"));
+        parts.push(quote!(with = #path));
+    }
+    if parts.is_empty() {
+        quote!()
+    } else {
+        quote!(#[serde(#(#parts),*)])
+    }
+}
+
+/// A lenient `i32` is widened to `i64` so one helper serves both.
+pub(super) fn field_type(f: &Field) -> TokenStream {
+    let ty = match (&f.ty, f.lenient) {
+        (TypeRef::I32, true) => TypeRef::I64,
+        (t, _) => t.clone(),
+    };
+    let mut t = type_tokens(&ty, Scope::Types);
+    if f.boxed {
+        t = quote!(Box<#t>);
+    }
+    if f.required {
+        t
+    } else {
+        quote!(Option<#t>)
+    }
+}
+
+pub(super) fn derives(extra: TokenStream) -> TokenStream {
+    let rt = rt();
+    quote! {
+        #[derive(Debug, Clone, PartialEq, #extra #rt::serde::Serialize, #rt::serde::Deserialize)]
+    }
+}
+
+pub(super) fn type_def(t: &TypeDef) -> TokenStream {
+    let rt = rt();
+    let name = to_ident(&t.name);
+    let docs = opt_doc(t.doc.as_deref());
+    let crate_attr = quote!(crate = "::pasarela_runtime::serde");
+    match &t.kind {
+        TypeKind::Alias(target) => {
+            let target = type_tokens(target, Scope::Types);
+            quote! {
+                #docs
+                pub type #name = #target;
+            }
+        }
+        TypeKind::Struct(fields) => {
+            let all_optional = fields.iter().all(|f| !f.required);
+            let derive = derives(if all_optional {
+                quote!(Default,)
+            } else {
+                quote!()
+            });
+            let fields = fields.iter().map(|f| {
+                let id = to_ident(&f.rust_name);
+                let ty = field_type(f);
+                let attrs = serde_attrs(f);
+                let fdoc = opt_doc(f.doc.as_deref());
+                quote! {
+                    #fdoc
+                    #attrs
+                    pub #id: #ty,
+                }
+            });
+            quote! {
+                #docs
+                #derive
+                #[serde(#crate_attr)]
+                pub struct #name {
+                    #(#fields)*
+                }
+            }
+        }
+        TypeKind::Union(variants) => {
+            let derive = derives(quote!());
+            let vs = variants.iter().map(|(v, ty)| {
+                let id = to_ident(v);
+                let ty = type_tokens(ty, Scope::Types);
+                quote!(#id(#ty),)
+            });
+            quote! {
+                #docs
+                #[doc = ""]
+                #[doc = " Decoded by trying each variant in order; the first that fits wins."]
+                #derive
+                #[serde(#crate_attr, untagged)]
+                pub enum #name {
+                    #(#vs)*
+                }
+            }
+        }
+        TypeKind::Enum { values, open } => {
+            let idents: Vec<_> = values.iter().map(|(v, _)| to_ident(v)).collect();
+            let wires: Vec<_> = values.iter().map(|(_, w)| lit(w)).collect();
+            let derive = quote! {
+                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::serde::Serialize, #rt::serde::Deserialize)]
+            };
+            let display = quote! {
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(self.as_str())
+                    }
+                }
+            };
+            if *open {
+                quote! {
+                    #docs
+                    #[doc = ""]
+                    #[doc = " Values this client does not know decode as `Unknown`, so a new value on the server does not break decoding."]
+                    #derive
+                    #[serde(#crate_attr, from = "String", into = "String")]
+                    pub enum #name {
+                        #(#[doc = concat!(" `", #wires, "`")] #idents,)*
+                        /// A value this client does not know yet, kept as sent.
+                        Unknown(String),
+                    }
+
+                    impl #name {
+                        /// The value as sent on the wire.
+                        pub fn as_str(&self) -> &str {
+                            match self {
+                                #(Self::#idents => #wires,)*
+                                Self::Unknown(value) => value,
+                            }
+                        }
+                    }
+
+                    impl From<String> for #name {
+                        fn from(value: String) -> Self {
+                            match value.as_str() {
+                                #(#wires => Self::#idents,)*
+                                _ => Self::Unknown(value),
+                            }
+                        }
+                    }
+
+                    impl From<#name> for String {
+                        fn from(value: #name) -> Self {
+                            match value {
+                                #name::Unknown(value) => value,
+                                known => known.as_str().to_string(),
+                            }
+                        }
+                    }
+
+                    #display
+                }
+            } else {
+                quote! {
+                    #docs
+                    #derive
+                    #[serde(#crate_attr)]
+                    pub enum #name {
+                        #(#[serde(rename = #wires)] #idents,)*
+                    }
+
+                    impl #name {
+                        /// The value as sent on the wire.
+                        pub fn as_str(&self) -> &str {
+                            match self {
+                                #(Self::#idents => #wires,)*
+                            }
+                        }
+                    }
+
+                    #display
+                }
+            }
+        }
+    }
+}
+
+/// True when a value of this type may hold generated types that validate themselves.
+pub(super) fn has_named(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(_) => true,
+        TypeRef::Vec(inner) | TypeRef::Map(inner) => has_named(inner),
+        _ => false,
+    }
+}
+
+/// Checks on `value` (a reference to a value of type `ty`) from `c`.
+pub(super) fn checks(ty: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    let text = match ty {
+        TypeRef::String => Some(quote!(value.as_str())),
+        TypeRef::Secret => Some(quote!(value.expose())),
+        _ => None,
+    };
+    if let Some(text) = &text {
+        if let Some(p) = &c.pattern {
+            let p = lit(p);
+            out.push(quote!(v.pattern(#text, #p);));
+        }
+        if let Some(n) = c.min_length {
+            out.push(quote!(v.min_length(#text, #n);));
+        }
+        if let Some(n) = c.max_length {
+            out.push(quote!(v.max_length(#text, #n);));
+        }
+        if c.email {
+            out.push(quote!(v.email(#text);));
+        }
+    }
+    let bounds = [(&c.minimum, true), (&c.maximum, false)];
+    for (bound, is_min) in bounds {
+        let Some(b) = bound else { continue };
+        let exclusive = b.exclusive;
+        match ty {
+            TypeRef::I32 | TypeRef::I64 => {
+                if let Ok(n) = b.value.parse::<i64>() {
+                    let n = Literal::i64_suffixed(n);
+                    out.push(if is_min {
+                        quote!(v.minimum_i64(i64::from(*value), #n, #exclusive);)
+                    } else {
+                        quote!(v.maximum_i64(i64::from(*value), #n, #exclusive);)
+                    });
+                }
+            }
+            TypeRef::Decimal { .. } => {
+                let n = lit(&b.value);
+                out.push(if is_min {
+                    quote!(v.minimum_decimal(value, #n, #exclusive);)
+                } else {
+                    quote!(v.maximum_decimal(value, #n, #exclusive);)
+                });
+            }
+            _ => {}
+        }
+    }
+    if matches!(ty, TypeRef::Vec(_)) {
+        if let Some(n) = c.min_items {
+            out.push(quote!(v.min_items(value.len(), #n);));
+        }
+        if let Some(n) = c.max_items {
+            out.push(quote!(v.max_items(value.len(), #n);));
+        }
+    }
+    out
+}
+
+/// The validation of one field or parameter, or nothing when there is nothing to check.
+pub(super) fn value_validation(wire: &str, access: TokenStream, ty: &TypeRef, required: bool, boxed: bool, c: &Constraints) -> TokenStream {
+    let rt = rt();
+    let mut body = checks(ty, c);
+    if has_named(ty) {
+        body.push(quote!(#rt::Validate::validate(value, v);));
+    }
+    if body.is_empty() {
+        return quote!();
+    }
+    let wire = lit(wire);
+    let deref = if boxed { quote!(let value = &**value;) } else { quote!() };
+    if required {
+        quote!(v.at(#wire, |v| { let value = &#access; #deref #(#body)* });)
+    } else {
+        quote!(if let Some(value) = &#access { v.at(#wire, |v| { #deref #(#body)* }); })
+    }
+}
+
+/// `impl Validate` for a generated type.
+pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
+    let rt = rt();
+    let name = to_ident(&t.name);
+    let body = match &t.kind {
+        TypeKind::Alias(_) => return quote!(),
+        TypeKind::Enum { .. } => quote!(),
+        TypeKind::Union(variants) => {
+            let arms = variants.iter().map(|(variant, _)| {
+                let id = to_ident(variant);
+                quote!(Self::#id(value) => #rt::Validate::validate(value, v),)
+            });
+            quote!(match self { #(#arms)* })
+        }
+        TypeKind::Struct(fields) => {
+            let checks: Vec<TokenStream> = fields
+                .iter()
+                .map(|f| {
+                    let id = to_ident(&f.rust_name);
+                    value_validation(&f.wire_name, quote!(self.#id), &f.ty, f.required, f.boxed, &f.constraints)
+                })
+                .filter(|ts| !ts.is_empty())
+                .collect();
+            quote!(#(#checks)*)
+        }
+    };
+    let arg = if body.is_empty() { quote!(_v) } else { quote!(v) };
+    quote! {
+        impl #rt::Validate for #name {
+            fn validate(&self, #arg: &mut #rt::Validator) {
+                #body
+            }
+        }
+    }
+}
+
+/// `impl CsvRow` for a struct used as the row of a CSV file: columns in
+/// property order, each field written and parsed as text.
+pub(super) fn csv_row_impl(t: &TypeDef) -> TokenStream {
+    let rt = rt();
+    let TypeKind::Struct(fields) = &t.kind else {
+        return quote!();
+    };
+    let name = to_ident(&t.name);
+    let columns = fields.iter().map(|f| lit(&f.wire_name));
+    let omittable = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.csv_omittable)
+        .map(|(i, _)| Literal::usize_unsuffixed(i));
+    let to_fields = fields.iter().map(|f| {
+        let id = to_ident(&f.rust_name);
+        match (&f.ty, f.required) {
+            (TypeRef::String, true) => quote!(self.#id.clone()),
+            (TypeRef::String, false) => quote!(self.#id.clone().unwrap_or_default()),
+            (TypeRef::Secret, true) => quote!(self.#id.expose().to_string()),
+            (TypeRef::Secret, false) => quote!(self.#id.as_ref().map(|s| s.expose().to_string()).unwrap_or_default()),
+            (_, true) => quote!(self.#id.to_string()),
+            (_, false) => quote!(self.#id.as_ref().map(ToString::to_string).unwrap_or_default()),
+        }
+    });
+    let from_fields = fields.iter().enumerate().map(|(i, f)| {
+        let id = to_ident(&f.rust_name);
+        let index = Literal::usize_unsuffixed(i);
+        let column = lit(&f.wire_name);
+        let value = match (&f.ty, f.required) {
+            (TypeRef::String, true) => quote!(#rt::csv::field_required(fields, #index, #column)?),
+            (TypeRef::String, false) => quote!(#rt::csv::field_text(fields, #index)),
+            (TypeRef::Secret, true) => quote!(#rt::Secret::from(#rt::csv::field_required(fields, #index, #column)?)),
+            (TypeRef::Secret, false) => quote!(#rt::csv::field_text(fields, #index).map(#rt::Secret::from)),
+            (TypeRef::Named(_), true) => quote!(#rt::csv::field_required(fields, #index, #column)?.into()),
+            (TypeRef::Named(_), false) => quote!(#rt::csv::field_text(fields, #index).map(Into::into)),
+            (_, true) => quote!(#rt::csv::field_parse_required(fields, #index, #column)?),
+            (_, false) => quote!(#rt::csv::field_parse(fields, #index, #column)?),
+        };
+        quote!(#id: #value,)
+    });
+    quote! {
+        impl #rt::csv::CsvRow for #name {
+            const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+            const OMITTABLE: &'static [usize] = &[#(#omittable),*];
+
+            fn to_fields(&self) -> Vec<String> {
+                vec![#(#to_fields),*]
+            }
+
+            fn from_fields(fields: &[String]) -> Result<Self, #rt::csv::CsvFieldError> {
+                Ok(Self {
+                    #(#from_fields)*
+                })
+            }
+        }
+    }
+}
