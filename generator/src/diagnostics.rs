@@ -85,7 +85,7 @@ impl std::error::Error for Diagnostics {}
 #[derive(Debug)]
 pub struct Reporter<'a> {
     file: &'a str,
-    text: &'a str,
+    lines: Vec<&'a str>,
     found: Vec<Diagnostic>,
 }
 
@@ -94,7 +94,7 @@ impl<'a> Reporter<'a> {
     pub fn new(file: &'a str, text: &'a str) -> Self {
         Self {
             file,
-            text,
+            lines: text.lines().collect(),
             found: Vec::new(),
         }
     }
@@ -102,9 +102,8 @@ impl<'a> Reporter<'a> {
     /// Records a problem at `pos` with an optional hint.
     pub fn error(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
         let source_line = self
-            .text
-            .lines()
-            .nth(pos.line.saturating_sub(1))
+            .lines
+            .get(pos.line.saturating_sub(1))
             .map(|l| l.trim_end().to_string());
         self.found.push(Diagnostic {
             message: message.into(),

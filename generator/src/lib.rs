@@ -82,13 +82,45 @@ pub struct Output {
 }
 
 /// Runs load → resolve → lower and returns the IR, or every problem found.
+///
+/// The stages recurse over the document; they run on a thread with a large
+/// stack (and `load` refuses absurdly deep nesting) so that no input can
+/// overflow the caller's stack.
 pub fn check(source: &Source) -> Result<ir::Api, Diagnostics> {
+    const STACK: usize = 256 * 1024 * 1024;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("pasarela-gen".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, || check_on_this_thread(source));
+        match worker.map(|handle| handle.join()) {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(internal_error(source, "a stage panicked")),
+            // No thread available: run here, with the depth limit as the guard.
+            Err(_) => check_on_this_thread(source),
+        }
+    })
+}
+
+fn internal_error(source: &Source, what: &str) -> Diagnostics {
+    Diagnostics(vec![Diagnostic {
+        message: format!("internal error: {what}"),
+        file: source.path.clone(),
+        pos: Pos { line: 1, column: 1 },
+        source_line: None,
+        hint: Some("this is a bug in pasarela-gen; please report it with the spec".into()),
+    }])
+}
+
+fn check_on_this_thread(source: &Source) -> Result<ir::Api, Diagnostics> {
     let mut reporter = diagnostics::Reporter::new(&source.path, &source.text);
     let Some(root) = load::load(&source.text, &mut reporter) else {
         return Err(reporter.finish());
     };
     let doc = resolve::Doc::new(&root);
-    resolve::validate(&doc, &mut reporter);
+    if !resolve::validate(&doc, &mut reporter) {
+        return Err(reporter.finish());
+    }
     let api = lower::lower(&doc, &mut reporter);
     match api {
         Some(api) if !reporter.has_errors() => Ok(api),
@@ -105,15 +137,8 @@ pub fn generate(source: &Source, config: &Config) -> Result<Output, Diagnostics>
         .or_else(|| api.module.clone())
         .unwrap_or_else(|| module_from_path(&source.path));
     let tokens = emit::emit(&api);
-    let code = format::format(tokens, &source.path).map_err(|e| {
-        Diagnostics(vec![Diagnostic {
-            message: format!("internal error: the emitted code does not parse: {e}"),
-            file: source.path.clone(),
-            pos: Pos { line: 1, column: 1 },
-            source_line: None,
-            hint: Some("this is a bug in pasarela-gen; please report it with the spec".into()),
-        }])
-    })?;
+    let code = format::format(tokens, &source.path)
+        .map_err(|e| internal_error(source, &format!("the emitted code does not parse: {e}")))?;
     Ok(Output {
         module_name,
         code,

@@ -102,8 +102,42 @@ impl Node {
     }
 }
 
+/// Deeper documents are refused before parsing: the parser recurses once per
+/// level, and no real spec comes near this.
+pub const MAX_DEPTH: usize = 500;
+
+/// A cheap upper bound on a document's nesting: per line, indentation plus
+/// sequence dashes, plus flow brackets open at that point.
+fn nesting_estimate(text: &str) -> (usize, usize) {
+    let mut worst = (0, 0);
+    let mut brackets: usize = 0;
+    for (i, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+        for c in line.chars() {
+            match c {
+                '[' | '{' => brackets += 1,
+                ']' | '}' => brackets = brackets.saturating_sub(1),
+                _ => {}
+            }
+            if indent + brackets > worst.0 {
+                worst = (indent + brackets, i + 1);
+            }
+        }
+    }
+    worst
+}
+
 /// Loads `text` into a tree. A syntax error is reported and `None` returned.
 pub fn load(text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
+    let (depth, line) = nesting_estimate(text);
+    if depth > MAX_DEPTH {
+        reporter.error(
+            Pos { line, column: 1 },
+            format!("the document nests deeper than {MAX_DEPTH} levels"),
+            Some("flatten the structure with `$ref`s to named components".into()),
+        );
+        return None;
+    }
     let options = marked_yaml::LoaderOptions::default()
         .error_on_duplicate_keys(true)
         .prevent_coercion(false);
@@ -154,7 +188,7 @@ fn describe_load_error(err: &marked_yaml::LoadError) -> (Pos, String, Option<Str
         E::TopLevelMustBeSequence(m) => (
             marker_pos(Some(m)),
             "unexpected top-level sequence".into(),
-            None,
+            Some("an OpenAPI document is a mapping with keys such as `openapi:` and `paths:`".into()),
         ),
         E::UnexpectedAnchor(m) => (
             marker_pos(Some(m)),
@@ -164,7 +198,7 @@ fn describe_load_error(err: &marked_yaml::LoadError) -> (Pos, String, Option<Str
         E::MappingKeyMustBeScalar(m) => (
             marker_pos(Some(m)),
             "mapping keys must be plain scalars".into(),
-            None,
+            Some("use a plain or quoted string as the key".into()),
         ),
         E::UnexpectedTag(m) => (
             marker_pos(Some(m)),

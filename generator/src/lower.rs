@@ -11,16 +11,31 @@ use crate::load::{Node, Value};
 use crate::resolve::{closest, Doc};
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
+/// Names a request builder already uses for its own fields and methods.
+const BUILDER_MEMBERS: &[&str] = &[
+    "client", "body", "send", "send_bytes", "send_stream", "prepare", "error_for", "into_future",
+];
+/// Names that generated code relies on meaning the standard ones; a schema
+/// with one of these names gets a suffix instead of shadowing it.
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "String", "Option", "Vec", "Box", "Result", "Some", "None", "Ok", "Err", "Default", "Clone",
+    "Debug", "PartialEq", "Eq", "Hash", "Send", "Sync", "Sized", "Copy", "Into", "From",
+    "Iterator", "ToString", "Fn", "Drop", "Self", "Serialize", "Deserialize",
+];
 const KNOWN_TYPES: &[&str] = &[
     "string", "integer", "number", "boolean", "array", "object", "null",
 ];
 
 /// Lowers a validated document. Returns `None` when errors were reported.
 pub fn lower(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> Option<Api> {
+    let mut type_namer = Namer::new();
+    for reserved in RESERVED_TYPE_NAMES {
+        type_namer.reserve(reserved);
+    }
     let mut l = Lowerer {
         doc,
         reporter,
-        type_namer: Namer::new(),
+        type_namer,
         components: BTreeMap::new(),
         types: Vec::new(),
     };
@@ -281,14 +296,14 @@ impl<'d> Lowerer<'d, '_, '_> {
             self.err(
                 members.pos,
                 "`oneOf`/`anyOf` must be a list of schemas",
-                None,
+                Some("write each alternative as a list item: `oneOf: [{$ref: ...}, {$ref: ...}]`".into()),
             );
             return TypeKind::Alias(TypeRef::Json);
         };
         let mut variant_namer = Namer::new();
         let mut variants = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            if item.str_at("type") == Some("null") {
+            if is_null_schema(item) {
                 continue;
             }
             let hint = match item.str_at("$ref") {
@@ -308,30 +323,43 @@ impl<'d> Lowerer<'d, '_, '_> {
         TypeKind::Union(variants)
     }
 
-    fn all_of_fields(&mut self, name: &str, node: &'d Node, parts: &'d [Node]) -> Vec<Field> {
+    fn all_of_fields(&mut self, name: &str, node: &'d Node, _parts: &'d [Node]) -> Vec<Field> {
+        let mut schemas = Vec::new();
+        self.collect_all_of(node, &mut schemas, 0);
+        let required: BTreeSet<&str> = schemas
+            .iter()
+            .flat_map(|s| s.get("required").and_then(Node::items).unwrap_or(&[]).iter())
+            .filter_map(Node::as_str)
+            .collect();
         let mut namer = Namer::new();
         let mut fields = Vec::new();
         let mut seen = BTreeSet::new();
-        for part in parts.iter().chain(std::iter::once(node)) {
-            let Some(target) = self.deref(part) else {
-                continue;
-            };
-            let nested: Vec<&'d Node> = match target.get("allOf").and_then(Node::items) {
-                Some(inner) => inner.iter().collect(),
-                None => vec![target],
-            };
-            for schema in nested {
-                let Some(schema) = self.deref(schema) else {
-                    continue;
-                };
-                for field in self.fields(name, schema, &mut namer) {
-                    if seen.insert(field.wire_name.clone()) {
-                        fields.push(field);
-                    }
+        for schema in schemas {
+            for mut field in self.fields(name, schema, &mut namer) {
+                if seen.insert(field.wire_name.clone()) {
+                    field.required |= required.contains(field.wire_name.as_str());
+                    fields.push(field);
                 }
             }
         }
         fields
+    }
+
+    /// The schemas whose properties an `allOf` merges: every member
+    /// (recursively), then the schema's own properties.
+    fn collect_all_of(&mut self, node: &'d Node, out: &mut Vec<&'d Node>, depth: usize) {
+        if depth > 64 {
+            self.err(node.pos, "`allOf` nests too deeply", Some("flatten the composition".into()));
+            return;
+        }
+        for part in node.get("allOf").and_then(Node::items).unwrap_or(&[]) {
+            if let Some(target) = self.deref(part) {
+                self.collect_all_of(target, out, depth + 1);
+            }
+        }
+        if node.get("properties").is_some() {
+            out.push(node);
+        }
     }
 
     fn fields(&mut self, owner: &str, node: &'d Node, namer: &mut Namer) -> Vec<Field> {
@@ -349,7 +377,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             self.err(
                 props.pos,
                 format!("`properties` must be a mapping, found {}", props.kind()),
-                None,
+                Some("map each property name to its schema: `properties: {id: {type: string}}`".into()),
             );
             return Vec::new();
         };
@@ -404,9 +432,13 @@ impl<'d> Lowerer<'d, '_, '_> {
             return true;
         }
         if let Some(types) = node.get("type").and_then(Node::items) {
-            return types.iter().any(|t| t.as_str() == Some("null"));
+            return types.iter().any(|t| type_word(t) == Some("null"));
         }
-        false
+        // `oneOf: [X, {type: "null"}]` (3.1) is an optional X.
+        node.get("oneOf")
+            .or_else(|| node.get("anyOf"))
+            .and_then(Node::items)
+            .is_some_and(|members| members.iter().any(is_null_schema))
     }
 
     /// The first non-null `type`, reporting unknown type names.
@@ -418,7 +450,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         };
         let mut primary = None;
         for n in names {
-            match n.as_str() {
+            match type_word(n) {
                 Some(t) if KNOWN_TYPES.contains(&t) => {
                     if t != "null" && primary.is_none() {
                         primary = Some(t.to_string());
@@ -574,7 +606,7 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     fn operation(&mut self, cx: OpContext<'d, '_>) -> Operation {
         let op = cx.op;
-        let mut params = self.params(&cx);
+        let (mut params, skipped_cookies) = self.params(&cx);
         let (body, parts) = self.request_body(op, &cx.builder_name);
         // Required parts are positional after the required parameters; optional ones are setters.
         let first_optional = params.iter().position(|p| !p.required).unwrap_or(params.len());
@@ -596,7 +628,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             method: cx.method,
             path: cx.path.to_string(),
             summary: op.str_at("summary").map(|s| s.trim().to_string()),
-            description: op.str_at("description").map(|s| s.trim().to_string()),
+            description: cookie_note(op.str_at("description"), &skipped_cookies),
             params,
             body,
             success,
@@ -651,7 +683,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             match n.as_str().and_then(|s| s.parse::<u64>().ok()) {
                 Some(v) => Some(v),
                 None => {
-                    this.err(n.pos, format!("`{key}` must be a non-negative integer"), None);
+                    this.err(n.pos, format!("`{key}` must be a non-negative integer"), Some(format!("e.g. `{key}: 1`")));
                     None
                 }
             }
@@ -667,7 +699,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 (None, _, _) => return None,
             };
             if text.parse::<f64>().is_err() {
-                this.err(pos, format!("`{key}` must be a number, found `{text}`"), None);
+                this.err(pos, format!("`{key}` must be a number, found `{text}`"), Some(format!("e.g. `{key}: 0`")));
                 return None;
             }
             Some(Bound {
@@ -701,7 +733,9 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
     }
 
-    fn params(&mut self, cx: &OpContext<'d, '_>) -> Vec<Param> {
+    /// The operation's parameters in positional order, and the names of
+    /// cookie parameters that were skipped.
+    fn params(&mut self, cx: &OpContext<'d, '_>) -> (Vec<Param>, Vec<String>) {
         let own: Vec<&'d Node> = cx
             .op
             .get("parameters")
@@ -718,8 +752,10 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
         let template: Vec<String> = template_names(cx.path);
         let mut namer = Namer::new();
-        namer.reserve("client");
-        namer.reserve("body");
+        for reserved in BUILDER_MEMBERS {
+            namer.reserve(reserved);
+        }
+        let mut skipped = Vec::new();
         let mut path_params = Vec::new();
         let mut required = Vec::new();
         let mut optional = Vec::new();
@@ -746,11 +782,10 @@ impl<'d> Lowerer<'d, '_, '_> {
                     ParamLocation::Header
                 }
                 "cookie" => {
-                    self.err(
-                        p.pos,
-                        format!("cookie parameter `{name}` is not supported"),
-                        Some("send it as a header parameter named `Cookie`, or remove it".into()),
-                    );
+                    // The client has no cookie jar: a cookie parameter cannot be
+                    // sent. Skipped so the rest of the spec still generates; the
+                    // operation's docs say so.
+                    skipped.push(name.to_string());
                     continue;
                 }
                 other => {
@@ -813,11 +848,12 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
         }
         path_params.sort_by_key(|p| template.iter().position(|t| t == &p.wire_name));
-        path_params
+        let params = path_params
             .into_iter()
             .chain(required)
             .chain(optional)
-            .collect()
+            .collect();
+        (params, skipped)
     }
 
     /// Query and header values must print as text; anything richer is taken
@@ -889,7 +925,9 @@ impl<'d> Lowerer<'d, '_, '_> {
             .filter_map(Node::as_str)
             .collect();
         let mut namer = Namer::new();
-        namer.reserve("client");
+        for reserved in BUILDER_MEMBERS {
+            namer.reserve(reserved);
+        }
         let mut out = Vec::new();
         for (key, prop) in schema.get("properties").and_then(Node::entries).unwrap_or(&[]) {
             let ty = self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)));
@@ -1128,7 +1166,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 Some(n) => match n.as_str() {
                     Some(p) if p.starts_with('/') => Some(p.to_string()),
                     _ => {
-                        this.err(n.pos, format!("envelope `{key}` must be a JSON pointer such as `/header/code`"), None);
+                        this.err(n.pos, format!("envelope `{key}` must be a JSON pointer"), Some(format!("e.g. `{key}: /header/{key}` (RFC 6901, starting with `/`)")));
                         None
                     }
                 },
@@ -1150,7 +1188,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 Some("partial") => Some(OutcomeKind::Partial),
                 Some("error") => Some(OutcomeKind::Error),
                 _ => {
-                    this.err(n.pos, "an envelope outcome must be `success`, `partial` or `error`", None);
+                    this.err(n.pos, "unknown envelope outcome", Some("use `success`, `partial` or `error`".into()));
                     None
                 }
             }
@@ -1166,7 +1204,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         let mut rules = Vec::new();
         for r in ext.get("rules").and_then(Node::items).unwrap_or(&[]) {
             let Some(kind) = outcome(self, r.get("outcome")) else {
-                self.err(r.pos, "each envelope rule needs an `outcome`", None);
+                self.err(r.pos, "each envelope rule needs an `outcome`", Some("add `outcome: success`, `partial` or `error`".into()));
                 continue;
             };
             let mut conds = Vec::new();
@@ -1177,7 +1215,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                         equals: c.str_at("equals").map(str::to_string),
                         non_empty: c.bool_at("non-empty").unwrap_or(false),
                     }),
-                    _ => self.err(c.pos, "a rule condition needs `path:` (a JSON pointer)", None),
+                    _ => self.err(c.pos, "a rule condition needs `path:` (a JSON pointer)", Some("e.g. `- path: /data/state` / `equals: OK`".into())),
                 }
             }
             rules.push((conds, kind));
@@ -1285,7 +1323,7 @@ fn single_member(node: &Node) -> Option<&Node> {
     }
     let non_null: Vec<&Node> = members
         .iter()
-        .filter(|m| m.str_at("type") != Some("null"))
+        .filter(|m| !is_null_schema(m))
         .collect();
     match non_null.as_slice() {
         [only] => Some(only),
@@ -1403,4 +1441,40 @@ fn mark_boxed_fields(types: &mut [TypeDef]) {
             }
         }
     }
+}
+
+/// A `type` value as a word; an unquoted YAML `null` reads as `"null"`.
+fn type_word(node: &Node) -> Option<&str> {
+    match &node.value {
+        Value::Null => Some("null"),
+        Value::Scalar(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `{type: "null"}` (or `{type: [null]}`), or `{nullable: true}` with nothing else.
+fn is_null_schema(node: &Node) -> bool {
+    match node.get("type") {
+        Some(t) => match t.items() {
+            Some(items) => items.iter().all(|i| type_word(i) == Some("null")),
+            None => type_word(t) == Some("null"),
+        },
+        None => node.bool_at("nullable") == Some(true) && node.entries().is_some_and(|e| e.len() == 1),
+    }
+}
+
+/// The operation's description, noting cookie parameters the client cannot send.
+fn cookie_note(description: Option<&str>, skipped: &[String]) -> Option<String> {
+    let base = description.map(|s| s.trim().to_string());
+    if skipped.is_empty() {
+        return base;
+    }
+    let note = format!(
+        "Not sent: cookie parameter(s) {} (this client does not send cookies).",
+        skipped.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    );
+    Some(match base {
+        Some(b) => format!("{b}\n\n{note}"),
+        None => note,
+    })
 }

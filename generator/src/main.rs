@@ -27,19 +27,24 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(message) => {
             if !message.is_empty() {
-                println!("{message}");
+                say(&mut std::io::stdout(), &message);
             }
             ExitCode::SUCCESS
         }
         Err(Failure::Invalid(report)) => {
-            eprintln!("{report}");
+            say(&mut std::io::stderr(), &report);
             ExitCode::from(1)
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}\n\n{USAGE}");
+            say(&mut std::io::stderr(), &format!("error: {message}\n\n{USAGE}"));
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints a line, ignoring a closed pipe (`pasarela-gen check x | head -1`).
+fn say(out: &mut impl std::io::Write, text: &str) {
+    let _ = writeln!(out, "{text}");
 }
 
 fn run(args: &[String]) -> Result<String, Failure> {

@@ -108,53 +108,85 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Validates the document: version, top-level shape, and every `$ref`.
-pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) {
+/// Returns false when the document is not one the later stages can read
+/// (not a mapping, or not OpenAPI 3), so that no follow-on errors are shown.
+pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
+    let start = Pos { line: 1, column: 1 };
     let root = doc.root;
     if !root.is_map() {
-        reporter.error(root.pos, "the document is not a mapping", None);
-        return;
+        reporter.error(root.pos, "the document is not a mapping", Some("an OpenAPI document starts with keys such as `openapi:`, `info:` and `paths:`".into()));
+        return false;
     }
     match (root.get("openapi"), root.get("swagger")) {
         (Some(v), _) => match v.as_str() {
             Some(s) if s.starts_with("3.0") || s.starts_with("3.1") => {}
-            _ => reporter.error(
-                v.pos,
-                format!("unsupported OpenAPI version `{}`", v.as_str().unwrap_or("?")),
-                Some("pasarela-gen reads OpenAPI 3.0.x and 3.1.x".into()),
-            ),
+            _ => {
+                reporter.error(
+                    v.pos,
+                    format!("unsupported OpenAPI version `{}`", v.as_str().unwrap_or("?")),
+                    Some("pasarela-gen reads OpenAPI 3.0.x and 3.1.x".into()),
+                );
+                return false;
+            }
         },
-        (None, Some(v)) => reporter.error(
-            v.pos,
-            "Swagger 2.0 documents are not supported yet",
-            Some("convert the document to OpenAPI 3 (e.g. with swagger2openapi) and point the generator at the result".into()),
-        ),
-        (None, None) => reporter.error(
-            root.pos,
-            "missing `openapi` version field",
-            Some("add `openapi: 3.0.3` at the top of the document".into()),
-        ),
+        (None, Some(v)) => {
+            reporter.error(
+                v.pos,
+                "Swagger 2.0 documents are not supported yet",
+                Some("convert the document to OpenAPI 3 (e.g. with swagger2openapi) and point the generator at the result".into()),
+            );
+            return false;
+        }
+        (None, None) => {
+            reporter.error(
+                start,
+                "missing `openapi` version field",
+                Some("add `openapi: 3.0.3` at the top of the document".into()),
+            );
+            return false;
+        }
     }
     if root.get("info").is_none() {
         reporter.error(
-            root.pos,
+            start,
             "missing `info` section",
             Some("add `info:` with `title:` and `version:`".into()),
         );
     }
     match root.get("paths") {
         None => reporter.error(
-            root.pos,
+            start,
             "missing `paths` section",
             Some("add `paths:` with at least one operation".into()),
         ),
         Some(p) if !p.is_map() => reporter.error(
             p.pos,
             format!("`paths` must be a mapping, found {}", p.kind()),
-            None,
+            Some("map each path to its operations: `paths: {/pets: {get: ...}}`".into()),
         ),
         Some(_) => {}
     }
     check_refs(doc, root, reporter);
+    check_schema_shapes(root, reporter);
+    true
+}
+
+/// Every entry of `components.schemas` must be a mapping (a schema).
+fn check_schema_shapes(root: &Node, reporter: &mut Reporter<'_>) {
+    let schemas = root
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Node::entries)
+        .unwrap_or(&[]);
+    for (key, schema) in schemas {
+        if !schema.is_map() {
+            reporter.error(
+                schema.pos,
+                format!("schema `{}` must be a mapping, found {}", key.name, schema.kind()),
+                Some("a schema is a mapping such as `{type: object, properties: {...}}`".into()),
+            );
+        }
+    }
 }
 
 fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
@@ -165,7 +197,7 @@ fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
                     if let Some(target) = value.as_str() {
                         check_one_ref(doc, target, value.pos, reporter);
                     } else {
-                        reporter.error(value.pos, "`$ref` must be a string", None);
+                        reporter.error(value.pos, "`$ref` must be a string", Some("e.g. `$ref: '#/components/schemas/Name'`".into()));
                     }
                 } else if key.name != "example" && key.name != "examples" {
                     check_refs(doc, value, reporter);

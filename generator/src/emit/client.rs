@@ -163,7 +163,7 @@ pub(super) fn client_method(op: &Operation) -> TokenStream {
         #docs
         #allow
         pub fn #name(&self, #(#args),*) -> requests::#builder {
-            requests::#builder { client: self.clone(), #(#inits),* }
+            requests::#builder { client: ::std::clone::Clone::clone(self), #(#inits),* }
         }
     }
 }

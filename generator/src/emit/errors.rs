@@ -37,7 +37,10 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
                 displays.push(quote!(Self::#v(_) => f.write_str(#text),));
             }
             StatusMatch::Range(..) | StatusMatch::Default => {
-                let d = format!(" {desc} (any other status)");
+                let d = match e.matcher {
+                    StatusMatch::Range(lo, hi) => format!(" HTTP {lo}–{hi}: {desc}"),
+                    _ => format!(" Any other status: {desc}"),
+                };
                 variants.push(quote!(#[doc = #d] #v { status: u16, body: #body },));
                 let escaped = desc.replace('{', "{{").replace('}', "}}");
                 let text = lit(&format!("HTTP {{}}: {escaped}"));
