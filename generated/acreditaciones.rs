@@ -57,7 +57,7 @@ impl Client {
         body: types::CrearAcreditacionRequest,
     ) -> requests::CrearAcreditacion {
         requests::CrearAcreditacion {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             body,
         }
     }
@@ -73,7 +73,7 @@ impl Client {
         body: types::EjecutarAcreditacionRequest,
     ) -> requests::EjecutarAcreditacion {
         requests::EjecutarAcreditacion {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             body,
         }
     }
@@ -516,11 +516,11 @@ pub mod requests {
         pub(super) body: super::types::CrearAcreditacionRequest,
     }
     impl CrearAcreditacion {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -538,101 +538,120 @@ pub mod requests {
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
-            let response = self.client.inner.send(request).await?;
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::CrearAcreditacionError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    static ENVELOPE: ::pasarela_runtime::EnvelopeSpec = ::pasarela_runtime::EnvelopeSpec {
-                        code: "/header/codReturn",
-                        text: Some("/header/txtReturn"),
-                        data: "/data",
-                        codes: &[
-                            ::pasarela_runtime::CodeMeaning {
-                                code: "0",
-                                outcome: ::pasarela_runtime::OutcomeKind::Success,
-                                meaning: "SUCCESS, APROBADO: todos los colaboradores del request pueden recibir su acreditación",
-                            },
-                            ::pasarela_runtime::CodeMeaning {
-                                code: "1",
-                                outcome: ::pasarela_runtime::OutcomeKind::Error,
-                                meaning: "ERROR: hubo un problema al procesar la petición (sistemas ya fue notificado)",
-                            },
-                            ::pasarela_runtime::CodeMeaning {
-                                code: "2",
-                                outcome: ::pasarela_runtime::OutcomeKind::Partial,
-                                meaning: "WARNING, APROBADO: hay usuarios que no pertenecen a la lista de colaboradores; la orden se procesa para el resto",
-                            },
-                            ::pasarela_runtime::CodeMeaning {
-                                code: "3",
-                                outcome: ::pasarela_runtime::OutcomeKind::Error,
-                                meaning: "ERROR: no existe ningún colaborador válido",
-                            },
-                        ],
-                        rules: &[
-                            ::pasarela_runtime::Rule {
-                                when: &[
-                                    ::pasarela_runtime::Condition {
-                                        path: "/data/estadoAcreditacion",
-                                        equals: Some("APROBADO"),
-                                        non_empty: false,
-                                    },
-                                    ::pasarela_runtime::Condition {
-                                        path: "/data/acreditacionesNoValidas",
-                                        equals: None,
-                                        non_empty: true,
-                                    },
-                                ],
-                                outcome: ::pasarela_runtime::OutcomeKind::Partial,
-                            },
-                            ::pasarela_runtime::Rule {
-                                when: &[
-                                    ::pasarela_runtime::Condition {
-                                        path: "/data/estadoAcreditacion",
-                                        equals: Some("APROBADO"),
-                                        non_empty: false,
-                                    },
-                                ],
-                                outcome: ::pasarela_runtime::OutcomeKind::Success,
-                            },
-                            ::pasarela_runtime::Rule {
-                                when: &[
-                                    ::pasarela_runtime::Condition {
-                                        path: "/header/txtReturn",
-                                        equals: Some("SUCCESS"),
-                                        non_empty: false,
-                                    },
-                                ],
-                                outcome: ::pasarela_runtime::OutcomeKind::Success,
-                            },
-                            ::pasarela_runtime::Rule {
-                                when: &[
-                                    ::pasarela_runtime::Condition {
-                                        path: "/header/txtReturn",
-                                        equals: Some("WARNING"),
-                                        non_empty: false,
-                                    },
-                                ],
-                                outcome: ::pasarela_runtime::OutcomeKind::Partial,
-                            },
-                            ::pasarela_runtime::Rule {
-                                when: &[
-                                    ::pasarela_runtime::Condition {
-                                        path: "/header/txtReturn",
-                                        equals: Some("ERROR"),
-                                        non_empty: false,
-                                    },
-                                ],
-                                outcome: ::pasarela_runtime::OutcomeKind::Error,
-                            },
-                        ],
-                    };
-                    response
-                        .envelope::<
-                            super::types::CrearAcreditacionData,
-                            _,
-                        >(&ENVELOPE, super::errors::CrearAcreditacionError::Rejected)
-                }
-                _ => Err(response.unexpected()),
+                _ => response.unexpected(),
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                static ENVELOPE: ::pasarela_runtime::EnvelopeSpec = ::pasarela_runtime::EnvelopeSpec {
+                    code: "/header/codReturn",
+                    text: Some("/header/txtReturn"),
+                    data: "/data",
+                    codes: &[
+                        ::pasarela_runtime::CodeMeaning {
+                            code: "0",
+                            outcome: ::pasarela_runtime::OutcomeKind::Success,
+                            meaning: "todos los colaboradores del request pueden recibir su acreditación (SUCCESS, APROBADO)",
+                        },
+                        ::pasarela_runtime::CodeMeaning {
+                            code: "1",
+                            outcome: ::pasarela_runtime::OutcomeKind::Error,
+                            meaning: "hubo un problema al procesar la petición; sistemas ya fue notificado",
+                        },
+                        ::pasarela_runtime::CodeMeaning {
+                            code: "2",
+                            outcome: ::pasarela_runtime::OutcomeKind::Partial,
+                            meaning: "hay usuarios que no pertenecen a la lista de colaboradores; la orden se procesa para el resto (WARNING, APROBADO)",
+                        },
+                        ::pasarela_runtime::CodeMeaning {
+                            code: "3",
+                            outcome: ::pasarela_runtime::OutcomeKind::Error,
+                            meaning: "no existe ningún colaborador válido",
+                        },
+                    ],
+                    rules: &[
+                        ::pasarela_runtime::Rule {
+                            when: &[
+                                ::pasarela_runtime::Condition {
+                                    path: "/data/estadoAcreditacion",
+                                    equals: Some("APROBADO"),
+                                    non_empty: false,
+                                },
+                                ::pasarela_runtime::Condition {
+                                    path: "/data/acreditacionesNoValidas",
+                                    equals: None,
+                                    non_empty: true,
+                                },
+                            ],
+                            outcome: ::pasarela_runtime::OutcomeKind::Partial,
+                        },
+                        ::pasarela_runtime::Rule {
+                            when: &[
+                                ::pasarela_runtime::Condition {
+                                    path: "/data/estadoAcreditacion",
+                                    equals: Some("APROBADO"),
+                                    non_empty: false,
+                                },
+                            ],
+                            outcome: ::pasarela_runtime::OutcomeKind::Success,
+                        },
+                        ::pasarela_runtime::Rule {
+                            when: &[
+                                ::pasarela_runtime::Condition {
+                                    path: "/header/txtReturn",
+                                    equals: Some("SUCCESS"),
+                                    non_empty: false,
+                                },
+                            ],
+                            outcome: ::pasarela_runtime::OutcomeKind::Success,
+                        },
+                        ::pasarela_runtime::Rule {
+                            when: &[
+                                ::pasarela_runtime::Condition {
+                                    path: "/header/txtReturn",
+                                    equals: Some("WARNING"),
+                                    non_empty: false,
+                                },
+                            ],
+                            outcome: ::pasarela_runtime::OutcomeKind::Partial,
+                        },
+                        ::pasarela_runtime::Rule {
+                            when: &[
+                                ::pasarela_runtime::Condition {
+                                    path: "/header/txtReturn",
+                                    equals: Some("ERROR"),
+                                    non_empty: false,
+                                },
+                            ],
+                            outcome: ::pasarela_runtime::OutcomeKind::Error,
+                        },
+                    ],
+                };
+                response
+                    .envelope::<
+                        super::types::CrearAcreditacionData,
+                        _,
+                    >(&ENVELOPE, super::errors::CrearAcreditacionError::Rejected)
             }
         }
     }
@@ -656,11 +675,11 @@ pub mod requests {
         pub(super) body: super::types::EjecutarAcreditacionRequest,
     }
     impl EjecutarAcreditacion {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -678,41 +697,60 @@ pub mod requests {
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
-            let response = self.client.inner.send(request).await?;
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    static ENVELOPE: ::pasarela_runtime::EnvelopeSpec = ::pasarela_runtime::EnvelopeSpec {
-                        code: "/header/codReturn",
-                        text: Some("/header/txtReturn"),
-                        data: "/data",
-                        codes: &[
-                            ::pasarela_runtime::CodeMeaning {
-                                code: "0",
-                                outcome: ::pasarela_runtime::OutcomeKind::Success,
-                                meaning: "SUCCESS: Se proceso correctamente",
-                            },
-                        ],
-                        rules: &[
-                            ::pasarela_runtime::Rule {
-                                when: &[
-                                    ::pasarela_runtime::Condition {
-                                        path: "/header/txtReturn",
-                                        equals: Some("ERROR"),
-                                        non_empty: false,
-                                    },
-                                ],
-                                outcome: ::pasarela_runtime::OutcomeKind::Error,
-                            },
-                        ],
-                    };
-                    response
-                        .envelope::<
-                            super::types::EjecutarAcreditacionData,
-                            _,
-                        >(&ENVELOPE, super::errors::EjecutarAcreditacionError::Rejected)
-                }
-                _ => Err(response.unexpected()),
+                _ => response.unexpected(),
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                static ENVELOPE: ::pasarela_runtime::EnvelopeSpec = ::pasarela_runtime::EnvelopeSpec {
+                    code: "/header/codReturn",
+                    text: Some("/header/txtReturn"),
+                    data: "/data",
+                    codes: &[
+                        ::pasarela_runtime::CodeMeaning {
+                            code: "0",
+                            outcome: ::pasarela_runtime::OutcomeKind::Success,
+                            meaning: "Se proceso correctamente",
+                        },
+                    ],
+                    rules: &[
+                        ::pasarela_runtime::Rule {
+                            when: &[
+                                ::pasarela_runtime::Condition {
+                                    path: "/header/txtReturn",
+                                    equals: Some("ERROR"),
+                                    non_empty: false,
+                                },
+                            ],
+                            outcome: ::pasarela_runtime::OutcomeKind::Error,
+                        },
+                    ],
+                };
+                response
+                    .envelope::<
+                        super::types::EjecutarAcreditacionData,
+                        _,
+                    >(&ENVELOPE, super::errors::EjecutarAcreditacionError::Rejected)
             }
         }
     }

@@ -42,7 +42,7 @@ impl Client {
     /// `GET /contracts/{contractId}` (operationId `getContract`).
     pub fn get_contract(&self, contract_id: impl Into<String>) -> requests::GetContract {
         requests::GetContract {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             contract_id: contract_id.into(),
         }
     }
@@ -57,7 +57,7 @@ impl Client {
         identification: impl Into<String>,
     ) -> requests::ListCustomerContracts {
         requests::ListCustomerContracts {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             id_type: id_type.into(),
             identification: identification.into(),
             reg_ini: None,
@@ -71,7 +71,7 @@ impl Client {
     /// `GET /customers/contracts/{contractId}/bills` (operationId `listBills`).
     pub fn list_bills(&self, contract_id: impl Into<String>) -> requests::ListBills {
         requests::ListBills {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             contract_id: contract_id.into(),
             quantity: None,
         }
@@ -87,7 +87,7 @@ impl Client {
         bill_no: impl Into<String>,
     ) -> requests::ListBillPayments {
         requests::ListBillPayments {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             contract_id: contract_id.into(),
             bill_no: bill_no.into(),
         }
@@ -105,7 +105,7 @@ impl Client {
         fields: impl Into<String>,
     ) -> requests::GetPartyCharacteristics {
         requests::GetPartyCharacteristics {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             id_type: id_type.into(),
             identification: identification.into(),
             contract_id: contract_id.into(),
@@ -126,7 +126,7 @@ impl Client {
         body: types::CheckoutPaymentRequest,
     ) -> requests::CheckoutPayment {
         requests::CheckoutPayment {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             id_type: id_type.into(),
             identification: identification.into(),
             body,
@@ -146,7 +146,7 @@ impl Client {
         body: types::CheckoutPaymentRequest,
     ) -> requests::RegisterPayments {
         requests::RegisterPayments {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             id_type: id_type.into(),
             identification: identification.into(),
             body,
@@ -162,7 +162,7 @@ impl Client {
         payment_id: impl Into<String>,
     ) -> requests::ValidatePayment {
         requests::ValidatePayment {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             payment_id: payment_id.into(),
         }
     }
@@ -177,7 +177,7 @@ impl Client {
         id: impl Into<String>,
     ) -> requests::ValidateCouponPayment {
         requests::ValidateCouponPayment {
-            client: self.clone(),
+            client: ::std::clone::Clone::clone(self),
             coupon_id: coupon_id.into(),
             id: id.into(),
         }
@@ -416,9 +416,9 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde", from = "String", into = "String")]
     pub enum PaymentDataMethodItem {
-        #[doc = concat!(" `", "PSE", "`")]
+        /// `PSE`
         Pse,
-        #[doc = concat!(" `", "POL", "`")]
+        /// `POL`
         Pol,
         /// A value this client does not know yet, kept as sent.
         Unknown(String),
@@ -1026,6 +1026,7 @@ pub mod types {
         ::pasarela_runtime::serde::Serialize,
         ::pasarela_runtime::serde::Deserialize
     )]
+    #[allow(clippy::large_enum_variant)]
     #[serde(crate = "::pasarela_runtime::serde", untagged)]
     pub enum ErrorBody {
         ApiError(ApiError),
@@ -1204,7 +1205,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource (any other status)
+        /// Any other status: Unhandled resource
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for GetContractError {
@@ -1229,7 +1230,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource (any other status)
+        /// Any other status: Unhandled resource
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for ListCustomerContractsError {
@@ -1254,7 +1255,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource (any other status)
+        /// Any other status: Unhandled resource
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for ListBillsError {
@@ -1279,7 +1280,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource (any other status)
+        /// Any other status: Unhandled resource
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for ListBillPaymentsError {
@@ -1304,7 +1305,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource. (any other status)
+        /// Any other status: Unhandled resource.
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for GetPartyCharacteristicsError {
@@ -1329,7 +1330,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource. (any other status)
+        /// Any other status: Unhandled resource.
         Other { status: u16, body: super::types::ErrorBody },
         /// A 2xx response whose `error` field reports a failure; the whole response is kept.
         ErrorInBody(super::types::CheckoutPaymentResponse),
@@ -1359,7 +1360,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource. (any other status)
+        /// Any other status: Unhandled resource.
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for RegisterPaymentsError {
@@ -1384,7 +1385,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource. (any other status)
+        /// Any other status: Unhandled resource.
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for ValidatePaymentError {
@@ -1409,7 +1410,7 @@ pub mod errors {
         Unauthorized(super::types::ErrorBody),
         /// HTTP 404: Not Found.
         NotFound(super::types::ErrorBody),
-        /// Unhandled resource. (any other status)
+        /// Any other status: Unhandled resource.
         Other { status: u16, body: super::types::ErrorBody },
     }
     impl ::std::fmt::Display for ValidateCouponPaymentError {
@@ -1436,11 +1437,11 @@ pub mod requests {
         pub(super) contract_id: String,
     }
     impl GetContract {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::ContractsDetails,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::GetContractError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1453,32 +1454,43 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("contractId", self.contract_id.clone());
-            let response = self.client.inner.send(request).await?;
+            request.path_param("contractId", &self.contract_id.clone());
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::GetContractError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::ContractsDetails = response.json()?;
-                    Ok(value)
-                }
-                400 => {
-                    Err(response.api_error(super::errors::GetContractError::BadRequest))
-                }
-                401 => {
-                    Err(
-                        response.api_error(super::errors::GetContractError::Unauthorized),
-                    )
-                }
-                404 => Err(response.api_error(super::errors::GetContractError::NotFound)),
+                400 => response.api_error(super::errors::GetContractError::BadRequest),
+                401 => response.api_error(super::errors::GetContractError::Unauthorized),
+                404 => response.api_error(super::errors::GetContractError::NotFound),
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::GetContractError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::GetContractError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::ContractsDetails,
+            ::pasarela_runtime::Error<super::errors::GetContractError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::ContractsDetails = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -1519,11 +1531,11 @@ pub mod requests {
             self.num_reg = Some(value);
             self
         }
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::ContractsDetails,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1536,54 +1548,61 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", self.id_type.clone());
-            request.path_param("identification", self.identification.clone());
+            request.path_param("idType", &self.id_type.clone());
+            request.path_param("identification", &self.identification.clone());
             if let Some(value) = &self.reg_ini {
                 request.query("reg_ini", value.to_string());
             }
             if let Some(value) = &self.num_reg {
                 request.query("num_reg", value.to_string());
             }
-            let response = self.client.inner.send(request).await?;
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::ListCustomerContractsError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::ContractsDetails = response.json()?;
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ListCustomerContractsError::BadRequest,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::ListCustomerContractsError::BadRequest)
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ListCustomerContractsError::Unauthorized,
-                            ),
-                    )
+                    response
+                        .api_error(
+                            super::errors::ListCustomerContractsError::Unauthorized,
+                        )
                 }
                 404 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ListCustomerContractsError::NotFound,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::ListCustomerContractsError::NotFound)
                 }
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::ListCustomerContractsError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::ListCustomerContractsError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::ContractsDetails,
+            ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::ContractsDetails = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -1615,11 +1634,11 @@ pub mod requests {
             self.quantity = Some(value);
             self
         }
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::BillsCollection,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ListBillsError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1632,31 +1651,46 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("contractId", self.contract_id.clone());
+            request.path_param("contractId", &self.contract_id.clone());
             if let Some(value) = &self.quantity {
                 request.query("quantity", value.to_string());
             }
-            let response = self.client.inner.send(request).await?;
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::ListBillsError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::BillsCollection = response.json()?;
-                    Ok(value)
-                }
-                400 => Err(response.api_error(super::errors::ListBillsError::BadRequest)),
-                401 => {
-                    Err(response.api_error(super::errors::ListBillsError::Unauthorized))
-                }
-                404 => Err(response.api_error(super::errors::ListBillsError::NotFound)),
+                400 => response.api_error(super::errors::ListBillsError::BadRequest),
+                401 => response.api_error(super::errors::ListBillsError::Unauthorized),
+                404 => response.api_error(super::errors::ListBillsError::NotFound),
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::ListBillsError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::ListBillsError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::BillsCollection,
+            ::pasarela_runtime::Error<super::errors::ListBillsError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::BillsCollection = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -1681,11 +1715,11 @@ pub mod requests {
         pub(super) bill_no: String,
     }
     impl ListBillPayments {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::Payment,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1698,44 +1732,49 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("contractId", self.contract_id.clone());
-            request.path_param("billNo", self.bill_no.clone());
-            let response = self.client.inner.send(request).await?;
+            request.path_param("contractId", &self.contract_id.clone());
+            request.path_param("billNo", &self.bill_no.clone());
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::ListBillPaymentsError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::Payment = response.json()?;
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(super::errors::ListBillPaymentsError::BadRequest),
-                    )
+                    response.api_error(super::errors::ListBillPaymentsError::BadRequest)
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ListBillPaymentsError::Unauthorized,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::ListBillPaymentsError::Unauthorized)
                 }
-                404 => {
-                    Err(
-                        response
-                            .api_error(super::errors::ListBillPaymentsError::NotFound),
-                    )
-                }
+                404 => response.api_error(super::errors::ListBillPaymentsError::NotFound),
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::ListBillPaymentsError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::ListBillPaymentsError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::Payment,
+            ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::Payment = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -1762,11 +1801,11 @@ pub mod requests {
         pub(super) fields: String,
     }
     impl GetPartyCharacteristics {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::PartyCharacteristics,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1779,50 +1818,59 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", self.id_type.clone());
-            request.path_param("identification", self.identification.clone());
-            request.path_param("contractId", self.contract_id.clone());
-            request.query("fields", self.fields.clone());
-            let response = self.client.inner.send(request).await?;
+            request.path_param("idType", &self.id_type.clone());
+            request.path_param("identification", &self.identification.clone());
+            request.path_param("contractId", &self.contract_id.clone());
+            request.query("fields", &self.fields.clone());
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::PartyCharacteristics = response.json()?;
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::GetPartyCharacteristicsError::BadRequest,
-                            ),
-                    )
+                    response
+                        .api_error(
+                            super::errors::GetPartyCharacteristicsError::BadRequest,
+                        )
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::GetPartyCharacteristicsError::Unauthorized,
-                            ),
-                    )
+                    response
+                        .api_error(
+                            super::errors::GetPartyCharacteristicsError::Unauthorized,
+                        )
                 }
                 404 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::GetPartyCharacteristicsError::NotFound,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::GetPartyCharacteristicsError::NotFound)
                 }
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::GetPartyCharacteristicsError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::GetPartyCharacteristicsError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::PartyCharacteristics,
+            ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::PartyCharacteristics = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -1848,11 +1896,11 @@ pub mod requests {
         pub(super) body: super::types::CheckoutPaymentRequest,
     }
     impl CheckoutPayment {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::CheckoutPaymentResponse,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1867,54 +1915,61 @@ pub mod requests {
             ::pasarela_runtime::validate(&self.body)
                 .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", self.id_type.clone());
-            request.path_param("identification", self.identification.clone());
+            request.path_param("idType", &self.id_type.clone());
+            request.path_param("identification", &self.identification.clone());
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
-            let response = self.client.inner.send(request).await?;
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::CheckoutPaymentError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::CheckoutPaymentResponse = response.json()?;
-                    if let Some(code) = &value.error {
-                        if *code != 0 {
-                            return Err(::pasarela_runtime::Error::Api {
-                                status,
-                                error: super::errors::CheckoutPaymentError::ErrorInBody(
-                                    value,
-                                ),
-                            });
-                        }
-                    }
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(super::errors::CheckoutPaymentError::BadRequest),
-                    )
+                    response.api_error(super::errors::CheckoutPaymentError::BadRequest)
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(super::errors::CheckoutPaymentError::Unauthorized),
-                    )
+                    response.api_error(super::errors::CheckoutPaymentError::Unauthorized)
                 }
-                404 => {
-                    Err(
-                        response.api_error(super::errors::CheckoutPaymentError::NotFound),
-                    )
-                }
+                404 => response.api_error(super::errors::CheckoutPaymentError::NotFound),
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::CheckoutPaymentError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::CheckoutPaymentError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::CheckoutPaymentResponse,
+            ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::CheckoutPaymentResponse = response.json()?;
+                if let Some(code) = &value.error {
+                    if *code != 0 {
+                        return Err(::pasarela_runtime::Error::Api {
+                            status,
+                            error: super::errors::CheckoutPaymentError::ErrorInBody(
+                                value,
+                            ),
+                        });
+                    }
+                }
+                Ok(value)
             }
         }
     }
@@ -1940,11 +1995,11 @@ pub mod requests {
         pub(super) body: super::types::CheckoutPaymentRequest,
     }
     impl RegisterPayments {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::RegisterPaymentResponse,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -1959,47 +2014,52 @@ pub mod requests {
             ::pasarela_runtime::validate(&self.body)
                 .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", self.id_type.clone());
-            request.path_param("identification", self.identification.clone());
+            request.path_param("idType", &self.id_type.clone());
+            request.path_param("identification", &self.identification.clone());
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
-            let response = self.client.inner.send(request).await?;
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::RegisterPaymentsError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::RegisterPaymentResponse = response.json()?;
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(super::errors::RegisterPaymentsError::BadRequest),
-                    )
+                    response.api_error(super::errors::RegisterPaymentsError::BadRequest)
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::RegisterPaymentsError::Unauthorized,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::RegisterPaymentsError::Unauthorized)
                 }
-                404 => {
-                    Err(
-                        response
-                            .api_error(super::errors::RegisterPaymentsError::NotFound),
-                    )
-                }
+                404 => response.api_error(super::errors::RegisterPaymentsError::NotFound),
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::RegisterPaymentsError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::RegisterPaymentsError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::RegisterPaymentResponse,
+            ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::RegisterPaymentResponse = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -2023,11 +2083,11 @@ pub mod requests {
         pub(super) payment_id: String,
     }
     impl ValidatePayment {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::ValidatePaymentResponse,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -2040,40 +2100,47 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("paymentId", self.payment_id.clone());
-            let response = self.client.inner.send(request).await?;
+            request.path_param("paymentId", &self.payment_id.clone());
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::ValidatePaymentError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::ValidatePaymentResponse = response.json()?;
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(super::errors::ValidatePaymentError::BadRequest),
-                    )
+                    response.api_error(super::errors::ValidatePaymentError::BadRequest)
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(super::errors::ValidatePaymentError::Unauthorized),
-                    )
+                    response.api_error(super::errors::ValidatePaymentError::Unauthorized)
                 }
-                404 => {
-                    Err(
-                        response.api_error(super::errors::ValidatePaymentError::NotFound),
-                    )
-                }
+                404 => response.api_error(super::errors::ValidatePaymentError::NotFound),
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::ValidatePaymentError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::ValidatePaymentError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::ValidatePaymentResponse,
+            ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::ValidatePaymentResponse = response.json()?;
+                Ok(value)
             }
         }
     }
@@ -2098,11 +2165,11 @@ pub mod requests {
         pub(super) id: String,
     }
     impl ValidateCouponPayment {
-        /// Sends the request and decodes the response.
-        pub async fn send(
+        /// Checks the parameters and body, then builds the runtime request.
+        fn prepare(
             self,
         ) -> Result<
-            super::types::ValidatePaymentResponse,
+            (super::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
         > {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
@@ -2115,48 +2182,55 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("couponId", self.coupon_id.clone());
-            request.path_param("id", self.id.clone());
-            let response = self.client.inner.send(request).await?;
+            request.path_param("couponId", &self.coupon_id.clone());
+            request.path_param("id", &self.id.clone());
+            Ok((self.client, request))
+        }
+        /// Turns a response outside 2xx into this operation's error.
+        fn error_for(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError> {
             let status = response.status();
             match status {
-                200..=299 => {
-                    let value: super::types::ValidatePaymentResponse = response.json()?;
-                    Ok(value)
-                }
                 400 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ValidateCouponPaymentError::BadRequest,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::ValidateCouponPaymentError::BadRequest)
                 }
                 401 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ValidateCouponPaymentError::Unauthorized,
-                            ),
-                    )
+                    response
+                        .api_error(
+                            super::errors::ValidateCouponPaymentError::Unauthorized,
+                        )
                 }
                 404 => {
-                    Err(
-                        response
-                            .api_error(
-                                super::errors::ValidateCouponPaymentError::NotFound,
-                            ),
-                    )
+                    response
+                        .api_error(super::errors::ValidateCouponPaymentError::NotFound)
                 }
                 _ => {
-                    Err(
-                        response
-                            .api_error(|body| super::errors::ValidateCouponPaymentError::Other {
-                                status,
-                                body,
-                            }),
-                    )
+                    response
+                        .api_error(|body| super::errors::ValidateCouponPaymentError::Other {
+                            status,
+                            body,
+                        })
                 }
+            }
+        }
+        /// Sends the request and decodes the response.
+        pub async fn send(
+            self,
+        ) -> Result<
+            super::types::ValidatePaymentResponse,
+            ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
+        > {
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            let status = response.status();
+            if !(200..=299).contains(&status) {
+                return Err(Self::error_for(response));
+            }
+            {
+                let value: super::types::ValidatePaymentResponse = response.json()?;
+                Ok(value)
             }
         }
     }
