@@ -57,11 +57,11 @@ impl Client {
     /// `POST /cobranzas/importar/csv` (operationId `importarCobranzas`).
     pub fn importar_cobranzas(
         &self,
-        file: types::Cobranzas,
+        file: impl Into<::pasarela_runtime::csv::CsvInput<types::Cobranza>>,
     ) -> requests::ImportarCobranzas {
         requests::ImportarCobranzas {
             client: ::std::clone::Clone::clone(self),
-            file,
+            file: file.into(),
         }
     }
     /// Revisar el estado de las cobranzas, en CSV plano.
@@ -743,11 +743,11 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ImportarCobranzas {
         pub(super) client: super::Client,
-        pub(super) file: super::types::Cobranzas,
+        pub(super) file: ::pasarela_runtime::csv::CsvInput<super::types::Cobranza>,
     }
     impl ImportarCobranzas {
         /// Checks the parameters and body, then builds the runtime request.
-        fn prepare(
+        async fn prepare(
             self,
         ) -> Result<
             (super::Client, ::pasarela_runtime::Request),
@@ -762,21 +762,30 @@ pub mod requests {
                 moves_money: false,
                 outcome_reference: None,
             };
-            let mut validator = ::pasarela_runtime::Validator::new();
-            {
-                let v = &mut validator;
-                v.at(
-                    "file",
-                    |v| {
-                        let value = &self.file;
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-            validator.finish().map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             let mut parts: Vec<::pasarela_runtime::Part> = Vec::new();
-            parts.push(::pasarela_runtime::Part::text("file", &self.file.to_string()));
+            {
+                static CSV_FILE: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                    separator: 59u8,
+                    header: false,
+                    encodings: &[::pasarela_runtime::csv::TextEncoding::Utf8],
+                    file_name: "cobranzas.csv",
+                };
+                let bytes = self
+                    .file
+                    .into_bytes(&CSV_FILE)
+                    .await
+                    .map_err(::pasarela_runtime::Error::Csv)?;
+                parts
+                    .push(
+                        ::pasarela_runtime::Part::file(
+                            "file",
+                            "cobranzas.csv",
+                            "text/csv",
+                            bytes,
+                        ),
+                    );
+            }
             request.multipart_body(parts);
             Ok((self.client, request))
         }
@@ -796,7 +805,7 @@ pub mod requests {
             super::types::ResultadoImportacion,
             ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
         > {
-            let (client, request) = self.prepare()?;
+            let (client, request) = self.prepare().await?;
             let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
@@ -924,7 +933,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> Result<
-            super::types::CobranzasEstado,
+            Vec<super::types::CobranzaEstado>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         > {
             let (client, request) = self.prepare()?;
@@ -934,22 +943,96 @@ pub mod requests {
                 return Err(Self::error_for(response));
             }
             {
+                static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                    separator: 59u8,
+                    header: false,
+                    encodings: &[
+                        ::pasarela_runtime::csv::TextEncoding::Utf8,
+                        ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                    ],
+                    file_name: "data.csv",
+                };
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: Some("OK:"),
                     ok_pattern: None,
                 };
                 response
-                    .text_result::<
-                        super::types::CobranzasEstado,
+                    .csv_rows::<
+                        super::types::CobranzaEstado,
                         _,
-                    >(&TEXT_RESULT, super::errors::ExportarCobranzasError::Rejected)
+                    >(
+                        &CSV_FORMAT,
+                        &TEXT_RESULT,
+                        super::errors::ExportarCobranzasError::Rejected,
+                    )
             }
+        }
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::bytes::Bytes,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
+        > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(Self::error_for(response));
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasError::Rejected,
+                )?;
+            Ok(bytes)
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(Self::error_for(response));
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasError::Rejected,
+                )
+                .await
         }
     }
     impl ::std::future::IntoFuture for ExportarCobranzas {
         type Output = Result<
-            super::types::CobranzasEstado,
+            Vec<super::types::CobranzaEstado>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -1002,7 +1085,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> Result<
-            super::types::CobranzasEstado,
+            Vec<super::types::CobranzaEstado>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1012,22 +1095,96 @@ pub mod requests {
                 return Err(Self::error_for(response));
             }
             {
+                static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                    separator: 59u8,
+                    header: false,
+                    encodings: &[
+                        ::pasarela_runtime::csv::TextEncoding::Utf8,
+                        ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                    ],
+                    file_name: "data.csv",
+                };
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: Some("OK:"),
                     ok_pattern: None,
                 };
                 response
-                    .text_result::<
-                        super::types::CobranzasEstado,
+                    .csv_rows::<
+                        super::types::CobranzaEstado,
                         _,
-                    >(&TEXT_RESULT, super::errors::ExportarCobranzasPostError::Rejected)
+                    >(
+                        &CSV_FORMAT,
+                        &TEXT_RESULT,
+                        super::errors::ExportarCobranzasPostError::Rejected,
+                    )
             }
+        }
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::bytes::Bytes,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
+        > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(Self::error_for(response));
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasPostError::Rejected,
+                )?;
+            Ok(bytes)
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(Self::error_for(response));
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasPostError::Rejected,
+                )
+                .await
         }
     }
     impl ::std::future::IntoFuture for ExportarCobranzasPost {
         type Output = Result<
-            super::types::CobranzasEstado,
+            Vec<super::types::CobranzaEstado>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -1087,7 +1244,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> Result<
-            ::pasarela_runtime::Download<super::types::CobranzasEstado>,
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1099,16 +1256,29 @@ pub mod requests {
             {
                 let file_name = response.file_name();
                 let content = {
+                    static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                        separator: 59u8,
+                        header: false,
+                        encodings: &[
+                            ::pasarela_runtime::csv::TextEncoding::Utf8,
+                            ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                        ],
+                        file_name: "data.csv",
+                    };
                     static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                         error_prefix: Some("ERROR:"),
                         ok_prefix: Some("OK:"),
                         ok_pattern: None,
                     };
                     response
-                        .text_result::<
-                            super::types::CobranzasEstado,
+                        .csv_rows::<
+                            super::types::CobranzaEstado,
                             _,
-                        >(&TEXT_RESULT, super::errors::DescargarCobranzasError::Rejected)
+                        >(
+                            &CSV_FORMAT,
+                            &TEXT_RESULT,
+                            super::errors::DescargarCobranzasError::Rejected,
+                        )
                 }?;
                 Ok(::pasarela_runtime::Download {
                     file_name,
@@ -1116,10 +1286,74 @@ pub mod requests {
                 })
             }
         }
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::Download<::pasarela_runtime::bytes::Bytes>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
+        > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(Self::error_for(response));
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasError::Rejected,
+                )?;
+            Ok(::pasarela_runtime::Download {
+                file_name: response.file_name(),
+                content: bytes,
+            })
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(Self::error_for(response));
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasError::Rejected,
+                )
+                .await
+        }
     }
     impl ::std::future::IntoFuture for DescargarCobranzas {
         type Output = Result<
-            ::pasarela_runtime::Download<super::types::CobranzasEstado>,
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -1172,7 +1406,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> Result<
-            ::pasarela_runtime::Download<super::types::CobranzasEstado>,
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1184,16 +1418,26 @@ pub mod requests {
             {
                 let file_name = response.file_name();
                 let content = {
+                    static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                        separator: 59u8,
+                        header: false,
+                        encodings: &[
+                            ::pasarela_runtime::csv::TextEncoding::Utf8,
+                            ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                        ],
+                        file_name: "data.csv",
+                    };
                     static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                         error_prefix: Some("ERROR:"),
                         ok_prefix: Some("OK:"),
                         ok_pattern: None,
                     };
                     response
-                        .text_result::<
-                            super::types::CobranzasEstado,
+                        .csv_rows::<
+                            super::types::CobranzaEstado,
                             _,
                         >(
+                            &CSV_FORMAT,
                             &TEXT_RESULT,
                             super::errors::DescargarCobranzasPostError::Rejected,
                         )
@@ -1204,10 +1448,74 @@ pub mod requests {
                 })
             }
         }
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::Download<::pasarela_runtime::bytes::Bytes>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
+        > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(Self::error_for(response));
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasPostError::Rejected,
+                )?;
+            Ok(::pasarela_runtime::Download {
+                file_name: response.file_name(),
+                content: bytes,
+            })
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = self.prepare()?;
+            let response = client.inner.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(Self::error_for(response));
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasPostError::Rejected,
+                )
+                .await
+        }
     }
     impl ::std::future::IntoFuture for DescargarCobranzasPost {
         type Output = Result<
-            ::pasarela_runtime::Download<super::types::CobranzasEstado>,
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         >;
         type IntoFuture = ::std::pin::Pin<

@@ -22,3 +22,10 @@ pub mod tigo_billing {
 pub mod acreditaciones {
     include!(concat!(env!("OUT_DIR"), "/acreditaciones.rs"));
 }
+
+/// PayPerTIC (Argentina): collections uploaded and downloaded as `;`-CSV,
+/// results as `OK:`/`ERROR:` text, a secret `hash` form field. Generated from
+/// `specs/paypertic.yaml`.
+pub mod paypertic {
+    include!(concat!(env!("OUT_DIR"), "/paypertic.rs"));
+}

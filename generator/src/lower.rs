@@ -94,7 +94,8 @@ impl<'d> Lowerer<'d, '_, '_> {
         let security_schemes = self.security_schemes();
         self.register_components();
         self.lower_components();
-        let operations = self.operations(&security_schemes);
+        let mut operations = self.operations(&security_schemes);
+        self.inline_csv_aliases(&mut operations);
         mark_boxed_fields(&mut self.types);
         Api {
             module: root
@@ -107,6 +108,31 @@ impl<'d> Lowerer<'d, '_, '_> {
             security_schemes,
             operations,
             types: std::mem::take(&mut self.types),
+        }
+    }
+
+    /// A named CSV file type (`Rows = Vec<Row>` with `x-pasarela-csv`) is
+    /// used by its format where operations need it (request parts and
+    /// responses), since the alias alone does not carry how to read it.
+    fn inline_csv_aliases(&self, operations: &mut [Operation]) {
+        let csv_of = |ty: &TypeRef| -> Option<TypeRef> {
+            let TypeRef::Named(name) = ty else { return None };
+            self.types.iter().find(|t| &t.name == name).and_then(|t| match &t.kind {
+                TypeKind::Alias(csv @ TypeRef::Csv(_)) => Some(csv.clone()),
+                _ => None,
+            })
+        };
+        for op in operations {
+            for p in &mut op.params {
+                if let Some(csv) = csv_of(&p.ty) {
+                    p.ty = csv;
+                }
+            }
+            if let Some(ty) = op.success.ty.as_mut() {
+                if let Some(csv) = csv_of(ty) {
+                    *ty = csv;
+                }
+            }
         }
     }
 

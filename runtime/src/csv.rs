@@ -455,36 +455,40 @@ impl RecordReader {
     }
 }
 
-/// Turns raw records into rows: header and blank-record skipping, field
-/// count rules, encoding choice, row numbering.
-struct RowDecoder<R> {
-    format: &'static CsvFormat,
+/// Turns raw records into rows: header and blank-record skipping, row
+/// numbering.
+#[derive(Debug)]
+struct RowDecoder {
     header_pending: bool,
     rows: usize,
-    _row: PhantomData<fn() -> R>,
 }
 
-impl<R: CsvRow> RowDecoder<R> {
-    fn new(format: &'static CsvFormat) -> Self {
+impl RowDecoder {
+    fn new(format: &CsvFormat) -> Self {
         RowDecoder {
-            format,
             header_pending: format.header,
             rows: 0,
-            _row: PhantomData,
         }
     }
 
-    /// The row of one raw record; `None` for the header or a blank record.
-    fn decode(&mut self, raw: &[&[u8]]) -> Option<Result<R, CsvError>> {
-        if raw.iter().all(|f| f.iter().all(|&b| b == b'\r')) && raw.len() <= 1 {
-            return None;
+    /// The row of one raw record; `None` for the header or a blank record
+    /// (a single field of nothing but ASCII whitespace).
+    fn decode<R: CsvRow>(
+        &mut self,
+        raw: &[&[u8]],
+        format: &CsvFormat,
+    ) -> Option<Result<R, CsvError>> {
+        if let [only] = raw {
+            if only.iter().all(u8::is_ascii_whitespace) {
+                return None;
+            }
         }
         if self.header_pending {
             self.header_pending = false;
             return None;
         }
         self.rows += 1;
-        Some(decode_record::<R>(raw, self.format, self.rows))
+        Some(decode_record::<R>(raw, format, self.rows))
     }
 }
 
@@ -494,19 +498,12 @@ fn decode_record<R: CsvRow>(
     row: usize,
 ) -> Result<R, CsvError> {
     let record_error = |message: String| CsvError::Record { row, message };
-    let mut texts = decode_fields(raw, format).ok_or_else(|| {
+    let texts = decode_fields(raw, format).ok_or_else(|| {
         record_error(format!(
             "the record cannot be decoded as {}",
             describe_encodings(format.read_encodings())
         ))
     })?;
-    // A `\r` left by a `\r\n` line end (a lone `\r` is a terminator too, so
-    // this only happens at the end of a quoted field).
-    if let Some(last) = texts.last_mut() {
-        if last.ends_with('\r') {
-            last.pop();
-        }
-    }
     let columns = R::COLUMNS.len();
     let omittable = omittable_indexes::<R>();
     let short = columns - omittable.len();
@@ -575,26 +572,21 @@ fn describe_encodings(encodings: &[TextEncoding]) -> String {
 pub fn decode_rows<R: CsvRow>(bytes: &[u8], format: &CsvFormat) -> Result<Vec<R>, CsvError> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut reader = RecordReader::new(format.separator);
-    let mut header_pending = format.header;
+    let mut decoder = RowDecoder::new(format);
     let mut rows = Vec::new();
     let mut input = bytes;
-    let mut eof = input.is_empty();
     loop {
-        let (step, n) = reader.read(if eof { &[] } else { input });
+        let (step, n) = reader.read(input);
         input = &input[n..];
         match step {
             Step::Record => {
                 let raw = reader.take_fields();
-                if raw.len() <= 1 && raw.iter().all(|f| f.iter().all(|&b| b == b'\r')) {
-                    continue;
+                if let Some(row) = decoder.decode::<R>(&raw, format) {
+                    rows.push(row?);
                 }
-                if header_pending {
-                    header_pending = false;
-                    continue;
-                }
-                rows.push(decode_record::<R>(&raw, format, rows.len() + 1)?);
             }
-            Step::NeedInput => eof = true,
+            // `input` is now empty, which tells the reader the data ended.
+            Step::NeedInput => {}
             Step::End => return Ok(rows),
         }
     }
@@ -693,12 +685,14 @@ pub struct CsvStream<R> {
     source: ChunkStream,
     pending: Bytes,
     reader: RecordReader,
-    rows: RowDecoder<R>,
+    format: &'static CsvFormat,
+    rows: RowDecoder,
     started: bool,
     eof: bool,
     done: bool,
     file_name: Option<String>,
     idle_timeout: Option<Duration>,
+    _row: PhantomData<fn() -> R>,
 }
 
 impl<R> fmt::Debug for CsvStream<R> {
@@ -738,12 +732,14 @@ impl<R: CsvRow> CsvStream<R> {
             source,
             pending: head,
             reader: RecordReader::new(format.separator),
+            format,
             rows: RowDecoder::new(format),
             started: false,
             eof: false,
             done: false,
             file_name,
             idle_timeout,
+            _row: PhantomData,
         }
     }
 
@@ -773,7 +769,7 @@ impl<R: CsvRow> CsvStream<R> {
                 match step {
                     Step::Record => {
                         let raw = self.reader.take_fields();
-                        match self.rows.decode(&raw) {
+                        match self.rows.decode::<R>(&raw, self.format) {
                             Some(item) => return Some(item),
                             None => continue,
                         }

@@ -11,6 +11,7 @@ use std::convert::Infallible;
 use std::fmt;
 
 use crate::api::Operation;
+use crate::csv::CsvError;
 use crate::serde_util::excerpt;
 use crate::validate::ValidationError;
 
@@ -20,6 +21,14 @@ pub const OUTCOME_UNKNOWN_NOTE: &str =
 
 /// How many characters of a body an error message quotes.
 pub(crate) const EXCERPT_CHARS: usize = 512;
+
+fn at_path(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    }
+}
 
 fn unknown_note(outcome_unknown: &bool) -> String {
     if *outcome_unknown {
@@ -52,12 +61,14 @@ pub enum Error<E> {
         body: String,
     },
     /// The response body could not be decoded into the expected type.
-    #[error("could not decode the HTTP {status} response body at `{path}`: {message}; body starts with: {excerpt}")]
+    #[error("could not decode the HTTP {status} response body{}: {message}; body starts with: {excerpt}", at_path(.path))]
     Decode {
         /// HTTP status code.
         status: u16,
         /// Path of the field that failed, e.g. `data.items[2].amount`
-        /// (`.` for the top level).
+        /// (`.` for the top level; empty when the body as a whole does not
+        /// have the expected form, e.g. a text result that does not match
+        /// its grammar).
         path: String,
         /// What went wrong.
         message: String,
@@ -96,6 +107,11 @@ pub enum Error<E> {
     /// problem is listed with its path; values are never quoted.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A CSV body could not be written (a value the format cannot carry;
+    /// nothing was sent) or read (a record that does not fit the declared
+    /// columns, or a file or stream that could not be read).
+    #[error(transparent)]
+    Csv(#[from] CsvError),
     /// A money-moving call failed in a way that leaves its outcome unknown:
     /// the request may have reached the server and been processed. Reported
     /// for an attempt timeout, a total timeout after the request may have
@@ -198,6 +214,7 @@ impl<E> Error<E> {
             Error::Auth(e) => Error::Auth(e),
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
             Error::Validation(v) => Error::Validation(v),
+            Error::Csv(e) => Error::Csv(e),
             Error::OutcomeUnknown {
                 reason,
                 status,
@@ -414,8 +431,15 @@ pub enum BuildError {
 
 /// A request body could not be encoded.
 #[derive(Debug, thiserror::Error)]
-#[error("could not encode the request body as JSON: {0}")]
-pub struct EncodeError(pub serde_json::Error);
+pub enum EncodeError {
+    /// The value could not be written as JSON.
+    #[error("could not encode the request body as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The value could not be written as `application/x-www-form-urlencoded`
+    /// fields (e.g. it is not a struct or map, or has a nested object).
+    #[error("could not encode the request body as form fields: {0}")]
+    Form(String),
+}
 
 /// Describes a reqwest error without its URL: the error's own text followed
 /// by its causes.

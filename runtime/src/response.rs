@@ -91,6 +91,11 @@ impl Response {
         &self.body
     }
 
+    /// The body, shared (cloning is cheap).
+    pub(crate) fn body_bytes(&self) -> &Bytes {
+        &self.body
+    }
+
     /// Takes the body.
     pub fn into_body(self) -> Bytes {
         self.body

@@ -96,6 +96,7 @@ pub fn describe_request(request: &Request) -> String {
         if let Some(value) = request.headers.get(*name) {
             let value = value.to_str().unwrap_or("<non-ascii>");
             let shown = match *name {
+                "content-type" if value.starts_with("multipart/") => "multipart/form-data; boundary=BOUNDARY".to_string(),
                 "authorization" => match value.split_once(' ') {
                     Some((scheme, _)) => format!("{scheme} <redacted>"),
                     None => "<redacted>".to_string(),
@@ -107,13 +108,48 @@ pub fn describe_request(request: &Request) -> String {
         }
     }
     if !request.body.is_empty() {
-        let body = match serde_json::from_slice::<Value>(&request.body) {
+        let mut body = match serde_json::from_slice::<Value>(&request.body) {
             Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
             Err(_) => String::from_utf8_lossy(&request.body).into_owned(),
         };
+        // Multipart boundaries are random: show a fixed one.
+        if let Some(boundary) = multipart_boundary(request) {
+            body = body.replace(&boundary, "BOUNDARY").replace("\r\n", "\n");
+        }
         out.push_str("body:\n");
         out.push_str(&body);
         out.push('\n');
     }
     out
+}
+
+/// The boundary of a multipart request, if it is one.
+pub fn multipart_boundary(request: &Request) -> Option<String> {
+    let ct = request.headers.get("content-type")?.to_str().ok()?;
+    ct.split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_string())
+}
+
+/// The content of one multipart part (by its `name`), as bytes.
+pub fn multipart_part(request: &Request, name: &str) -> Option<Vec<u8>> {
+    let boundary = format!("--{}", multipart_boundary(request)?);
+    let body = &request.body;
+    let marker = format!("name=\"{name}\"");
+    let text = body.as_slice();
+    let start = find(text, marker.as_bytes())?;
+    let header_end = start + find(&text[start..], b"\r\n\r\n")? + 4;
+    let end = header_end + find(&text[header_end..], boundary.as_bytes())?;
+    let content = &text[header_end..end];
+    Some(content.strip_suffix(b"\r\n").unwrap_or(content).to_vec())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Replaces every occurrence of `secret` in `text` with a marker.
+pub fn redact(text: &str, secret: &str) -> String {
+    text.replace(secret, "<redacted>")
 }
