@@ -206,7 +206,10 @@ async fn acreditaciones_tour() -> Result<()> {
     ] {
         Mock::given(method("POST"))
             .and(path(at))
-            .respond_with(ResponseTemplate::new(200).set_body_json(spec_example("acreditaciones.yaml", schema)))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(spec_example("acreditaciones.yaml", schema)),
+            )
             .mount(&server)
             .await;
     }
@@ -216,24 +219,44 @@ async fn acreditaciones_tour() -> Result<()> {
         .api_key("tour-api-key")
         .build()?;
 
-    let credit = |documento: &str, monto| types::Credito { nro_documento: documento.into(), monto };
+    let credit = |documento: &str, monto| types::Credito {
+        nro_documento: documento.into(),
+        monto,
+    };
     let order = types::CrearAcreditacionRequest {
         acreditacion: types::NuevaAcreditacion {
             usuario: Some("test1".into()),
             descripcion: Some("Salario de junio".into()),
-            lista: vec![credit("4040440", 1_500_000), credit("4040440", 1_200_000), credit("404011111", 1_600_000)],
+            lista: vec![
+                credit("4040440", 1_500_000),
+                credit("4040440", 1_200_000),
+                credit("404011111", 1_600_000),
+            ],
         },
     };
     let created = client.crear_acreditacion(order).await?;
     let id = match &created {
         Outcome::Success(data) => {
-            println!("crear_acreditacion → order {:?} approved for everyone", data.id_acreditacion);
+            println!(
+                "crear_acreditacion → order {:?} approved for everyone",
+                data.id_acreditacion
+            );
             data.id_acreditacion
         }
         Outcome::Partial(data) => {
-            println!("crear_acreditacion → order {:?} created for some collaborators only:", data.id_acreditacion);
-            for c in data.acreditaciones_no_validas.as_deref().unwrap_or_default() {
-                println!("  not credited: document {:?}, {:?} Gs.: {:?}", c.nro_documento, c.monto, c.estado);
+            println!(
+                "crear_acreditacion → order {:?} created for some collaborators only:",
+                data.id_acreditacion
+            );
+            for c in data
+                .acreditaciones_no_validas
+                .as_deref()
+                .unwrap_or_default()
+            {
+                println!(
+                    "  not credited: document {:?}, {:?} Gs.: {:?}",
+                    c.nro_documento, c.monto, c.estado
+                );
             }
             data.id_acreditacion
         }
@@ -244,13 +267,23 @@ async fn acreditaciones_tour() -> Result<()> {
     };
     let executed = client
         .ejecutar_acreditacion(types::EjecutarAcreditacionRequest {
-            acreditacion: types::AcreditacionAEjecutar { usuario: Some("test1".into()), id_acreditacion: id },
+            acreditacion: types::AcreditacionAEjecutar {
+                usuario: Some("test1".into()),
+                id_acreditacion: id,
+            },
         })
         .await?;
-    println!("ejecutar_acreditacion({id}) → {:?}", executed.data().descripcion);
+    println!(
+        "ejecutar_acreditacion({id}) → {:?}",
+        executed.data().descripcion
+    );
 
     let invalid = types::CrearAcreditacionRequest {
-        acreditacion: types::NuevaAcreditacion { usuario: None, descripcion: None, lista: vec![credit("40-40", 0)] },
+        acreditacion: types::NuevaAcreditacion {
+            usuario: None,
+            descripcion: None,
+            lista: vec![credit("40-40", 0)],
+        },
     };
     match client.crear_acreditacion(invalid).await {
         Err(e) => println!("an invalid order is refused before sending: {e}"),

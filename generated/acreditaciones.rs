@@ -225,7 +225,7 @@ pub mod types {
                 "monto",
                 |v| {
                     let value = &self.monto;
-                    v.minimum_i64(i64::from(*value), 0i64, true);
+                    v.minimum_i64(*value, 0i64, true);
                 },
             );
         }
@@ -544,10 +544,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::CrearAcreditacionError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -703,10 +700,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(

@@ -793,10 +793,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::ImportarCobranzasError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -924,10 +921,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::ExportarCobranzasError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -1066,6 +1060,8 @@ pub mod requests {
                 moves_money: false,
                 outcome_reference: None,
             };
+            ::pasarela_runtime::validate(&self.body)
+                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request
                 .form_struct(&self.body)
@@ -1076,10 +1072,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -1235,10 +1228,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::DescargarCobranzasError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -1387,6 +1377,8 @@ pub mod requests {
                 moves_money: false,
                 outcome_reference: None,
             };
+            ::pasarela_runtime::validate(&self.body)
+                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request
                 .form_struct(&self.body)
@@ -1397,10 +1389,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -1549,6 +1538,8 @@ pub mod requests {
                 moves_money: false,
                 outcome_reference: None,
             };
+            ::pasarela_runtime::validate(&self.body)
+                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request
                 .form_struct(&self.body)
@@ -1559,10 +1550,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::CrearInstitucionError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -1640,17 +1628,14 @@ pub mod requests {
             }
             validator.finish().map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.query("cuit", &self.cuit.clone());
+            request.query("cuit", self.cuit.clone());
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::VerHashError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(
@@ -1715,6 +1700,8 @@ pub mod requests {
                 moves_money: false,
                 outcome_reference: None,
             };
+            ::pasarela_runtime::validate(&self.body)
+                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request
                 .form_struct(&self.body)
@@ -1725,10 +1712,7 @@ pub mod requests {
         fn error_for(
             response: ::pasarela_runtime::Response,
         ) -> ::pasarela_runtime::Error<super::errors::VerHashPostError> {
-            let status = response.status();
-            match status {
-                _ => response.unexpected(),
-            }
+            response.unexpected()
         }
         /// Sends the request and decodes the response.
         pub async fn send(

@@ -1454,7 +1454,7 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("contractId", &self.contract_id.clone());
+            request.path_param("contractId", self.contract_id.clone());
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1548,8 +1548,8 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", &self.id_type.clone());
-            request.path_param("identification", &self.identification.clone());
+            request.path_param("idType", self.id_type.clone());
+            request.path_param("identification", self.identification.clone());
             if let Some(value) = &self.reg_ini {
                 request.query("reg_ini", value.to_string());
             }
@@ -1651,7 +1651,7 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("contractId", &self.contract_id.clone());
+            request.path_param("contractId", self.contract_id.clone());
             if let Some(value) = &self.quantity {
                 request.query("quantity", value.to_string());
             }
@@ -1732,8 +1732,8 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("contractId", &self.contract_id.clone());
-            request.path_param("billNo", &self.bill_no.clone());
+            request.path_param("contractId", self.contract_id.clone());
+            request.path_param("billNo", self.bill_no.clone());
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1818,10 +1818,10 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", &self.id_type.clone());
-            request.path_param("identification", &self.identification.clone());
-            request.path_param("contractId", &self.contract_id.clone());
-            request.query("fields", &self.fields.clone());
+            request.path_param("idType", self.id_type.clone());
+            request.path_param("identification", self.identification.clone());
+            request.path_param("contractId", self.contract_id.clone());
+            request.query("fields", self.fields.clone());
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1915,8 +1915,8 @@ pub mod requests {
             ::pasarela_runtime::validate(&self.body)
                 .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", &self.id_type.clone());
-            request.path_param("identification", &self.identification.clone());
+            request.path_param("idType", self.id_type.clone());
+            request.path_param("identification", self.identification.clone());
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
@@ -2014,8 +2014,8 @@ pub mod requests {
             ::pasarela_runtime::validate(&self.body)
                 .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("idType", &self.id_type.clone());
-            request.path_param("identification", &self.identification.clone());
+            request.path_param("idType", self.id_type.clone());
+            request.path_param("identification", self.identification.clone());
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
@@ -2100,7 +2100,7 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("paymentId", &self.payment_id.clone());
+            request.path_param("paymentId", self.payment_id.clone());
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -2182,8 +2182,8 @@ pub mod requests {
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request.path_param("couponId", &self.coupon_id.clone());
-            request.path_param("id", &self.id.clone());
+            request.path_param("couponId", self.coupon_id.clone());
+            request.path_param("id", self.id.clone());
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.

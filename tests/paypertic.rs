@@ -18,13 +18,21 @@ const HASH: &str = "11111111-2222-4333-8444-555555555555";
 const CARRIER_HASH: &str = "99999999-8888-4777-8666-555555555555";
 
 fn reference(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference").join(file)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference")
+        .join(file)
 }
 
 /// The reference example file, read as import rows.
 fn example_rows() -> (Vec<u8>, Vec<types::Cobranza>) {
-    static FORMAT: CsvFormat = CsvFormat { separator: b';', header: false, encodings: &[TextEncoding::Utf8], file_name: "x.csv" };
-    let bytes = std::fs::read(reference("paypertic-ejemplo-archivo-a-cobrar.csv")).expect("reference CSV beside the project");
+    static FORMAT: CsvFormat = CsvFormat {
+        separator: b';',
+        header: false,
+        encodings: &[TextEncoding::Utf8],
+        file_name: "x.csv",
+    };
+    let bytes = std::fs::read(reference("paypertic-ejemplo-archivo-a-cobrar.csv"))
+        .expect("reference CSV beside the project");
     let rows = csv::decode_rows(&bytes, &FORMAT).expect("the example file reads as typed rows");
     (bytes, rows)
 }
@@ -41,7 +49,9 @@ fn client(server: &MockServer) -> Client {
 async fn answer(server: &MockServer, verb: &str, at: &str, body: impl Into<Vec<u8>>) {
     Mock::given(method(verb))
         .and(path(at))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(body.into(), "text/plain; charset=utf-8"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(body.into(), "text/plain; charset=utf-8"),
+        )
         .mount(server)
         .await;
 }
@@ -54,10 +64,22 @@ fn shown(request: &wiremock::Request) -> String {
 async fn import_writes_the_reference_rows_as_the_reference_file() {
     let (file, rows) = example_rows();
     assert_eq!(rows.len(), 22);
-    assert_eq!(rows[1].monto, "1322.10".parse::<Decimal>().expect("decimal"));
+    assert_eq!(
+        rows[1].monto,
+        "1322.10".parse::<Decimal>().expect("decimal")
+    );
     let server = MockServer::start().await;
-    answer(&server, "POST", "/cobranzas/importar/csv", "OK: 201805 - 22 registros importados").await;
-    let result = client(&server).importar_cobranzas(rows).await.expect("imported");
+    answer(
+        &server,
+        "POST",
+        "/cobranzas/importar/csv",
+        "OK: 201805 - 22 registros importados",
+    )
+    .await;
+    let result = client(&server)
+        .importar_cobranzas(rows)
+        .await
+        .expect("imported");
     assert_eq!(result.periodo, "201805");
     assert_eq!(result.importados, 22);
     assert_eq!(result.fallidos, None);
@@ -65,9 +87,15 @@ async fn import_writes_the_reference_rows_as_the_reference_file() {
     let requests = api_requests(&server).await;
     assert_eq!(requests.len(), 1);
     // The CSV the server received is the reference file, byte for byte.
-    assert_eq!(multipart_part(&requests[0], "file").expect("file part"), file);
+    assert_eq!(
+        multipart_part(&requests[0], "file").expect("file part"),
+        file
+    );
     // The hash went as a form field, and is redacted in what we show.
-    assert_eq!(multipart_part(&requests[0], "hash").expect("hash part"), HASH.as_bytes());
+    assert_eq!(
+        multipart_part(&requests[0], "hash").expect("hash part"),
+        HASH.as_bytes()
+    );
     let description = shown(&requests[0]);
     assert!(!description.contains(HASH));
     insta::assert_snapshot!(description);
@@ -84,18 +112,34 @@ async fn import_reports_failed_rows_liberally_worded() {
         answer(&server, "POST", "/cobranzas/importar/csv", body).await;
         let (_, rows) = example_rows();
         let result = client(&server).importar_cobranzas(rows).await.expect(body);
-        assert_eq!((result.periodo.as_str(), result.importados, result.fallidos), ("201805", 20, Some(2)), "{body:?}");
+        assert_eq!(
+            (result.periodo.as_str(), result.importados, result.fallidos),
+            ("201805", 20, Some(2)),
+            "{body:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn import_error_is_a_typed_api_error_and_garbage_a_decode_error() {
     let server = MockServer::start().await;
-    answer(&server, "POST", "/cobranzas/importar/csv", "ERROR: Formato de archivo invalido").await;
+    answer(
+        &server,
+        "POST",
+        "/cobranzas/importar/csv",
+        "ERROR: Formato de archivo invalido",
+    )
+    .await;
     let (_, rows) = example_rows();
-    let err = client(&server).importar_cobranzas(rows.clone()).await.expect_err("error");
+    let err = client(&server)
+        .importar_cobranzas(rows.clone())
+        .await
+        .expect_err("error");
     match &err {
-        Error::Api { status: 200, error: errors::ImportarCobranzasError::Rejected(e) } => {
+        Error::Api {
+            status: 200,
+            error: errors::ImportarCobranzasError::Rejected(e),
+        } => {
             assert_eq!(e.text, "Formato de archivo invalido");
         }
         other => panic!("expected the API's ERROR text, got {other:?}"),
@@ -103,18 +147,36 @@ async fn import_error_is_a_typed_api_error_and_garbage_a_decode_error() {
 
     let server = MockServer::start().await;
     answer(&server, "POST", "/cobranzas/importar/csv", "OKAY maybe").await;
-    let err = client(&server).importar_cobranzas(rows).await.expect_err("not OK");
-    assert!(matches!(&err, Error::Decode { excerpt, .. } if excerpt.contains("OKAY maybe")), "{err:?}");
+    let err = client(&server)
+        .importar_cobranzas(rows)
+        .await
+        .expect_err("not OK");
+    assert!(
+        matches!(&err, Error::Decode { excerpt, .. } if excerpt.contains("OKAY maybe")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn import_accepts_the_callers_own_bytes_and_file() {
     let (file, _) = example_rows();
     let server = MockServer::start().await;
-    answer(&server, "POST", "/cobranzas/importar/csv", "OK: 201805 - 22 registros importados").await;
+    answer(
+        &server,
+        "POST",
+        "/cobranzas/importar/csv",
+        "OK: 201805 - 22 registros importados",
+    )
+    .await;
     let client = client(&server);
-    client.importar_cobranzas(pasarela::runtime::bytes::Bytes::from(file.clone())).await.expect("bytes");
-    client.importar_cobranzas(reference("paypertic-ejemplo-archivo-a-cobrar.csv")).await.expect("path");
+    client
+        .importar_cobranzas(pasarela::runtime::bytes::Bytes::from(file.clone()))
+        .await
+        .expect("bytes");
+    client
+        .importar_cobranzas(reference("paypertic-ejemplo-archivo-a-cobrar.csv"))
+        .await
+        .expect("path");
     for request in api_requests(&server).await {
         assert_eq!(multipart_part(&request, "file").expect("file part"), file);
     }
@@ -123,16 +185,35 @@ async fn import_accepts_the_callers_own_bytes_and_file() {
 #[tokio::test]
 async fn a_field_that_cannot_be_written_is_rejected_before_sending() {
     let server = MockServer::start().await;
-    answer(&server, "POST", "/cobranzas/importar/csv", "OK: 1 - 1 registros importados").await;
+    answer(
+        &server,
+        "POST",
+        "/cobranzas/importar/csv",
+        "OK: 1 - 1 registros importados",
+    )
+    .await;
     let (_, mut rows) = example_rows();
     rows[2].descripcion_concepto = Some("Cuota; futbol".into());
-    let err = client(&server).importar_cobranzas(rows.clone()).await.expect_err("rejected");
+    let err = client(&server)
+        .importar_cobranzas(rows.clone())
+        .await
+        .expect_err("rejected");
     let text = err.to_string();
-    assert!(text.contains("row 3") && text.contains("DescripcionConcepto"), "{text}");
+    assert!(
+        text.contains("row 3") && text.contains("DescripcionConcepto"),
+        "{text}"
+    );
     rows[2].descripcion_concepto = None;
     rows[4].nombre_cliente = "Fabian\nBarros".into();
-    let text = client(&server).importar_cobranzas(rows).await.expect_err("rejected").to_string();
-    assert!(text.contains("row 5") && text.contains("NombreCliente"), "{text}");
+    let text = client(&server)
+        .importar_cobranzas(rows)
+        .await
+        .expect_err("rejected")
+        .to_string();
+    assert!(
+        text.contains("row 5") && text.contains("NombreCliente"),
+        "{text}"
+    );
     assert!(api_requests(&server).await.is_empty(), "nothing was sent");
 }
 
@@ -145,7 +226,9 @@ async fn export_by_get_sends_every_filter_as_query_and_reads_rows_with_and_witho
     Mock::given(method("GET"))
         .and(path("/cobranzas/exportar/csv"))
         .and(query_param("periodo", "*"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(EXPORT_UTF8.as_bytes().to_vec(), "text/csv"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(EXPORT_UTF8.as_bytes().to_vec(), "text/csv"),
+        )
         .mount(&server)
         .await;
     let rows = client(&server)
@@ -166,7 +249,10 @@ async fn export_by_get_sends_every_filter_as_query_and_reads_rows_with_and_witho
     assert_eq!(rows[1].opcional1, None);
     assert_eq!(rows[1].estado.as_deref(), Some("RECHAZADO"));
     assert_eq!(rows[1].motivo_rechazo.as_deref(), Some("Tarjeta vencida"));
-    assert_eq!(rows[1].monto, "1322.10".parse::<Decimal>().expect("decimal"));
+    assert_eq!(
+        rows[1].monto,
+        "1322.10".parse::<Decimal>().expect("decimal")
+    );
 }
 
 #[tokio::test]
@@ -180,11 +266,19 @@ async fn export_by_post_sends_every_filter_as_a_form() {
         opcional1: Some("socio-12".into()),
         opcional2: Some("grupo A".into()),
     };
-    let rows = client(&server).exportar_cobranzas_post(filters).await.expect("rows");
+    let rows = client(&server)
+        .exportar_cobranzas_post(filters)
+        .await
+        .expect("rows");
     assert_eq!(rows.len(), 2);
     let request = &api_requests(&server).await[0];
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
-    assert!(form.contains(&("hash".into(), HASH.into())), "the hash is a form field");
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect();
+    assert!(
+        form.contains(&("hash".into(), HASH.into())),
+        "the hash is a form field"
+    );
     insta::assert_snapshot!(shown(request));
 }
 
@@ -193,7 +287,13 @@ async fn a_windows_1252_export_decodes_accented_names() {
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("176;Ana Peña;;;ana@x.com.ar;1;Cuota;99;PAGADO;\r\n177;José Núñez;;;jose@x.com.ar;1;Cuota;99;PENDIENTE;\r\n");
     assert!(std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
     let server = MockServer::start().await;
-    answer(&server, "GET", "/cobranzas/exportar/csv", bytes.into_owned()).await;
+    answer(
+        &server,
+        "GET",
+        "/cobranzas/exportar/csv",
+        bytes.into_owned(),
+    )
+    .await;
     let rows = client(&server).exportar_cobranzas().await.expect("rows");
     assert_eq!(rows[0].nombre_cliente, "Ana Peña");
     assert_eq!(rows[1].nombre_cliente, "José Núñez");
@@ -202,9 +302,21 @@ async fn a_windows_1252_export_decodes_accented_names() {
 #[tokio::test]
 async fn an_export_error_is_a_typed_api_error() {
     let server = MockServer::start().await;
-    answer(&server, "GET", "/cobranzas/exportar/csv", "ERROR: Hash invalido").await;
-    let err = client(&server).exportar_cobranzas().await.expect_err("error");
-    assert!(matches!(&err, Error::Api { error: errors::ExportarCobranzasError::Rejected(e), .. } if e.text == "Hash invalido"), "{err:?}");
+    answer(
+        &server,
+        "GET",
+        "/cobranzas/exportar/csv",
+        "ERROR: Hash invalido",
+    )
+    .await;
+    let err = client(&server)
+        .exportar_cobranzas()
+        .await
+        .expect_err("error");
+    assert!(
+        matches!(&err, Error::Api { error: errors::ExportarCobranzasError::Rejected(e), .. } if e.text == "Hash invalido"),
+        "{err:?}"
+    );
     assert!(!format!("{err} {err:?}").contains(HASH));
 }
 
@@ -212,11 +324,19 @@ async fn an_export_error_is_a_typed_api_error() {
 async fn an_export_of_100000_rows_is_streamed() {
     let mut body = String::with_capacity(100_000 * 64);
     for i in 0..100_000 {
-        body.push_str(&format!("{i};Cliente {i};;;c{i}@x.com.ar;1;Cuota;{}.50;PAGADO;\n", i % 1000));
+        body.push_str(&format!(
+            "{i};Cliente {i};;;c{i}@x.com.ar;1;Cuota;{}.50;PAGADO;\n",
+            i % 1000
+        ));
     }
     let server = MockServer::start().await;
     answer(&server, "GET", "/cobranzas/exportar/csv", body).await;
-    let mut stream = client(&server).exportar_cobranzas().periodo("*").send_stream().await.expect("stream");
+    let mut stream = client(&server)
+        .exportar_cobranzas()
+        .periodo("*")
+        .send_stream()
+        .await
+        .expect("stream");
     let mut count = 0usize;
     let mut total = Decimal::ZERO;
     while let Some(row) = stream.next().await {
@@ -236,17 +356,31 @@ async fn a_download_keeps_its_file_name_as_rows_or_bytes() {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_raw(EXPORT_UTF8.as_bytes().to_vec(), "text/csv")
-                .insert_header("Content-Disposition", "attachment; filename=\"cobranzas-201805.csv\""),
+                .insert_header(
+                    "Content-Disposition",
+                    "attachment; filename=\"cobranzas-201805.csv\"",
+                ),
         )
         .mount(&server)
         .await;
     let client = client(&server);
-    let download = client.descargar_cobranzas().periodo("201805").await.expect("download");
+    let download = client
+        .descargar_cobranzas()
+        .periodo("201805")
+        .await
+        .expect("download");
     assert_eq!(download.file_name.as_deref(), Some("cobranzas-201805.csv"));
     assert_eq!(download.content.len(), 2);
-    let raw = client.descargar_cobranzas().send_bytes().await.expect("bytes");
+    let raw = client
+        .descargar_cobranzas()
+        .send_bytes()
+        .await
+        .expect("bytes");
     assert_eq!(raw.file_name.as_deref(), Some("cobranzas-201805.csv"));
-    assert!(raw.content.starts_with(b"176;Ana Pe"), "the OK line is dropped, the rest kept as sent");
+    assert!(
+        raw.content.starts_with(b"176;Ana Pe"),
+        "the OK line is dropped, the rest kept as sent"
+    );
 }
 
 fn institution() -> types::NuevaInstitucion {
@@ -271,15 +405,32 @@ fn institution() -> types::NuevaInstitucion {
 #[tokio::test]
 async fn crear_institucion_answers_a_secret_hash() {
     let server = MockServer::start().await;
-    answer(&server, "POST", "/carrier/institucion/crear", "abcdef01-2345-4678-9abc-def012345678\n").await;
+    answer(
+        &server,
+        "POST",
+        "/carrier/institucion/crear",
+        "abcdef01-2345-4678-9abc-def012345678\n",
+    )
+    .await;
     let body = institution();
-    assert!(!format!("{body:?}").contains("smtp-password-value"), "smtppass is a secret");
-    let hash = client(&server).crear_institucion(body).await.expect("created");
+    assert!(
+        !format!("{body:?}").contains("smtp-password-value"),
+        "smtppass is a secret"
+    );
+    let hash = client(&server)
+        .crear_institucion(body)
+        .await
+        .expect("created");
     assert_eq!(hash.expose(), "abcdef01-2345-4678-9abc-def012345678");
     assert!(!format!("{hash:?} {hash}").contains("abcdef01"));
     let request = &api_requests(&server).await[0];
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
-    assert!(form.contains(&("hash".into(), CARRIER_HASH.into())), "the carrier's hash is used");
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect();
+    assert!(
+        form.contains(&("hash".into(), CARRIER_HASH.into())),
+        "the carrier's hash is used"
+    );
     assert!(form.contains(&("smtppass".into(), "smtp-password-value".into())));
     insta::assert_snapshot!(redact(&shown(request), "smtp-password-value"));
 }
@@ -290,29 +441,56 @@ async fn ver_hash_by_get_and_post_and_an_unknown_cuit() {
     Mock::given(method("GET"))
         .and(path("/carrier/institucion/ver_hash"))
         .and(query_param("cuit", "30123456789"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("abcdef01-2345-4678-9abc-def012345678"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("abcdef01-2345-4678-9abc-def012345678"),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/carrier/institucion/ver_hash"))
         .and(query_param("cuit", "20111111112"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ERROR: El CUIT no está registrado"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("ERROR: El CUIT no está registrado"),
+        )
         .mount(&server)
         .await;
-    answer(&server, "POST", "/carrier/institucion/ver_hash", "abcdef01-2345-4678-9abc-def012345678").await;
+    answer(
+        &server,
+        "POST",
+        "/carrier/institucion/ver_hash",
+        "abcdef01-2345-4678-9abc-def012345678",
+    )
+    .await;
     let client = client(&server);
     let hash = client.ver_hash("30123456789").await.expect("hash");
     assert_eq!(hash.expose(), "abcdef01-2345-4678-9abc-def012345678");
     let get = &api_requests(&server).await[0];
-    assert_eq!(get.url.query_pairs().find(|(k, _)| k == "hash").map(|(_, v)| v.into_owned()), Some(CARRIER_HASH.to_string()));
+    assert_eq!(
+        get.url
+            .query_pairs()
+            .find(|(k, _)| k == "hash")
+            .map(|(_, v)| v.into_owned()),
+        Some(CARRIER_HASH.to_string())
+    );
     insta::assert_snapshot!(shown(get));
 
-    let err = client.ver_hash("20111111112").await.expect_err("not registered");
+    let err = client
+        .ver_hash("20111111112")
+        .await
+        .expect_err("not registered");
     match &err {
-        Error::Api { error: errors::VerHashError::Rejected(e), .. } => assert_eq!(e.text, "El CUIT no está registrado"),
+        Error::Api {
+            error: errors::VerHashError::Rejected(e),
+            ..
+        } => assert_eq!(e.text, "El CUIT no está registrado"),
         other => panic!("expected the API's error, got {other:?}"),
     }
-    let hash = client.ver_hash_post(types::ConsultaHash { cuit: "30123456789".into() }).await.expect("post");
+    let hash = client
+        .ver_hash_post(types::ConsultaHash {
+            cuit: "30123456789".into(),
+        })
+        .await
+        .expect("post");
     assert_eq!(hash.expose().len(), 36);
 }
 
@@ -322,10 +500,16 @@ async fn a_cuit_that_is_not_11_digits_is_rejected_before_sending() {
     let client = client(&server);
     for cuit in ["30-12345678-9", "3012345678", "301234567890"] {
         let err = client.ver_hash(cuit).await.expect_err("invalid");
-        assert!(matches!(&err, Error::Validation(v) if v.problems.iter().any(|p| p.path == "cuit")), "{err:?}");
+        assert!(
+            matches!(&err, Error::Validation(v) if v.problems.iter().any(|p| p.path == "cuit")),
+            "{err:?}"
+        );
         let mut body = institution();
         body.cuit = cuit.into();
-        assert!(matches!(client.crear_institucion(body).await, Err(Error::Validation(_))));
+        assert!(matches!(
+            client.crear_institucion(body).await,
+            Err(Error::Validation(_))
+        ));
     }
     assert!(api_requests(&server).await.is_empty(), "nothing was sent");
 }
@@ -333,17 +517,33 @@ async fn a_cuit_that_is_not_11_digits_is_rejected_before_sending() {
 #[test]
 fn plain_http_to_a_remote_host_needs_an_explicit_opt_in() {
     // The documented base URL is http://pagos.paypertic.com/api2.
-    let err = Client::builder().hash_api_key(HASH).build().expect_err("refused");
+    let err = Client::builder()
+        .hash_api_key(HASH)
+        .build()
+        .expect_err("refused");
     let text = err.to_string();
-    assert!(text.contains("allow_insecure_http"), "the error says how to opt in: {text}");
+    assert!(
+        text.contains("allow_insecure_http"),
+        "the error says how to opt in: {text}"
+    );
     assert!(!text.contains(HASH));
-    Client::builder().hash_api_key(HASH).allow_insecure_http(true).build().expect("opted in");
-    Client::builder().base_url("https://pagos.example.com/api2").hash_api_key(HASH).build().expect("https is fine");
+    Client::builder()
+        .hash_api_key(HASH)
+        .allow_insecure_http(true)
+        .build()
+        .expect("opted in");
+    Client::builder()
+        .base_url("https://pagos.example.com/api2")
+        .hash_api_key(HASH)
+        .build()
+        .expect("https is fine");
 }
 
 #[test]
 fn the_hash_never_appears_in_debug() {
-    let builder = Client::builder().base_url("https://pagos.example.com/api2").hash_api_key(HASH);
+    let builder = Client::builder()
+        .base_url("https://pagos.example.com/api2")
+        .hash_api_key(HASH);
     assert!(!format!("{builder:?}").contains(HASH));
     let client = builder.build().expect("builds");
     assert!(!format!("{client:?}").contains(HASH));

@@ -188,7 +188,9 @@ fn describe_load_error(err: &marked_yaml::LoadError) -> (Pos, String, Option<Str
         E::TopLevelMustBeSequence(m) => (
             marker_pos(Some(m)),
             "unexpected top-level sequence".into(),
-            Some("an OpenAPI document is a mapping with keys such as `openapi:` and `paths:`".into()),
+            Some(
+                "an OpenAPI document is a mapping with keys such as `openapi:` and `paths:`".into(),
+            ),
         ),
         E::UnexpectedAnchor(m) => (
             marker_pos(Some(m)),

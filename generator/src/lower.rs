@@ -13,14 +13,46 @@ use crate::resolve::{closest, Doc};
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 /// Names a request builder already uses for its own fields and methods.
 const BUILDER_MEMBERS: &[&str] = &[
-    "client", "body", "send", "send_bytes", "send_stream", "prepare", "error_for", "into_future",
+    "client",
+    "body",
+    "send",
+    "send_bytes",
+    "send_stream",
+    "prepare",
+    "error_for",
+    "into_future",
 ];
 /// Names that generated code relies on meaning the standard ones; a schema
 /// with one of these names gets a suffix instead of shadowing it.
 const RESERVED_TYPE_NAMES: &[&str] = &[
-    "String", "Option", "Vec", "Box", "Result", "Some", "None", "Ok", "Err", "Default", "Clone",
-    "Debug", "PartialEq", "Eq", "Hash", "Send", "Sync", "Sized", "Copy", "Into", "From",
-    "Iterator", "ToString", "Fn", "Drop", "Self", "Serialize", "Deserialize",
+    "String",
+    "Option",
+    "Vec",
+    "Box",
+    "Result",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Default",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "Send",
+    "Sync",
+    "Sized",
+    "Copy",
+    "Into",
+    "From",
+    "Iterator",
+    "ToString",
+    "Fn",
+    "Drop",
+    "Self",
+    "Serialize",
+    "Deserialize",
 ];
 const KNOWN_TYPES: &[&str] = &[
     "string", "integer", "number", "boolean", "array", "object", "null",
@@ -116,11 +148,16 @@ impl<'d> Lowerer<'d, '_, '_> {
     /// responses), since the alias alone does not carry how to read it.
     fn inline_csv_aliases(&self, operations: &mut [Operation]) {
         let csv_of = |ty: &TypeRef| -> Option<TypeRef> {
-            let TypeRef::Named(name) = ty else { return None };
-            self.types.iter().find(|t| &t.name == name).and_then(|t| match &t.kind {
-                TypeKind::Alias(csv @ TypeRef::Csv(_)) => Some(csv.clone()),
-                _ => None,
-            })
+            let TypeRef::Named(name) = ty else {
+                return None;
+            };
+            self.types
+                .iter()
+                .find(|t| &t.name == name)
+                .and_then(|t| match &t.kind {
+                    TypeKind::Alias(csv @ TypeRef::Csv(_)) => Some(csv.clone()),
+                    _ => None,
+                })
         };
         for op in operations {
             for p in &mut op.params {
@@ -322,7 +359,10 @@ impl<'d> Lowerer<'d, '_, '_> {
             self.err(
                 members.pos,
                 "`oneOf`/`anyOf` must be a list of schemas",
-                Some("write each alternative as a list item: `oneOf: [{$ref: ...}, {$ref: ...}]`".into()),
+                Some(
+                    "write each alternative as a list item: `oneOf: [{$ref: ...}, {$ref: ...}]`"
+                        .into(),
+                ),
             );
             return TypeKind::Alias(TypeRef::Json);
         };
@@ -354,7 +394,12 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.collect_all_of(node, &mut schemas, 0);
         let required: BTreeSet<&str> = schemas
             .iter()
-            .flat_map(|s| s.get("required").and_then(Node::items).unwrap_or(&[]).iter())
+            .flat_map(|s| {
+                s.get("required")
+                    .and_then(Node::items)
+                    .unwrap_or(&[])
+                    .iter()
+            })
             .filter_map(Node::as_str)
             .collect();
         let mut namer = Namer::new();
@@ -375,7 +420,11 @@ impl<'d> Lowerer<'d, '_, '_> {
     /// (recursively), then the schema's own properties.
     fn collect_all_of(&mut self, node: &'d Node, out: &mut Vec<&'d Node>, depth: usize) {
         if depth > 64 {
-            self.err(node.pos, "`allOf` nests too deeply", Some("flatten the composition".into()));
+            self.err(
+                node.pos,
+                "`allOf` nests too deeply",
+                Some("flatten the composition".into()),
+            );
             return;
         }
         for part in node.get("allOf").and_then(Node::items).unwrap_or(&[]) {
@@ -403,7 +452,10 @@ impl<'d> Lowerer<'d, '_, '_> {
             self.err(
                 props.pos,
                 format!("`properties` must be a mapping, found {}", props.kind()),
-                Some("map each property name to its schema: `properties: {id: {type: string}}`".into()),
+                Some(
+                    "map each property name to its schema: `properties: {id: {type: string}}`"
+                        .into(),
+                ),
             );
             return Vec::new();
         };
@@ -635,8 +687,12 @@ impl<'d> Lowerer<'d, '_, '_> {
         let (mut params, skipped_cookies) = self.params(&cx);
         let (body, parts) = self.request_body(op, &cx.builder_name);
         // Required parts are positional after the required parameters; optional ones are setters.
-        let first_optional = params.iter().position(|p| !p.required).unwrap_or(params.len());
-        let (required_parts, optional_parts): (Vec<Param>, Vec<Param>) = parts.into_iter().partition(|p| p.required);
+        let first_optional = params
+            .iter()
+            .position(|p| !p.required)
+            .unwrap_or(params.len());
+        let (required_parts, optional_parts): (Vec<Param>, Vec<Param>) =
+            parts.into_iter().partition(|p| p.required);
         params.splice(first_optional..first_optional, required_parts);
         params.extend(optional_parts);
         let (success, errors) = self.responses(op, &cx.builder_name);
@@ -696,7 +752,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                 false
             }
             _ => {
-                self.err(wire.pos, "unknown `x-pasarela-wire-type`", Some("the supported value is `number`".into()));
+                self.err(
+                    wire.pos,
+                    "unknown `x-pasarela-wire-type`",
+                    Some("the supported value is `number`".into()),
+                );
                 false
             }
         }
@@ -709,7 +769,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             match n.as_str().and_then(|s| s.parse::<u64>().ok()) {
                 Some(v) => Some(v),
                 None => {
-                    this.err(n.pos, format!("`{key}` must be a non-negative integer"), Some(format!("e.g. `{key}: 1`")));
+                    this.err(
+                        n.pos,
+                        format!("`{key}` must be a non-negative integer"),
+                        Some(format!("e.g. `{key}: 1`")),
+                    );
                     None
                 }
             }
@@ -725,7 +789,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                 (None, _, _) => return None,
             };
             if text.parse::<f64>().is_err() {
-                this.err(pos, format!("`{key}` must be a number, found `{text}`"), Some(format!("e.g. `{key}: 0`")));
+                this.err(
+                    pos,
+                    format!("`{key}` must be a number, found `{text}`"),
+                    Some(format!("e.g. `{key}: 0`")),
+                );
                 return None;
             }
             Some(Bound {
@@ -738,7 +806,13 @@ impl<'d> Lowerer<'d, '_, '_> {
                 Some(text) => match regex_syntax::Parser::new().parse(text) {
                     Ok(_) => Some(text.to_string()),
                     Err(e) => {
-                        let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                        let first = e
+                            .to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("")
+                            .trim()
+                            .to_string();
                         self.err(p.pos, format!("`pattern` is not a valid regular expression: {first}"), Some("patterns use the Rust `regex` syntax (no look-around or back-references)".into()));
                         None
                     }
@@ -914,15 +988,19 @@ impl<'d> Lowerer<'d, '_, '_> {
         let Some(body) = op.get("requestBody").and_then(|raw| self.deref(raw)) else {
             return (None, Vec::new());
         };
-        let Some((media, schema)) = body.get("content").and_then(Node::entries).and_then(pick_media) else {
+        let Some((media, schema)) = body
+            .get("content")
+            .and_then(Node::entries)
+            .and_then(pick_media)
+        else {
             return (None, Vec::new());
         };
         let encoding = encoding_for(&media);
         let mut parts = Vec::new();
         let ty = match encoding {
-            BodyEncoding::Json | BodyEncoding::Form => {
-                schema.map_or(TypeRef::Json, |s| self.schema_type(s, &format!("{builder}Body")))
-            }
+            BodyEncoding::Json | BodyEncoding::Form => schema.map_or(TypeRef::Json, |s| {
+                self.schema_type(s, &format!("{builder}Body"))
+            }),
             BodyEncoding::Multipart => {
                 parts = match schema.and_then(|s| self.deref(s)) {
                     Some(s) => self.multipart_parts(s, builder),
@@ -955,7 +1033,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             namer.reserve(reserved);
         }
         let mut out = Vec::new();
-        for (key, prop) in schema.get("properties").and_then(Node::entries).unwrap_or(&[]) {
+        for (key, prop) in schema
+            .get("properties")
+            .and_then(Node::entries)
+            .unwrap_or(&[])
+        {
             let ty = self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)));
             let target = self.deref(prop).unwrap_or(prop);
             let constraints = self.constraints(target);
@@ -978,7 +1060,14 @@ impl<'d> Lowerer<'d, '_, '_> {
         let row = match items.map(|i| self.schema_type(i, &format!("{hint}Row"))) {
             Some(TypeRef::Named(name)) if self.is_struct(&name) => name,
             _ => {
-                self.err(ext.pos, "`x-pasarela-csv` goes on an array whose `items` is an object schema (the row)", Some("declare `type: array` with `items: {$ref: '#/components/schemas/Row'}`".into()));
+                self.err(
+                    ext.pos,
+                    "`x-pasarela-csv` goes on an array whose `items` is an object schema (the row)",
+                    Some(
+                        "declare `type: array` with `items: {$ref: '#/components/schemas/Row'}`"
+                            .into(),
+                    ),
+                );
                 return None;
             }
         };
@@ -992,7 +1081,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             })
             .filter(|f| match &f.ty {
                 TypeRef::Named(n) => !self.is_enum(n),
-                TypeRef::Vec(_) | TypeRef::Map(_) | TypeRef::Json | TypeRef::Bytes | TypeRef::Csv(_) => true,
+                TypeRef::Vec(_)
+                | TypeRef::Map(_)
+                | TypeRef::Json
+                | TypeRef::Bytes
+                | TypeRef::Csv(_) => true,
                 _ => false,
             })
             .map(|f| f.wire_name.clone())
@@ -1000,14 +1093,21 @@ impl<'d> Lowerer<'d, '_, '_> {
         if !non_scalar.is_empty() {
             self.err(
                 ext.pos,
-                format!("CSV row `{row}` has fields that are not scalars: {}", non_scalar.join(", ")),
+                format!(
+                    "CSV row `{row}` has fields that are not scalars: {}",
+                    non_scalar.join(", ")
+                ),
                 Some("a CSV column holds a string, number, boolean or string enum".into()),
             );
         }
         let separator = match ext.str_at("separator").unwrap_or(",").as_bytes() {
             [b] if b.is_ascii() => *b,
             _ => {
-                self.err(ext.pos, "the CSV `separator` must be one ASCII character", Some("e.g. `separator: \";\"`".into()));
+                self.err(
+                    ext.pos,
+                    "the CSV `separator` must be one ASCII character",
+                    Some("e.g. `separator: \";\"`".into()),
+                );
                 b','
             }
         };
@@ -1015,8 +1115,14 @@ impl<'d> Lowerer<'d, '_, '_> {
         for e in ext.get("encodings").and_then(Node::items).unwrap_or(&[]) {
             match e.as_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("utf-8" | "utf8") => encodings.push(TextEncoding::Utf8),
-                Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => encodings.push(TextEncoding::Windows1252),
-                _ => self.err(e.pos, "unknown CSV encoding", Some("use `utf-8` or `windows-1252`".into())),
+                Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => {
+                    encodings.push(TextEncoding::Windows1252)
+                }
+                _ => self.err(
+                    e.pos,
+                    "unknown CSV encoding",
+                    Some("use `utf-8` or `windows-1252`".into()),
+                ),
             }
         }
         if encodings.is_empty() {
@@ -1114,19 +1220,27 @@ impl<'d> Lowerer<'d, '_, '_> {
                                 self.schema_type(s, &format!("{builder}Response"))
                             }),
                         ),
-                        BodyEncoding::Text => match (response.get("x-pasarela-text-result"), schema) {
-                            // With a grammar, the schema types the parsed text (a struct of
-                            // captures, a secret, CSV rows); without one, text is a String.
-                            (Some(_), Some(s)) => (
-                                ResponseDecoding::Text,
-                                self.schema_type(s, &format!("{builder}Response")),
-                            ),
-                            (None, Some(s)) if self.deref(s).is_some_and(|t| t.get("x-pasarela-csv").is_some()) => (
-                                ResponseDecoding::Text,
-                                self.schema_type(s, &format!("{builder}Response")),
-                            ),
-                            _ => (ResponseDecoding::Text, TypeRef::String),
-                        },
+                        BodyEncoding::Text => {
+                            match (response.get("x-pasarela-text-result"), schema) {
+                                // With a grammar, the schema types the parsed text (a struct of
+                                // captures, a secret, CSV rows); without one, text is a String.
+                                (Some(_), Some(s)) => (
+                                    ResponseDecoding::Text,
+                                    self.schema_type(s, &format!("{builder}Response")),
+                                ),
+                                (None, Some(s))
+                                    if self
+                                        .deref(s)
+                                        .is_some_and(|t| t.get("x-pasarela-csv").is_some()) =>
+                                {
+                                    (
+                                        ResponseDecoding::Text,
+                                        self.schema_type(s, &format!("{builder}Response")),
+                                    )
+                                }
+                                _ => (ResponseDecoding::Text, TypeRef::String),
+                            }
+                        }
                         BodyEncoding::Form | BodyEncoding::Multipart | BodyEncoding::Bytes => {
                             (ResponseDecoding::Bytes, TypeRef::Bytes)
                         }
@@ -1192,13 +1306,25 @@ impl<'d> Lowerer<'d, '_, '_> {
                 Some(n) => match n.as_str() {
                     Some(p) if p.starts_with('/') => Some(p.to_string()),
                     _ => {
-                        this.err(n.pos, format!("envelope `{key}` must be a JSON pointer"), Some(format!("e.g. `{key}: /header/{key}` (RFC 6901, starting with `/`)")));
+                        this.err(
+                            n.pos,
+                            format!("envelope `{key}` must be a JSON pointer"),
+                            Some(format!(
+                                "e.g. `{key}: /header/{key}` (RFC 6901, starting with `/`)"
+                            )),
+                        );
                         None
                     }
                 },
                 None => {
                     if required {
-                        this.err(ext.pos, format!("`x-pasarela-envelope` needs `{key}`"), Some(format!("add `{key}: /path/to/{key}` (a JSON pointer into the response)")));
+                        this.err(
+                            ext.pos,
+                            format!("`x-pasarela-envelope` needs `{key}`"),
+                            Some(format!(
+                                "add `{key}: /path/to/{key}` (a JSON pointer into the response)"
+                            )),
+                        );
                     }
                     None
                 }
@@ -1214,23 +1340,40 @@ impl<'d> Lowerer<'d, '_, '_> {
                 Some("partial") => Some(OutcomeKind::Partial),
                 Some("error") => Some(OutcomeKind::Error),
                 _ => {
-                    this.err(n.pos, "unknown envelope outcome", Some("use `success`, `partial` or `error`".into()));
+                    this.err(
+                        n.pos,
+                        "unknown envelope outcome",
+                        Some("use `success`, `partial` or `error`".into()),
+                    );
                     None
                 }
             }
         };
         let mut codes = Vec::new();
         for c in ext.get("codes").and_then(Node::items).unwrap_or(&[]) {
-            let (Some(value), Some(kind)) = (c.str_at("code"), outcome(self, c.get("outcome"))) else {
-                self.err(c.pos, "each envelope code needs `code` and `outcome`", Some("e.g. `- {code: \"0\", outcome: success, meaning: OK}`".into()));
+            let (Some(value), Some(kind)) = (c.str_at("code"), outcome(self, c.get("outcome")))
+            else {
+                self.err(
+                    c.pos,
+                    "each envelope code needs `code` and `outcome`",
+                    Some("e.g. `- {code: \"0\", outcome: success, meaning: OK}`".into()),
+                );
                 continue;
             };
-            codes.push((value.to_string(), kind, c.str_at("meaning").unwrap_or("").to_string()));
+            codes.push((
+                value.to_string(),
+                kind,
+                c.str_at("meaning").unwrap_or("").to_string(),
+            ));
         }
         let mut rules = Vec::new();
         for r in ext.get("rules").and_then(Node::items).unwrap_or(&[]) {
             let Some(kind) = outcome(self, r.get("outcome")) else {
-                self.err(r.pos, "each envelope rule needs an `outcome`", Some("add `outcome: success`, `partial` or `error`".into()));
+                self.err(
+                    r.pos,
+                    "each envelope rule needs an `outcome`",
+                    Some("add `outcome: success`, `partial` or `error`".into()),
+                );
                 continue;
             };
             let mut conds = Vec::new();
@@ -1241,7 +1384,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                         equals: c.str_at("equals").map(str::to_string),
                         non_empty: c.bool_at("non-empty").unwrap_or(false),
                     }),
-                    _ => self.err(c.pos, "a rule condition needs `path:` (a JSON pointer)", Some("e.g. `- path: /data/state` / `equals: OK`".into())),
+                    _ => self.err(
+                        c.pos,
+                        "a rule condition needs `path:` (a JSON pointer)",
+                        Some("e.g. `- path: /data/state` / `equals: OK`".into()),
+                    ),
                 }
             }
             rules.push((conds, kind));
@@ -1250,13 +1397,26 @@ impl<'d> Lowerer<'d, '_, '_> {
         let mut node = self.deref(schema?)?;
         for segment in data.split('/').skip(1) {
             let Some(next) = node.get("properties").and_then(|p| p.get(segment)) else {
-                self.err(ext.pos, format!("the envelope schema has no property along `{data}`"), Some("`data` must point at a property of the response schema".into()));
+                self.err(
+                    ext.pos,
+                    format!("the envelope schema has no property along `{data}`"),
+                    Some("`data` must point at a property of the response schema".into()),
+                );
                 return None;
             };
             node = next;
         }
         let data_ty = self.schema_type(node, "EnvelopeData");
-        Some((Envelope { code, text, data, codes, rules }, data_ty))
+        Some((
+            Envelope {
+                code,
+                text,
+                data,
+                codes,
+                rules,
+            },
+            data_ty,
+        ))
     }
 
     fn error_code_field(&self, ty: &TypeRef) -> Option<(String, TypeRef, bool)> {
@@ -1347,10 +1507,7 @@ fn single_member(node: &Node) -> Option<&Node> {
     if node.get("properties").is_some() {
         return None;
     }
-    let non_null: Vec<&Node> = members
-        .iter()
-        .filter(|m| !is_null_schema(m))
-        .collect();
+    let non_null: Vec<&Node> = members.iter().filter(|m| !is_null_schema(m)).collect();
     match non_null.as_slice() {
         [only] => Some(only),
         _ => None,
@@ -1485,7 +1642,9 @@ fn is_null_schema(node: &Node) -> bool {
             Some(items) => items.iter().all(|i| type_word(i) == Some("null")),
             None => type_word(t) == Some("null"),
         },
-        None => node.bool_at("nullable") == Some(true) && node.entries().is_some_and(|e| e.len() == 1),
+        None => {
+            node.bool_at("nullable") == Some(true) && node.entries().is_some_and(|e| e.len() == 1)
+        }
     }
 }
 
@@ -1497,7 +1656,11 @@ fn cookie_note(description: Option<&str>, skipped: &[String]) -> Option<String> 
     }
     let note = format!(
         "Not sent: cookie parameter(s) {} (this client does not send cookies).",
-        skipped.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        skipped
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Some(match base {
         Some(b) => format!("{b}\n\n{note}"),

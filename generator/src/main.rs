@@ -36,7 +36,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Usage(message)) => {
-            say(&mut std::io::stderr(), &format!("error: {message}\n\n{USAGE}"));
+            say(
+                &mut std::io::stderr(),
+                &format!("error: {message}\n\n{USAGE}"),
+            );
             ExitCode::from(2)
         }
     }

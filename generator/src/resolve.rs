@@ -114,7 +114,14 @@ pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
     let start = Pos { line: 1, column: 1 };
     let root = doc.root;
     if !root.is_map() {
-        reporter.error(root.pos, "the document is not a mapping", Some("an OpenAPI document starts with keys such as `openapi:`, `info:` and `paths:`".into()));
+        reporter.error(
+            root.pos,
+            "the document is not a mapping",
+            Some(
+                "an OpenAPI document starts with keys such as `openapi:`, `info:` and `paths:`"
+                    .into(),
+            ),
+        );
         return false;
     }
     match (root.get("openapi"), root.get("swagger")) {
@@ -123,7 +130,10 @@ pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
             _ => {
                 reporter.error(
                     v.pos,
-                    format!("unsupported OpenAPI version `{}`", v.as_str().unwrap_or("?")),
+                    format!(
+                        "unsupported OpenAPI version `{}`",
+                        v.as_str().unwrap_or("?")
+                    ),
                     Some("pasarela-gen reads OpenAPI 3.0.x and 3.1.x".into()),
                 );
                 return false;
@@ -182,7 +192,11 @@ fn check_schema_shapes(root: &Node, reporter: &mut Reporter<'_>) {
         if !schema.is_map() {
             reporter.error(
                 schema.pos,
-                format!("schema `{}` must be a mapping, found {}", key.name, schema.kind()),
+                format!(
+                    "schema `{}` must be a mapping, found {}",
+                    key.name,
+                    schema.kind()
+                ),
                 Some("a schema is a mapping such as `{type: object, properties: {...}}`".into()),
             );
         }
@@ -197,7 +211,11 @@ fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
                     if let Some(target) = value.as_str() {
                         check_one_ref(doc, target, value.pos, reporter);
                     } else {
-                        reporter.error(value.pos, "`$ref` must be a string", Some("e.g. `$ref: '#/components/schemas/Name'`".into()));
+                        reporter.error(
+                            value.pos,
+                            "`$ref` must be a string",
+                            Some("e.g. `$ref: '#/components/schemas/Name'`".into()),
+                        );
                     }
                 } else if key.name != "example" && key.name != "examples" {
                     check_refs(doc, value, reporter);

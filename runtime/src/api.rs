@@ -111,7 +111,11 @@ pub enum ApiKeyLocation {
     Header,
     /// In a query parameter.
     Query,
-    /// As a field of a urlencoded or multipart form body.
+    /// As a form field: a field of a urlencoded body, or a text part of a
+    /// multipart body. A request with no body is given a urlencoded body
+    /// holding just the key, except for `GET`, `HEAD`, `DELETE` and
+    /// `OPTIONS`, where the key goes in the query string instead ("form
+    /// field, or query parameter where the request has no body").
     Form,
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use tokio::time::Instant;
 use tracing::Instrument as _;
 use url::{Host, Url};
 
-use crate::api::{ApiInfo, ApiKeyLocation, Operation, SecuritySchemeKind};
+use crate::api::{ApiInfo, ApiKeyLocation, HttpMethod, Operation, SecuritySchemeKind};
 use crate::auth::{
     basic_header, bearer_header, elapsed_ms, sensitive_header, Credential, TokenCache,
 };
@@ -23,6 +24,7 @@ use crate::request::{Body, Part, Request};
 use crate::response::Response;
 use crate::retry::{is_retryable_status, retry_after, Backoff, RetryPolicy};
 use crate::secret::Secret;
+use crate::streaming::StreamingResponse;
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -156,7 +158,9 @@ impl ClientBuilder {
 
     /// Sets the timeout of one HTTP attempt, from sending the request to
     /// reading the whole response (default 30 s). It also bounds each token
-    /// request.
+    /// request. For [`Client::send_streaming`] it bounds getting the
+    /// response headers, and then the wait for each chunk of the body, never
+    /// the whole download.
     pub fn attempt_timeout(mut self, d: Duration) -> Self {
         self.attempt_timeout = d;
         self
@@ -595,6 +599,49 @@ impl Client {
     pub async fn send<E>(&self, req: Request) -> Result<Response, Error<E>> {
         let op = req.op;
         let reference = req.outcome_reference();
+        let resp = self.run(req, reference.clone(), read_whole).await?;
+        Ok(resp.with_operation(op, reference))
+    }
+
+    /// Sends a request like [`send`](Client::send) (same auth, retries of
+    /// retryable statuses, timeouts, tracing and outcome-unknown rules) but
+    /// does not read the body: the [`StreamingResponse`] hands it out as it
+    /// arrives.
+    ///
+    /// The per-attempt and total timeouts bound getting the response
+    /// *headers* only, so a long download is not cut short. Reading the body
+    /// is bounded differently: [`StreamingResponse::buffer`] must finish
+    /// within the per-attempt timeout, and a
+    /// [`CsvStream`](crate::csv::CsvStream) fails when no data arrives for
+    /// that long.
+    pub async fn send_streaming<E>(&self, req: Request) -> Result<StreamingResponse, Error<E>> {
+        let op = req.op;
+        let reference = req.outcome_reference();
+        let timeout = self.inner.attempt_timeout;
+        let resp = self
+            .run(req, reference.clone(), move |r| {
+                std::future::ready(Ok::<_, reqwest::Error>(StreamingResponse::new(r, timeout)))
+            })
+            .await?;
+        Ok(resp.with_operation(op, reference))
+    }
+
+    /// The pipeline shared by [`send`](Client::send) and
+    /// [`send_streaming`](Client::send_streaming): span, attempts, and the
+    /// outcome-unknown rule. `read` turns the response of an attempt (headers
+    /// received) into `T`, within the attempt's timeout.
+    async fn run<T, E, F, Fut>(
+        &self,
+        req: Request,
+        reference: Option<String>,
+        read: F,
+    ) -> Result<T, Error<E>>
+    where
+        T: Answer,
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, reqwest::Error>>,
+    {
+        let op = req.op;
         let span = tracing::info_span!(
             "pasarela.request",
             operation = op.id,
@@ -604,24 +651,58 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let result = self.inner.execute(req).instrument(span.clone()).await;
-        match result {
-            Ok(resp) => Ok(resp.with_operation(op, reference)),
-            Err(e) => {
-                let e = e.into_outcome_unknown(op, reference);
-                if matches!(e, Error::OutcomeUnknown { .. }) {
-                    span.in_scope(|| {
-                        tracing::warn!(error = %e, "outcome of a money-moving call is unknown");
-                    });
-                }
-                Err(e.widen())
+        let result = self.inner.execute(req, read).instrument(span.clone()).await;
+        result.map_err(|e| {
+            let e = e.into_outcome_unknown(op, reference);
+            if matches!(e, Error::OutcomeUnknown { .. }) {
+                span.in_scope(|| {
+                    tracing::warn!(error = %e, "outcome of a money-moving call is unknown");
+                });
             }
-        }
+            e.widen()
+        })
     }
 }
 
+/// What an attempt produced, as far as the retry loop cares.
+trait Answer {
+    fn status(&self) -> u16;
+    fn headers(&self) -> &HeaderMap;
+}
+
+impl Answer for Response {
+    fn status(&self) -> u16 {
+        Response::status(self)
+    }
+    fn headers(&self) -> &HeaderMap {
+        Response::headers(self)
+    }
+}
+
+impl Answer for StreamingResponse {
+    fn status(&self) -> u16 {
+        StreamingResponse::status(self)
+    }
+    fn headers(&self) -> &HeaderMap {
+        StreamingResponse::headers(self)
+    }
+}
+
+/// Reads a whole response.
+async fn read_whole(mut resp: reqwest::Response) -> Result<Response, reqwest::Error> {
+    let status = resp.status().as_u16();
+    let headers = std::mem::take(resp.headers_mut());
+    let body = resp.bytes().await?;
+    Ok(Response::from_parts(status, headers, body))
+}
+
 impl Inner {
-    async fn execute(&self, req: Request) -> Result<Response, Error<Infallible>> {
+    async fn execute<T, F, Fut>(&self, req: Request, read: F) -> Result<T, Error<Infallible>>
+    where
+        T: Answer,
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, reqwest::Error>>,
+    {
         let op = req.op;
         let started = Instant::now();
         let deadline = self.total_timeout.and_then(|t| started.checked_add(t));
@@ -650,7 +731,7 @@ impl Inner {
                 (a, _) => (a, TimeoutKind::Attempt),
             };
             let outcome = match limit {
-                Some(limit) => tokio::time::timeout_at(limit, self.attempt(request))
+                Some(limit) => tokio::time::timeout_at(limit, self.attempt(request, &read))
                     .await
                     .unwrap_or_else(|_| {
                         Err(AttemptFailure {
@@ -661,7 +742,7 @@ impl Inner {
                             retryable: kind == TimeoutKind::Attempt,
                         })
                     }),
-                None => self.attempt(request).await,
+                None => self.attempt(request, &read).await,
             };
             let outcome = outcome.map_err(|f| self.classify(f, retry_safe));
             let latency_ms = elapsed_ms(attempt_started);
@@ -683,7 +764,9 @@ impl Inner {
                         }
                     }
                     if retry_safe && is_retryable_status(status) {
-                        if let Some(delay) = self.next_delay(&mut backoff, Some(&resp), deadline) {
+                        if let Some(delay) =
+                            self.next_delay(&mut backoff, Some(resp.headers()), deadline)
+                        {
                             tracing::warn!(
                                 attempt,
                                 status,
@@ -727,11 +810,11 @@ impl Inner {
     fn next_delay(
         &self,
         backoff: &mut Backoff,
-        resp: Option<&Response>,
+        headers: Option<&HeaderMap>,
         deadline: Option<Instant>,
     ) -> Option<Duration> {
         let computed = backoff.next()?;
-        let delay = match resp.and_then(|r| retry_after(r.headers())) {
+        let delay = match headers.and_then(retry_after) {
             Some(ra) if ra > self.retry.get_max_retry_after() => {
                 tracing::debug!(
                     retry_after_ms = ra.as_millis() as u64,
@@ -776,8 +859,16 @@ impl Inner {
         Ok(())
     }
 
-    /// Sends one attempt and reads the whole body.
-    async fn attempt(&self, request: reqwest::Request) -> Result<Response, AttemptFailure> {
+    /// Sends one attempt and hands the response to `read`.
+    async fn attempt<T, F, Fut>(
+        &self,
+        request: reqwest::Request,
+        read: &F,
+    ) -> Result<T, AttemptFailure>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, reqwest::Error>>,
+    {
         let failure = |e: reqwest::Error| AttemptFailure {
             error: Error::Transport {
                 message: String::new(),
@@ -786,11 +877,8 @@ impl Inner {
             },
             retryable: false,
         };
-        let mut resp = self.http.execute(request).await.map_err(failure)?;
-        let status = resp.status().as_u16();
-        let headers = std::mem::take(resp.headers_mut());
-        let body = resp.bytes().await.map_err(failure)?;
-        Ok(Response::from_parts(status, headers, body))
+        let resp = self.http.execute(request).await.map_err(failure)?;
+        read(resp).await.map_err(failure)
     }
 
     /// Turns a raw attempt failure into the error the caller sees and
@@ -874,7 +962,7 @@ impl Inner {
         let mut any = false;
         let mut authorization = false;
         let mut oauth = None;
-        let mut form_keys: Vec<(&'static str, String, &'static str)> = Vec::new();
+        let mut form_keys: Vec<(&'static str, &str, &'static str)> = Vec::new();
         for scheme in op.security {
             let Some((&name, credential)) = self.credentials.get_key_value(scheme) else {
                 continue;
@@ -902,7 +990,7 @@ impl Inner {
                     param,
                     key,
                     ..
-                } => form_keys.push((param, key.expose().to_owned(), name)),
+                } => form_keys.push((param, key.expose(), name)),
                 Credential::ApiKey { .. } => {}
                 Credential::Authorization(value) => {
                     if !authorization {
@@ -922,6 +1010,17 @@ impl Inner {
             return Err(Error::Auth(self.missing_credentials(op)));
         }
 
+        // A form-field key of a request that has no body and whose method
+        // does not usually carry one goes in the query string instead.
+        if matches!(req.body, Body::None)
+            && matches!(
+                op.method,
+                HttpMethod::Get | HttpMethod::Head | HttpMethod::Delete | HttpMethod::Options
+            )
+        {
+            query.extend(form_keys.drain(..).map(|(k, v, _)| (k, v)));
+        }
+
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -933,12 +1032,16 @@ impl Inner {
                 data: encode_form(
                     &form_keys
                         .into_iter()
-                        .map(|(k, v, _)| (k.to_owned(), v))
+                        .map(|(k, v, _)| (k.to_owned(), v.to_owned()))
                         .collect::<Vec<_>>(),
                 )?,
             },
             Body::Form(mut fields) => {
-                fields.extend(form_keys.into_iter().map(|(k, v, _)| (k.to_owned(), v)));
+                fields.extend(
+                    form_keys
+                        .into_iter()
+                        .map(|(k, v, _)| (k.to_owned(), v.to_owned())),
+                );
                 PreparedBody::Bytes {
                     content_type: "application/x-www-form-urlencoded".to_owned(),
                     data: encode_form(&fields)?,
@@ -946,7 +1049,10 @@ impl Inner {
             }
             Body::Multipart(parts) => PreparedBody::Multipart {
                 parts,
-                extra: form_keys.into_iter().map(|(k, v, _)| (k, v)).collect(),
+                extra: form_keys
+                    .into_iter()
+                    .map(|(k, v, _)| (k, v.to_owned()))
+                    .collect(),
             },
             Body::Json(_) | Body::Raw { .. } if !form_keys.is_empty() => {
                 let scheme = form_keys.first().map(|k| k.2).unwrap_or_default();

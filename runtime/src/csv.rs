@@ -101,7 +101,10 @@ pub struct CsvFormat {
 
 impl CsvFormat {
     fn write_encoding(&self) -> TextEncoding {
-        self.encodings.first().copied().unwrap_or(TextEncoding::Utf8)
+        self.encodings
+            .first()
+            .copied()
+            .unwrap_or(TextEncoding::Utf8)
     }
 
     fn read_encodings(&self) -> &'static [TextEncoding] {
@@ -183,10 +186,7 @@ where
     }
     text.parse::<T>().map(Some).map_err(|e| CsvFieldError {
         column: column.to_owned(),
-        message: format!(
-            "`{}` is not a valid value: {e}",
-            excerpt(text, VALUE_CHARS)
-        ),
+        message: format!("`{}` is not a valid value: {e}", excerpt(text, VALUE_CHARS)),
     })
 }
 
@@ -319,7 +319,10 @@ fn write_record(
             reason,
         };
         if let Some(c) = field.chars().find(|&c| {
-            c == '"' || c == '\r' || c == '\n' || (format.separator.is_ascii() && c == char::from(format.separator))
+            c == '"'
+                || c == '\r'
+                || c == '\n'
+                || (format.separator.is_ascii() && c == char::from(format.separator))
         }) {
             return Err(bad(format!(
                 "contains {c:?}, which this CSV format cannot carry"
@@ -492,11 +495,7 @@ impl RowDecoder {
     }
 }
 
-fn decode_record<R: CsvRow>(
-    raw: &[&[u8]],
-    format: &CsvFormat,
-    row: usize,
-) -> Result<R, CsvError> {
+fn decode_record<R: CsvRow>(raw: &[&[u8]], format: &CsvFormat, row: usize) -> Result<R, CsvError> {
     let record_error = |message: String| CsvError::Record { row, message };
     let texts = decode_fields(raw, format).ok_or_else(|| {
         record_error(format!(
@@ -778,7 +777,6 @@ impl<R: CsvRow> CsvStream<R> {
                         self.done = true;
                         return None;
                     }
-                    Step::NeedInput if !self.pending.is_empty() => continue,
                     Step::NeedInput => {}
                 }
             }
@@ -818,7 +816,9 @@ impl<R: CsvRow> CsvStream<R> {
             }
             Some(Err(message)) => {
                 self.done = true;
-                Err(CsvError::Io(format!("the CSV body could not be read: {message}")))
+                Err(CsvError::Io(format!(
+                    "the CSV body could not be read: {message}"
+                )))
             }
             None => {
                 self.eof = true;

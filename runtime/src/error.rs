@@ -268,7 +268,11 @@ pub enum TimeoutKind {
     /// was not sent.
     Connect,
     /// One HTTP attempt (sending the request and reading the whole response)
-    /// took longer than the per-attempt timeout.
+    /// took longer than the per-attempt timeout. For
+    /// [`Client::send_streaming`](crate::Client::send_streaming): getting the
+    /// headers took that long, or, while the body was read, no data arrived
+    /// for that long (or [`StreamingResponse::buffer`](crate::StreamingResponse::buffer)
+    /// did not finish in time).
     Attempt,
     /// The whole call, retries and token fetches included, took longer than
     /// the total timeout.

@@ -15,6 +15,12 @@
 //!   a money-moving call is unknown ([`Error`], [`Error::OutcomeUnknown`]);
 //! * result envelopes that say in the body whether a call succeeded, partly
 //!   succeeded or failed ([`envelope`]);
+//! * plain-text results such as `OK: …` / `ERROR: …` and download file names
+//!   ([`text`](mod@text));
+//! * CSV bodies with a declared column list, separator and encoding, written
+//!   strictly and read incrementally ([`csv`](mod@csv));
+//! * responses whose body is read as it arrives
+//!   ([`Client::send_streaming`], [`StreamingResponse`]);
 //! * checking a request against its declared constraints before it is sent
 //!   ([`validate`](mod@validate));
 //! * secrets that never show up in `Debug`, `Display`, errors or logs
@@ -96,6 +102,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod csv;
 pub mod envelope;
 pub mod error;
 pub mod request;
@@ -103,6 +110,8 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod serde_util;
+pub mod streaming;
+pub mod text;
 pub mod validate;
 
 pub use bytes;
@@ -122,4 +131,6 @@ pub use request::{Part, Request};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use streaming::StreamingResponse;
+pub use text::{Download, TextError, TextResultSpec};
 pub use validate::{validate, Problem, Validate, ValidationError, Validator};

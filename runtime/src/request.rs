@@ -3,6 +3,7 @@
 use std::fmt;
 
 use bytes::Bytes;
+use serde_json::value::RawValue;
 
 use crate::api::Operation;
 use crate::error::EncodeError;
@@ -150,7 +151,7 @@ impl Request {
         &mut self,
         body: &T,
     ) -> Result<&mut Self, EncodeError> {
-        let bytes = serde_json::to_vec(body).map_err(EncodeError)?;
+        let bytes = serde_json::to_vec(body)?;
         self.body = Body::Json(Bytes::from(bytes));
         Ok(self)
     }
@@ -184,6 +185,30 @@ impl Request {
         })
     }
 
+    /// Sets an `application/x-www-form-urlencoded` body from a struct or map:
+    /// one field per member, in order, written as text (strings unquoted,
+    /// numbers digit for digit, `true`/`false`). A `None` (`null`) member is
+    /// left out; a list gives one field per item (`tag=a&tag=b`); a
+    /// [`Secret`](crate::Secret)'s real value is written. A nested object
+    /// cannot be encoded ([`EncodeError::Form`]).
+    ///
+    /// The value goes through the same serializers as a JSON body, so the
+    /// [`serde_util`](crate::serde_util) helpers work here too.
+    pub fn form_struct<T: serde::Serialize + ?Sized>(
+        &mut self,
+        body: &T,
+    ) -> Result<&mut Self, EncodeError> {
+        let json = serde_json::to_string(body)?;
+        let members: FormMembers = serde_json::from_str(&json)
+            .map_err(|_| EncodeError::Form("a form body must be a struct or a map".to_owned()))?;
+        let mut fields = Vec::with_capacity(members.0.len());
+        for (name, value) in members.0 {
+            push_form_value(&mut fields, &name, &value, true)?;
+        }
+        self.body = Body::Form(fields);
+        Ok(self)
+    }
+
     /// Sets an `application/x-www-form-urlencoded` body.
     pub fn form_body(&mut self, fields: Vec<(String, String)>) -> &mut Self {
         self.body = Body::Form(fields);
@@ -214,6 +239,65 @@ impl Request {
         self.body = Body::Multipart(parts);
         self
     }
+}
+
+/// The members of a JSON object, in order, values kept as written.
+struct FormMembers(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for FormMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = FormMembers;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FormMembers, A::Error> {
+                let mut members = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    members.push(entry);
+                }
+                Ok(FormMembers(members))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+/// Appends the form field(s) of one member: scalars as text, `null`
+/// skipped, a list (only at the top level) as one field per item.
+fn push_form_value(
+    fields: &mut Vec<(String, String)>,
+    name: &str,
+    value: &RawValue,
+    lists_allowed: bool,
+) -> Result<(), EncodeError> {
+    let raw = value.get().trim();
+    let bad = |what: &str| {
+        EncodeError::Form(format!(
+            "field `{name}` is {what}, which a form cannot carry"
+        ))
+    };
+    match raw.as_bytes().first() {
+        Some(b'"') => {
+            let text: String = serde_json::from_str(raw)?;
+            fields.push((name.to_owned(), text));
+        }
+        Some(b'n') => {}
+        Some(b'[') if lists_allowed => {
+            let items: Vec<Box<RawValue>> = serde_json::from_str(raw)?;
+            for item in &items {
+                push_form_value(fields, name, item, false)?;
+            }
+        }
+        Some(b'[') => return Err(bad("a nested list")),
+        Some(b'{') => return Err(bad("an object")),
+        _ => fields.push((name.to_owned(), raw.to_owned())),
+    }
+    Ok(())
 }
 
 impl fmt::Debug for Request {

@@ -114,8 +114,11 @@ pub(crate) fn decode_head(bytes: &[u8]) -> Cow<'_, str> {
 }
 
 /// `text` without `prefix`, compared without regard to case, after leading
-/// whitespace; `None` when it does not start with it.
+/// whitespace; `None` when it does not start with it (or `prefix` is empty).
 pub(crate) fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    if prefix.is_empty() {
+        return None;
+    }
     let text = text.trim_start();
     let mut rest = text.char_indices();
     for p in prefix.chars() {
@@ -139,17 +142,21 @@ pub(crate) fn text_error(text: &str, spec: &TextResultSpec) -> Option<TextError>
     })
 }
 
-/// Where the bytes after a leading `OK` line start: the index just past the
-/// first `\n` when the text (after a byte order mark and leading whitespace)
-/// starts with `ok_prefix`; `None` otherwise.
+/// Where the bytes after a leading `OK` line start: when the first line
+/// that is not blank (after a byte order mark) starts with `ok_prefix`, the
+/// index just past its `\n` (or the end of `bytes`); `None` otherwise.
 pub(crate) fn after_ok_line(bytes: &[u8], spec: &TextResultSpec) -> Option<usize> {
     let prefix = spec.ok_prefix?;
     let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
-    let line_end = bytes[bom..]
+    let start = bytes[bom..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(bytes.len(), |p| bom + p);
+    let line_end = bytes[start..]
         .iter()
         .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| bom + p + 1);
-    let line = decode_head(&bytes[..line_end]);
+        .map_or(bytes.len(), |p| start + p + 1);
+    let line = decode_head(&bytes[start..line_end]);
     strip_prefix_ci(&line, prefix).map(|_| line_end)
 }
 

@@ -96,7 +96,9 @@ pub fn describe_request(request: &Request) -> String {
         if let Some(value) = request.headers.get(*name) {
             let value = value.to_str().unwrap_or("<non-ascii>");
             let shown = match *name {
-                "content-type" if value.starts_with("multipart/") => "multipart/form-data; boundary=BOUNDARY".to_string(),
+                "content-type" if value.starts_with("multipart/") => {
+                    "multipart/form-data; boundary=BOUNDARY".to_string()
+                }
                 "authorization" => match value.split_once(' ') {
                     Some((scheme, _)) => format!("{scheme} <redacted>"),
                     None => "<redacted>".to_string(),

@@ -144,7 +144,11 @@ pub(super) fn client_method(op: &Operation) -> TokenStream {
             quote!(#id)
         });
     }
-    if let Some(body) = op.body.as_ref().filter(|b| b.encoding != BodyEncoding::Multipart) {
+    if let Some(body) = op
+        .body
+        .as_ref()
+        .filter(|b| b.encoding != BodyEncoding::Multipart)
+    {
         let id = to_ident(&body.rust_name);
         let ty = type_tokens(&body.ty, Scope::Root);
         args.push(quote!(#id: #ty));

@@ -76,7 +76,11 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
         });
         displays.push(quote!(Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),));
     }
-    let fmt_arg = if displays.is_empty() { quote!(_f) } else { quote!(f) };
+    let fmt_arg = if displays.is_empty() {
+        quote!(_f)
+    } else {
+        quote!(f)
+    };
     let display_body = if displays.is_empty() {
         quote!(match *self {})
     } else {

@@ -13,7 +13,6 @@ mod errors;
 mod requests;
 mod types;
 
-
 fn rt() -> TokenStream {
     quote!(::pasarela_runtime)
 }
@@ -50,7 +49,11 @@ pub fn emit(api: &Api) -> TokenStream {
         })
         .collect();
     let errors: Vec<TokenStream> = api.operations.iter().map(errors::error_enum).collect();
-    let requests: Vec<TokenStream> = api.operations.iter().map(requests::request_builder).collect();
+    let requests: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .map(requests::request_builder)
+        .collect();
     quote! {
         #api_static
         #client
@@ -116,7 +119,10 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
                 Scope::Sibling => quote!(super::types::#id),
             }
         }
-        TypeRef::Csv(format) => type_tokens(&TypeRef::Vec(Box::new(TypeRef::Named(format.row.clone()))), scope),
+        TypeRef::Csv(format) => type_tokens(
+            &TypeRef::Vec(Box::new(TypeRef::Named(format.row.clone()))),
+            scope,
+        ),
         TypeRef::Vec(inner) => {
             let inner = type_tokens(inner, scope);
             quote!(Vec<#inner>)

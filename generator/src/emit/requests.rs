@@ -49,7 +49,10 @@ fn add_param(p: &Param, value: TokenStream) -> TokenStream {
     if p.location == ParamLocation::Part {
         return match &p.ty {
             TypeRef::Csv(format) => {
-                let fmt = format_ident!("CSV_{}", p.rust_name.trim_start_matches("r#").to_uppercase());
+                let fmt = format_ident!(
+                    "CSV_{}",
+                    p.rust_name.trim_start_matches("r#").to_uppercase()
+                );
                 let stat = csv_static(&fmt, format);
                 let file_name = lit(&format.file_name);
                 quote!({
@@ -58,7 +61,9 @@ fn add_param(p: &Param, value: TokenStream) -> TokenStream {
                     parts.push(#rt::Part::file(#wire, #file_name, "text/csv", bytes));
                 })
             }
-            TypeRef::Bytes => quote!(parts.push(#rt::Part::file(#wire, #wire, "application/octet-stream", #value.clone()));),
+            TypeRef::Bytes => {
+                quote!(parts.push(#rt::Part::file(#wire, #wire, "application/octet-stream", #value.clone()));)
+            }
             ty => {
                 let v = value_to_string(ty, value);
                 quote!(parts.push(#rt::Part::text(#wire, #v));)
@@ -113,7 +118,10 @@ pub(super) fn param_arg(p: &Param, scope: Scope) -> (TokenStream, bool) {
         }
         (TypeRef::Csv(f), _) => {
             let row = to_ident(&f.row);
-            (quote!(impl Into<#rt::csv::CsvInput<super::types::#row>>), true)
+            (
+                quote!(impl Into<#rt::csv::CsvInput<super::types::#row>>),
+                true,
+            )
         }
         (ty, scope) => arg_type(ty, scope),
     }
@@ -155,7 +163,11 @@ fn text_result_static(t: Option<&TextResult>) -> TokenStream {
         None => quote!(None),
     };
     let (e, o, p) = match t {
-        Some(t) => (opt(t.error_prefix.as_ref()), opt(t.ok_prefix.as_ref()), opt(t.ok_pattern.as_ref())),
+        Some(t) => (
+            opt(t.error_prefix.as_ref()),
+            opt(t.ok_prefix.as_ref()),
+            opt(t.ok_pattern.as_ref()),
+        ),
         None => (quote!(None), quote!(None), quote!(None)),
     };
     quote! {
@@ -297,7 +309,22 @@ fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
     } else {
         quote!(_ => response.unexpected(),)
     };
-    quote!(#(#arms)* #fallback)
+    if op.errors.is_empty() {
+        return quote!(response.unexpected());
+    }
+    // `status` is bound only where an arm needs it.
+    let uses_status = op
+        .errors
+        .iter()
+        .any(|e| e.ty.is_none() || !matches!(e.matcher, StatusMatch::Exact(_)));
+    if uses_status {
+        quote! {
+            let status = response.status();
+            match status { #(#arms)* #fallback }
+        }
+    } else {
+        quote!(match response.status() { #(#arms)* #fallback })
+    }
 }
 
 pub(super) fn request_builder(op: &Operation) -> TokenStream {
@@ -320,20 +347,40 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     for p in &op.params {
         let id = to_ident(&p.rust_name);
         let ty = stored_type(p);
-        let target = if p.location == ParamLocation::Part { &mut part_adds } else { &mut adds };
+        let target = if p.location == ParamLocation::Part {
+            &mut part_adds
+        } else {
+            &mut adds
+        };
         let by_value = matches!(p.ty, TypeRef::Csv(_));
         if p.required {
             fields.push(quote!(pub(super) #id: #ty,));
-            target.push(add_param(p, if by_value { quote!(self.#id) } else { quote!(&self.#id) }));
+            target.push(add_param(p, quote!(self.#id)));
         } else {
             fields.push(quote!(pub(super) #id: Option<#ty>,));
             let (arg, into) = param_arg(p, Scope::Sibling);
-            let set = if into { quote!(Some(value.into())) } else { quote!(Some(value)) };
+            let set = if into {
+                quote!(Some(value.into()))
+            } else {
+                quote!(Some(value))
+            };
             let pdoc = opt_doc(p.description.as_deref());
-            let wire = format!(" Sets the optional {} parameter `{}`.", location_word(p.location), p.wire_name);
-            let blank = if p.description.is_some() { quote!(#[doc = ""]) } else { quote!() };
+            let wire = format!(
+                " Sets the optional {} parameter `{}`.",
+                location_word(p.location),
+                p.wire_name
+            );
+            let blank = if p.description.is_some() {
+                quote!(#[doc = ""])
+            } else {
+                quote!()
+            };
             let setter = format_ident!("{}", p.rust_name.trim_start_matches("r#"));
-            let setter = if p.rust_name.starts_with("r#") { to_ident(&p.rust_name) } else { setter };
+            let setter = if p.rust_name.starts_with("r#") {
+                to_ident(&p.rust_name)
+            } else {
+                setter
+            };
             setters.push(quote! {
                 #pdoc
                 #blank
@@ -364,10 +411,16 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
             let ty = type_tokens(&body.ty, Scope::Sibling);
             fields.push(quote!(pub(super) #id: #ty,));
             adds.push(match body.encoding {
-                BodyEncoding::Json => quote!(request.json_body(&self.#id).map_err(#rt::Error::from_encode)?;),
-                BodyEncoding::Form => quote!(request.form_struct(&self.#id).map_err(#rt::Error::from_encode)?;),
+                BodyEncoding::Json => {
+                    quote!(request.json_body(&self.#id).map_err(#rt::Error::from_encode)?;)
+                }
+                BodyEncoding::Form => {
+                    quote!(request.form_struct(&self.#id).map_err(#rt::Error::from_encode)?;)
+                }
                 BodyEncoding::Text => quote!(request.text_body(#ct, self.#id.clone());),
-                BodyEncoding::Bytes | BodyEncoding::Multipart => quote!(request.bytes_body(#ct, self.#id.clone());),
+                BodyEncoding::Bytes | BodyEncoding::Multipart => {
+                    quote!(request.bytes_body(#ct, self.#id.clone());)
+                }
             });
         }
     }
@@ -394,11 +447,19 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let validation = request_validation(op);
-    let mutable = if adds.is_empty() { quote!() } else { quote!(mut) };
+    let mutable = if adds.is_empty() {
+        quote!()
+    } else {
+        quote!(mut)
+    };
     let arms = error_arms(op, &error);
     let decode = success_decode(op, &error);
     let needs_async = op.params.iter().any(|p| matches!(p.ty, TypeRef::Csv(_)));
-    let (prepare_async, prepare_await) = if needs_async { (quote!(async), quote!(.await)) } else { (quote!(), quote!()) };
+    let (prepare_async, prepare_await) = if needs_async {
+        (quote!(async), quote!(.await))
+    } else {
+        (quote!(), quote!())
+    };
     let extra = csv_methods(op, &error, &prepare_await);
 
     quote! {
@@ -431,10 +492,7 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
 
             /// Turns a response outside 2xx into this operation's error.
             fn error_for(response: #rt::Response) -> #err_ty {
-                let status = response.status();
-                match status {
-                    #arms
-                }
+                #arms
             }
 
             /// Sends the request and decodes the response.
@@ -463,7 +521,11 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
 }
 
 /// `send_bytes()` and `send_stream()` for operations answering CSV.
-fn csv_methods(op: &Operation, error: &proc_macro2::Ident, prepare_await: &TokenStream) -> TokenStream {
+fn csv_methods(
+    op: &Operation,
+    error: &proc_macro2::Ident,
+    prepare_await: &TokenStream,
+) -> TokenStream {
     let rt = rt();
     let Some(f) = csv_response(op) else {
         return quote!();
@@ -575,7 +637,14 @@ pub(super) fn request_validation(op: &Operation) -> TokenStream {
         .iter()
         .map(|p| {
             let id = to_ident(&p.rust_name);
-            value_validation(&p.wire_name, quote!(self.#id), &p.ty, p.required, false, &p.constraints)
+            value_validation(
+                &p.wire_name,
+                quote!(self.#id),
+                &p.ty,
+                p.required,
+                false,
+                &p.constraints,
+            )
         })
         .filter(|ts| !ts.is_empty())
         .collect();
@@ -592,7 +661,10 @@ pub(super) fn request_validation(op: &Operation) -> TokenStream {
         }
     };
     let body = match &op.body {
-        Some(b) if b.encoding == BodyEncoding::Json && has_named(&b.ty) => {
+        Some(b)
+            if matches!(b.encoding, BodyEncoding::Json | BodyEncoding::Form)
+                && has_named(&b.ty) =>
+        {
             let id = to_ident(&b.rust_name);
             quote!(#rt::validate(&self.#id).map_err(#rt::Error::Validation)?;)
         }

@@ -79,7 +79,9 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
         TypeKind::Struct(fields) => {
             // Deeply nested field types (maps of maps of lists) are what the
             // spec says; naming each layer would only move the complexity.
-            let complex = fields.iter().any(|f| nesting(&f.ty) + usize::from(!f.required) >= 3);
+            let complex = fields
+                .iter()
+                .any(|f| nesting(&f.ty) + usize::from(!f.required) >= 3);
             let allow = if complex {
                 quote!(#[allow(clippy::type_complexity)])
             } else {
@@ -134,7 +136,10 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
         TypeKind::Enum { values, open } => {
             let idents: Vec<_> = values.iter().map(|(v, _)| to_ident(v)).collect();
             let wires: Vec<_> = values.iter().map(|(_, w)| lit(w)).collect();
-            let value_docs: Vec<_> = values.iter().map(|(_, w)| lit(&format!(" `{w}`"))).collect();
+            let value_docs: Vec<_> = values
+                .iter()
+                .map(|(_, w)| lit(&format!(" `{w}`")))
+                .collect();
             let derive = quote! {
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::serde::Serialize, #rt::serde::Deserialize)]
             };
@@ -251,12 +256,17 @@ pub(super) fn checks(ty: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
         let exclusive = b.exclusive;
         match ty {
             TypeRef::I32 | TypeRef::I64 => {
+                let as_i64 = if matches!(ty, TypeRef::I32) {
+                    quote!(i64::from(*value))
+                } else {
+                    quote!(*value)
+                };
                 if let Ok(n) = b.value.parse::<i64>() {
                     let n = Literal::i64_suffixed(n);
                     out.push(if is_min {
-                        quote!(v.minimum_i64(i64::from(*value), #n, #exclusive);)
+                        quote!(v.minimum_i64(#as_i64, #n, #exclusive);)
                     } else {
-                        quote!(v.maximum_i64(i64::from(*value), #n, #exclusive);)
+                        quote!(v.maximum_i64(#as_i64, #n, #exclusive);)
                     });
                 }
             }
@@ -283,7 +293,14 @@ pub(super) fn checks(ty: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
 }
 
 /// The validation of one field or parameter, or nothing when there is nothing to check.
-pub(super) fn value_validation(wire: &str, access: TokenStream, ty: &TypeRef, required: bool, boxed: bool, c: &Constraints) -> TokenStream {
+pub(super) fn value_validation(
+    wire: &str,
+    access: TokenStream,
+    ty: &TypeRef,
+    required: bool,
+    boxed: bool,
+    c: &Constraints,
+) -> TokenStream {
     let rt = rt();
     let mut body = checks(ty, c);
     if has_named(ty) {
@@ -293,7 +310,11 @@ pub(super) fn value_validation(wire: &str, access: TokenStream, ty: &TypeRef, re
         return quote!();
     }
     let wire = lit(wire);
-    let deref = if boxed { quote!(let value = &**value;) } else { quote!() };
+    let deref = if boxed {
+        quote!(let value = &**value;)
+    } else {
+        quote!()
+    };
     if required {
         quote!(v.at(#wire, |v| { let value = &#access; #deref #(#body)* });)
     } else {
@@ -320,14 +341,25 @@ pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
                 .iter()
                 .map(|f| {
                     let id = to_ident(&f.rust_name);
-                    value_validation(&f.wire_name, quote!(self.#id), &f.ty, f.required, f.boxed, &f.constraints)
+                    value_validation(
+                        &f.wire_name,
+                        quote!(self.#id),
+                        &f.ty,
+                        f.required,
+                        f.boxed,
+                        &f.constraints,
+                    )
                 })
                 .filter(|ts| !ts.is_empty())
                 .collect();
             quote!(#(#checks)*)
         }
     };
-    let arg = if body.is_empty() { quote!(_v) } else { quote!(v) };
+    let arg = if body.is_empty() {
+        quote!(_v)
+    } else {
+        quote!(v)
+    };
     quote! {
         impl #rt::Validate for #name {
             fn validate(&self, #arg: &mut #rt::Validator) {
@@ -357,7 +389,9 @@ pub(super) fn csv_row_impl(t: &TypeDef) -> TokenStream {
             (TypeRef::String, true) => quote!(self.#id.clone()),
             (TypeRef::String, false) => quote!(self.#id.clone().unwrap_or_default()),
             (TypeRef::Secret, true) => quote!(self.#id.expose().to_string()),
-            (TypeRef::Secret, false) => quote!(self.#id.as_ref().map(|s| s.expose().to_string()).unwrap_or_default()),
+            (TypeRef::Secret, false) => {
+                quote!(self.#id.as_ref().map(|s| s.expose().to_string()).unwrap_or_default())
+            }
             (_, true) => quote!(self.#id.to_string()),
             (_, false) => quote!(self.#id.as_ref().map(ToString::to_string).unwrap_or_default()),
         }
@@ -369,10 +403,18 @@ pub(super) fn csv_row_impl(t: &TypeDef) -> TokenStream {
         let value = match (&f.ty, f.required) {
             (TypeRef::String, true) => quote!(#rt::csv::field_required(fields, #index, #column)?),
             (TypeRef::String, false) => quote!(#rt::csv::field_text(fields, #index)),
-            (TypeRef::Secret, true) => quote!(#rt::Secret::from(#rt::csv::field_required(fields, #index, #column)?)),
-            (TypeRef::Secret, false) => quote!(#rt::csv::field_text(fields, #index).map(#rt::Secret::from)),
-            (TypeRef::Named(_), true) => quote!(#rt::csv::field_required(fields, #index, #column)?.into()),
-            (TypeRef::Named(_), false) => quote!(#rt::csv::field_text(fields, #index).map(Into::into)),
+            (TypeRef::Secret, true) => {
+                quote!(#rt::Secret::from(#rt::csv::field_required(fields, #index, #column)?))
+            }
+            (TypeRef::Secret, false) => {
+                quote!(#rt::csv::field_text(fields, #index).map(#rt::Secret::from))
+            }
+            (TypeRef::Named(_), true) => {
+                quote!(#rt::csv::field_required(fields, #index, #column)?.into())
+            }
+            (TypeRef::Named(_), false) => {
+                quote!(#rt::csv::field_text(fields, #index).map(Into::into))
+            }
             (_, true) => quote!(#rt::csv::field_parse_required(fields, #index, #column)?),
             (_, false) => quote!(#rt::csv::field_parse(fields, #index, #column)?),
         };

@@ -2,6 +2,8 @@
 //! one security scheme of every kind, and a few operations.
 #![allow(dead_code)]
 
+pub mod rows;
+
 use std::time::Duration;
 
 use pasarela_runtime::{
