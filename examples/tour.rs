@@ -21,6 +21,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 async fn main() -> Result<()> {
     tigo_tour().await?;
     acreditaciones_tour().await?;
+    paypertic_tour().await?;
     Ok(())
 }
 
@@ -288,6 +289,81 @@ async fn acreditaciones_tour() -> Result<()> {
     match client.crear_acreditacion(invalid).await {
         Err(e) => println!("an invalid order is refused before sending: {e}"),
         Ok(o) => println!("unexpected: {o:?}"),
+    }
+    Ok(())
+}
+
+async fn paypertic_tour() -> Result<()> {
+    use pasarela::paypertic::{types, Client};
+    use pasarela::Decimal;
+
+    println!("\n== PayPerTIC (CSV collections, OK:/ERROR: text results, a secret hash form field)");
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cobranzas/importar/csv"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("OK: 201805 - 2 registros importados - 0 registros fallidos"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cobranzas/exportar/csv"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            "OK: CSV plano\n176;Ana Peña;1137465298;;ana@example.com.ar;1;Cuota social;99;PAGADO;\n177;José Núñez;;;jose@example.com.ar;5;Colonia;1322.10;RECHAZADO;Tarjeta vencida\n",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/carrier/institucion/ver_hash"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ERROR: El CUIT no está registrado"))
+        .mount(&server)
+        .await;
+    println!("local server at {}", server.uri());
+    let client = Client::builder()
+        .base_url(server.uri()) // the documented default is http://pagos.paypertic.com/api2
+        .hash_api_key("tour-institution-hash")
+        .carrier_hash_api_key("tour-carrier-hash")
+        .build()?;
+
+    let row = |id: &str, nombre: &str, concepto: &str, monto: &str| -> Result<types::Cobranza> {
+        Ok(types::Cobranza {
+            id_cliente: id.into(),
+            nombre_cliente: nombre.into(),
+            celular_cliente: None,
+            telefono_cliente: None,
+            mail_cliente: format!("{id}@example.com.ar"),
+            id_concepto: concepto.into(),
+            descripcion_concepto: Some("Cuota social".into()),
+            monto: monto.parse::<Decimal>()?,
+            opcional1: None,
+            opcional2: None,
+        })
+    };
+    let rows = vec![row("176", "Ana Peña", "1", "99")?, row("177", "José Núñez", "1", "1322.10")?];
+    let imported = client.importar_cobranzas(rows).await?;
+    println!(
+        "importar_cobranzas(2 rows) → period {}, {} imported, {:?} failed",
+        imported.periodo, imported.importados, imported.fallidos
+    );
+    let sent = api_requests(&server).await;
+    if let Some(file) = sent.first().and_then(|r| support::multipart_part(r, "file")) {
+        print!("  the CSV sent:\n{}", String::from_utf8_lossy(&file));
+    }
+
+    let exported = client.exportar_cobranzas().periodo("*").await?;
+    for c in &exported {
+        println!(
+            "exportar_cobranzas → {} {} ${} {:?} {:?}",
+            c.id_cliente, c.nombre_cliente, c.monto, c.estado, c.motivo_rechazo
+        );
+    }
+
+    let bad = vec![row("178", "Pérez; Juan", "1", "10")?];
+    match client.importar_cobranzas(bad).await {
+        Err(e) => println!("a row that CSV cannot carry is refused before sending: {e}"),
+        Ok(r) => println!("unexpected: {r:?}"),
+    }
+    match client.ver_hash("20111111112").await {
+        Err(e) => println!("ver_hash(\"20111111112\") → {e}"),
+        Ok(_) => println!("ver_hash → a hash (not shown: it is a secret)"),
     }
     Ok(())
 }
