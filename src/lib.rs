@@ -29,3 +29,8 @@ pub mod acreditaciones {
 pub mod paypertic {
     include!(concat!(env!("OUT_DIR"), "/paypertic.rs"));
 }
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
