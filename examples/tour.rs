@@ -301,7 +301,10 @@ async fn paypertic_tour() -> Result<()> {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/cobranzas/importar/csv"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("OK: 201805 - 2 registros importados - 0 registros fallidos"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("OK: 201805 - 2 registros importados - 0 registros fallidos"),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -313,7 +316,9 @@ async fn paypertic_tour() -> Result<()> {
         .await;
     Mock::given(method("GET"))
         .and(path("/carrier/institucion/ver_hash"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("ERROR: El CUIT no está registrado"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("ERROR: El CUIT no está registrado"),
+        )
         .mount(&server)
         .await;
     println!("local server at {}", server.uri());
@@ -337,14 +342,20 @@ async fn paypertic_tour() -> Result<()> {
             opcional2: None,
         })
     };
-    let rows = vec![row("176", "Ana Peña", "1", "99")?, row("177", "José Núñez", "1", "1322.10")?];
+    let rows = vec![
+        row("176", "Ana Peña", "1", "99")?,
+        row("177", "José Núñez", "1", "1322.10")?,
+    ];
     let imported = client.importar_cobranzas(rows).await?;
     println!(
         "importar_cobranzas(2 rows) → period {}, {} imported, {:?} failed",
         imported.periodo, imported.importados, imported.fallidos
     );
     let sent = api_requests(&server).await;
-    if let Some(file) = sent.first().and_then(|r| support::multipart_part(r, "file")) {
+    if let Some(file) = sent
+        .first()
+        .and_then(|r| support::multipart_part(r, "file"))
+    {
         print!("  the CSV sent:\n{}", String::from_utf8_lossy(&file));
     }
 
