@@ -32,7 +32,7 @@ pub use diagnostics::{Diagnostic, Diagnostics, Pos};
 #[derive(Debug, Clone)]
 pub struct Source {
     /// How the file is named in diagnostics and in the generated header
-    /// (e.g. `specs/tigo-billing-v2.yaml`). Use a relative path so output is
+    /// (e.g. `specs/my-api.yaml`). Use a relative path so output is
     /// the same on every machine.
     pub path: String,
     /// The document's text.
