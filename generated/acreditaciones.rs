@@ -515,8 +515,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) body: super::types::CrearAcreditacionRequest,
     }
+    #[allow(clippy::result_large_err)]
     impl CrearAcreditacion {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -671,8 +673,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) body: super::types::EjecutarAcreditacionRequest,
     }
+    #[allow(clippy::result_large_err)]
     impl EjecutarAcreditacion {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<

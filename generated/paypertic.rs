@@ -745,8 +745,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) file: ::pasarela_runtime::csv::CsvInput<super::types::Cobranza>,
     }
+    #[allow(clippy::result_large_err)]
     impl ImportarCobranzas {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         async fn prepare(
             self,
         ) -> Result<
@@ -847,6 +849,7 @@ pub mod requests {
         pub(super) opcional1: Option<String>,
         pub(super) opcional2: Option<String>,
     }
+    #[allow(clippy::result_large_err)]
     impl ExportarCobranzas {
         /// Period (default the current one); `*` for all periods (reference).
         ///
@@ -884,6 +887,7 @@ pub mod requests {
             self
         }
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1043,8 +1047,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) body: super::types::FiltrosCobranzas,
     }
+    #[allow(clippy::result_large_err)]
     impl ExportarCobranzasPost {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1194,6 +1200,7 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) periodo: Option<String>,
     }
+    #[allow(clippy::result_large_err)]
     impl DescargarCobranzas {
         /// Period (default the current one; reference).
         ///
@@ -1203,6 +1210,7 @@ pub mod requests {
             self
         }
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1360,8 +1368,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) body: super::types::FiltroPeriodo,
     }
+    #[allow(clippy::result_large_err)]
     impl DescargarCobranzasPost {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1521,8 +1531,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) body: super::types::NuevaInstitucion,
     }
+    #[allow(clippy::result_large_err)]
     impl CrearInstitucion {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1598,8 +1610,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) cuit: String,
     }
+    #[allow(clippy::result_large_err)]
     impl VerHash {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1683,8 +1697,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) body: super::types::ConsultaHash,
     }
+    #[allow(clippy::result_large_err)]
     impl VerHashPost {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<

@@ -1198,6 +1198,7 @@ pub mod types {
 pub mod errors {
     /// Errors declared for `get_contract` (`GET /contracts/{contractId}`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum GetContractError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1223,6 +1224,7 @@ pub mod errors {
     impl ::std::error::Error for GetContractError {}
     /// Errors declared for `list_customer_contracts` (`GET /customers/{idType}/{identification}/contracts`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum ListCustomerContractsError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1248,6 +1250,7 @@ pub mod errors {
     impl ::std::error::Error for ListCustomerContractsError {}
     /// Errors declared for `list_bills` (`GET /customers/contracts/{contractId}/bills`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum ListBillsError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1273,6 +1276,7 @@ pub mod errors {
     impl ::std::error::Error for ListBillsError {}
     /// Errors declared for `list_bill_payments` (`GET /customers/contracts/{contractId}/bills/{billNo}/payments`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum ListBillPaymentsError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1298,6 +1302,7 @@ pub mod errors {
     impl ::std::error::Error for ListBillPaymentsError {}
     /// Errors declared for `get_party_characteristics` (`GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum GetPartyCharacteristicsError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1323,6 +1328,7 @@ pub mod errors {
     impl ::std::error::Error for GetPartyCharacteristicsError {}
     /// Errors declared for `checkout_payment` (`POST /customers/{idType}/{identification}/payments/checkout`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum CheckoutPaymentError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1353,6 +1359,7 @@ pub mod errors {
     impl ::std::error::Error for CheckoutPaymentError {}
     /// Errors declared for `register_payments` (`POST /customers/{idType}/{identification}/payments/register`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum RegisterPaymentsError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1378,6 +1385,7 @@ pub mod errors {
     impl ::std::error::Error for RegisterPaymentsError {}
     /// Errors declared for `validate_payment` (`GET /payments/{paymentId}/validate`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum ValidatePaymentError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1403,6 +1411,7 @@ pub mod errors {
     impl ::std::error::Error for ValidatePaymentError {}
     /// Errors declared for `validate_coupon_payment` (`GET /payments/{couponId}/{id}/validate`).
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum ValidateCouponPaymentError {
         /// HTTP 400: Bad Request.
         BadRequest(super::types::ErrorBody),
@@ -1436,8 +1445,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) contract_id: String,
     }
+    #[allow(clippy::result_large_err)]
     impl GetContract {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1516,6 +1527,7 @@ pub mod requests {
         pub(super) reg_ini: Option<i64>,
         pub(super) num_reg: Option<i64>,
     }
+    #[allow(clippy::result_large_err)]
     impl ListCustomerContracts {
         /// Number of Pages (seed). Typed number in the original; (assumed) a whole number.
         ///
@@ -1532,6 +1544,7 @@ pub mod requests {
             self
         }
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1626,6 +1639,7 @@ pub mod requests {
         pub(super) contract_id: String,
         pub(super) quantity: Option<i64>,
     }
+    #[allow(clippy::result_large_err)]
     impl ListBills {
         /// Number of Bills (seed). Typed number in the original; (assumed) a whole number.
         ///
@@ -1635,6 +1649,7 @@ pub mod requests {
             self
         }
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1714,8 +1729,10 @@ pub mod requests {
         pub(super) contract_id: String,
         pub(super) bill_no: String,
     }
+    #[allow(clippy::result_large_err)]
     impl ListBillPayments {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1800,8 +1817,10 @@ pub mod requests {
         pub(super) contract_id: String,
         pub(super) fields: String,
     }
+    #[allow(clippy::result_large_err)]
     impl GetPartyCharacteristics {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1895,8 +1914,10 @@ pub mod requests {
         pub(super) identification: String,
         pub(super) body: super::types::CheckoutPaymentRequest,
     }
+    #[allow(clippy::result_large_err)]
     impl CheckoutPayment {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -1994,8 +2015,10 @@ pub mod requests {
         pub(super) identification: String,
         pub(super) body: super::types::CheckoutPaymentRequest,
     }
+    #[allow(clippy::result_large_err)]
     impl RegisterPayments {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -2082,8 +2105,10 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) payment_id: String,
     }
+    #[allow(clippy::result_large_err)]
     impl ValidatePayment {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<
@@ -2164,8 +2189,10 @@ pub mod requests {
         pub(super) coupon_id: String,
         pub(super) id: String,
     }
+    #[allow(clippy::result_large_err)]
     impl ValidateCouponPayment {
         /// Checks the parameters and body, then builds the runtime request.
+        #[allow(clippy::vec_init_then_push)]
         fn prepare(
             self,
         ) -> Result<

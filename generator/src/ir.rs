@@ -387,12 +387,25 @@ pub struct Constraints {
     pub max_items: Option<u64>,
     /// `format: email`.
     pub email: bool,
+    /// A `pattern` the Rust regex engine cannot run (look-around,
+    /// back-references): not checked, and said so in the docs.
+    pub unchecked_pattern: Option<String>,
 }
 
 impl Constraints {
     /// True when there is nothing to check.
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        Self {
+            unchecked_pattern: None,
+            ..self.clone()
+        } == Self::default()
+    }
+
+    /// A doc note about what is not checked, if anything.
+    pub fn note(&self) -> Option<String> {
+        self.unchecked_pattern.as_ref().map(|p| {
+            format!("The spec's pattern `{p}` is not checked before sending: the Rust regex engine does not support it.")
+        })
     }
 }
 

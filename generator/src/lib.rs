@@ -1,10 +1,12 @@
-//! `pasarela-gen` turns an OpenAPI 3.0/3.1 document into a typed, async Rust
-//! client that depends only on `pasarela-runtime`.
+//! `pasarela-gen` turns an OpenAPI 3.0/3.1 (or Swagger 2.0) document into a
+//! typed, async Rust client that depends only on `pasarela-runtime`.
 //!
 //! [`generate`] is pure — text in, text out, no file system, environment or
 //! clock — and runs named stages, each a module with one job:
 //!
-//! 1. [`load`]: YAML/JSON → a tree with line:column on every node;
+//! 1. [`load`]: YAML/JSON → a tree with line:column on every node; a
+//!    Swagger 2.0 tree is then upgraded to the OpenAPI 3.0 shape by
+//!    [`swagger2`], keeping the 2.0 file's positions;
 //! 2. [`resolve`]: `$ref`s, cycles and the document's shape, all errors collected;
 //! 3. [`lower`]: tree → [`ir::Api`], all naming through [`ident`];
 //! 4. [`emit`]: IR → tokens with `quote!`;
@@ -25,6 +27,7 @@ pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod resolve;
+pub mod swagger2;
 
 pub use diagnostics::{Diagnostic, Diagnostics, Pos};
 
@@ -114,9 +117,12 @@ fn internal_error(source: &Source, what: &str) -> Diagnostics {
 
 fn check_on_this_thread(source: &Source) -> Result<ir::Api, Diagnostics> {
     let mut reporter = diagnostics::Reporter::new(&source.path, &source.text);
-    let Some(root) = load::load(&source.text, &mut reporter) else {
+    let Some(mut root) = load::load(&source.text, &mut reporter) else {
         return Err(reporter.finish());
     };
+    if swagger2::is_swagger2(&root) {
+        root = swagger2::upgrade(&root, &mut reporter);
+    }
     let doc = resolve::Doc::new(&root);
     if !resolve::validate(&doc, &mut reporter) {
         return Err(reporter.finish());

@@ -479,8 +479,8 @@ impl<'d> Lowerer<'d, '_, '_> {
                 error_code: is_true(prop, "x-pasarela-error-code"),
                 string_as_number,
                 csv_omittable: is_true(prop, "x-pasarela-csv-omittable"),
+                doc: with_note(doc_text(prop), constraints.note()),
                 constraints,
-                doc: doc_text(prop),
             });
         }
         out
@@ -801,25 +801,15 @@ impl<'d> Lowerer<'d, '_, '_> {
                 exclusive,
             })
         };
-        let pattern = match node.get("pattern") {
-            Some(p) => match p.as_str() {
-                Some(text) => match regex_syntax::Parser::new().parse(text) {
-                    Ok(_) => Some(text.to_string()),
-                    Err(e) => {
-                        let first = e
-                            .to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or("")
-                            .trim()
-                            .to_string();
-                        self.err(p.pos, format!("`pattern` is not a valid regular expression: {first}"), Some("patterns use the Rust `regex` syntax (no look-around or back-references)".into()));
-                        None
-                    }
-                },
-                None => None,
+        // A pattern the Rust engine cannot run (ECMA look-around, back-
+        // references) is not an error in the spec: it is left unchecked and
+        // the docs say so.
+        let (pattern, unchecked_pattern) = match node.str_at("pattern") {
+            Some(text) => match regex_syntax::Parser::new().parse(text) {
+                Ok(_) => (Some(text.to_string()), None),
+                Err(_) => (None, Some(text.to_string())),
             },
-            None => None,
+            None => (None, None),
         };
         Constraints {
             pattern,
@@ -830,6 +820,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             min_items: uint(self, "minItems"),
             max_items: uint(self, "maxItems"),
             email: node.str_at("format") == Some("email"),
+            unchecked_pattern,
         }
     }
 
@@ -1038,8 +1029,15 @@ impl<'d> Lowerer<'d, '_, '_> {
             .and_then(Node::entries)
             .unwrap_or(&[])
         {
-            let ty = self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)));
             let target = self.deref(prop).unwrap_or(prop);
+            // A binary string part is a file: bytes, sent as a file part.
+            let ty = if target.str_at("type") == Some("string")
+                && target.str_at("format") == Some("binary")
+            {
+                TypeRef::Bytes
+            } else {
+                self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)))
+            };
             let constraints = self.constraints(target);
             out.push(Param {
                 wire_name: key.name.clone(),
@@ -1666,4 +1664,13 @@ fn cookie_note(description: Option<&str>, skipped: &[String]) -> Option<String> 
         Some(b) => format!("{b}\n\n{note}"),
         None => note,
     })
+}
+
+/// Appends `note` to a doc text.
+fn with_note(doc: Option<String>, note: Option<String>) -> Option<String> {
+    match (doc, note) {
+        (Some(d), Some(n)) => Some(format!("{d}\n\n{n}")),
+        (d, None) => d,
+        (None, n) => n,
+    }
 }

@@ -139,12 +139,20 @@ pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
                 return false;
             }
         },
+        // Swagger 2.0 is upgraded to the 3.0 shape before validation
+        // (`crate::swagger2`); only other versions get here.
         (None, Some(v)) => {
-            reporter.error(
-                v.pos,
-                "Swagger 2.0 documents are not supported yet",
-                Some("convert the document to OpenAPI 3 (e.g. with swagger2openapi) and point the generator at the result".into()),
-            );
+            let (message, hint) = match v.as_str() {
+                Some("2.0") => (
+                    "this Swagger 2.0 document was not upgraded before validation".to_string(),
+                    "run `swagger2::upgrade` on the loaded tree first, as `pasarela_gen::check` does",
+                ),
+                other => (
+                    format!("unsupported Swagger version `{}`", other.unwrap_or("?")),
+                    "pasarela-gen reads Swagger 2.0 (`swagger: \"2.0\"`) and OpenAPI 3.0.x/3.1.x",
+                ),
+            };
+            reporter.error(v.pos, message, Some(hint.into()));
             return false;
         }
         (None, None) => {

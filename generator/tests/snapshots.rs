@@ -46,6 +46,7 @@ const FIXTURES: &[&str] = &[
     "money",
     "openapi31",
     "recursive",
+    "swagger2",
 ];
 
 macro_rules! snapshot_tests {
@@ -72,6 +73,7 @@ snapshot_tests!(
     money,
     openapi31,
     recursive,
+    swagger2,
 );
 
 #[test]

@@ -75,6 +75,27 @@ impl Part {
         }
     }
 
+    /// A field holding any serializable value: a string is sent as it is,
+    /// a number or boolean as its text, anything else (an object, a list, a
+    /// union) as JSON with `Content-Type: application/json`.
+    pub fn value<T: serde::Serialize + ?Sized>(
+        name: impl Into<String>,
+        value: &T,
+    ) -> Result<Self, EncodeError> {
+        let json = serde_json::to_value(value)?;
+        Ok(match json {
+            serde_json::Value::String(text) => Part::text(name, text),
+            serde_json::Value::Number(n) => Part::text(name, n.to_string()),
+            serde_json::Value::Bool(b) => Part::text(name, b.to_string()),
+            other => Part {
+                name: name.into(),
+                file_name: None,
+                content_type: Some("application/json".to_string()),
+                data: Bytes::from(serde_json::to_vec(&other)?),
+            },
+        })
+    }
+
     /// A file field.
     pub fn file(
         name: impl Into<String>,

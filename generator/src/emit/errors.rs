@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::requests::has_text_rejection;
-use super::{lit, type_tokens, Scope};
+use super::{doc, lit, type_tokens, Scope};
 use crate::ident::{self, to_ident};
 use crate::ir::*;
 
@@ -29,20 +29,22 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
         } else {
             e.description.clone()
         };
+        // Display is one line: the description's first line.
+        let summary = desc.lines().next().unwrap_or("").trim().to_string();
         match e.matcher {
             StatusMatch::Exact(status) => {
-                let d = format!(" HTTP {status}: {desc}");
-                variants.push(quote!(#[doc = #d] #v(#body),));
-                let text = lit(&format!("HTTP {status}: {desc}"));
+                let d = doc(&format!("HTTP {status}: {desc}"));
+                variants.push(quote!(#d #v(#body),));
+                let text = lit(&format!("HTTP {status}: {summary}"));
                 displays.push(quote!(Self::#v(_) => f.write_str(#text),));
             }
             StatusMatch::Range(..) | StatusMatch::Default => {
-                let d = match e.matcher {
-                    StatusMatch::Range(lo, hi) => format!(" HTTP {lo}–{hi}: {desc}"),
-                    _ => format!(" Any other status: {desc}"),
-                };
-                variants.push(quote!(#[doc = #d] #v { status: u16, body: #body },));
-                let escaped = desc.replace('{', "{{").replace('}', "}}");
+                let d = doc(&match e.matcher {
+                    StatusMatch::Range(lo, hi) => format!("HTTP {lo}–{hi}: {desc}"),
+                    _ => format!("Any other status: {desc}"),
+                });
+                variants.push(quote!(#d #v { status: u16, body: #body },));
+                let escaped = summary.replace('{', "{{").replace('}', "}}");
                 let text = lit(&format!("HTTP {{}}: {escaped}"));
                 displays.push(quote!(Self::#v { status, .. } => write!(f, #text, status),));
             }
@@ -76,6 +78,13 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
         });
         displays.push(quote!(Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),));
     }
+    // Bodies of different error statuses can differ a lot in size; boxing
+    // them would only make matching clumsier.
+    let allow = if variants.len() > 1 {
+        quote!(#[allow(clippy::large_enum_variant)])
+    } else {
+        quote!()
+    };
     let fmt_arg = if displays.is_empty() {
         quote!(_f)
     } else {
@@ -89,6 +98,7 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
     quote! {
         #[doc = #head]
         #[derive(Debug, Clone, PartialEq)]
+        #allow
         pub enum #name {
             #(#variants)*
         }

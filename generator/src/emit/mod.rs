@@ -76,11 +76,7 @@ pub fn emit(api: &Api) -> TokenStream {
 /// `#[doc = ...]` attributes for free text from the spec. Text is made safe
 /// for rustdoc: no code fences or indented blocks (they would become doctests).
 fn doc(text: &str) -> TokenStream {
-    let lines: Vec<String> = text
-        .lines()
-        .map(|l| l.trim().replace("```", "'''"))
-        .collect();
-    let attrs = lines.iter().map(|l| {
+    let attrs = doc_lines(text).into_iter().map(|l| {
         let line = if l.is_empty() {
             String::new()
         } else {
@@ -89,6 +85,39 @@ fn doc(text: &str) -> TokenStream {
         quote!(#[doc = #line])
     });
     quote!(#(#attrs)*)
+}
+
+/// Spec text made safe for rustdoc: no code fences or indented blocks (they
+/// would become doctests), and list items' continuation lines indented under
+/// their marker (as Markdown and clippy expect); nested lists are flattened.
+fn doc_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut item_indent: Option<usize> = None;
+    for raw in text.lines() {
+        let line = raw.trim().replace("```", "'''").replace('\r', " ");
+        if line.is_empty() {
+            item_indent = None;
+            out.push(line);
+        } else if let Some(width) = list_marker_width(&line) {
+            item_indent = Some(width);
+            out.push(line);
+        } else if let Some(width) = item_indent {
+            out.push(format!("{}{line}", " ".repeat(width)));
+        } else {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// The width of a list marker starting `line` (`- `, `* `, `+ `, `12. `).
+fn list_marker_width(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && (rest.starts_with(". ") || rest.starts_with(") "))).then_some(digits + 2)
 }
 
 fn opt_doc(text: Option<&str>) -> TokenStream {

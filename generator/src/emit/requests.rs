@@ -22,6 +22,20 @@ fn value_to_string(ty: &TypeRef, value: TokenStream) -> TokenStream {
     }
 }
 
+/// Types whose text form is their `to_string()` (or the string itself).
+fn is_text_scalar(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::String
+            | TypeRef::Secret
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F64
+            | TypeRef::Decimal { .. }
+    )
+}
+
 /// `static <name>: CsvFormat` for a CSV type.
 fn csv_static(name: &proc_macro2::Ident, f: &CsvFormat) -> TokenStream {
     let rt = rt();
@@ -64,9 +78,16 @@ fn add_param(p: &Param, value: TokenStream) -> TokenStream {
             TypeRef::Bytes => {
                 quote!(parts.push(#rt::Part::file(#wire, #wire, "application/octet-stream", #value.clone()));)
             }
-            ty => {
+            TypeRef::Vec(inner) if is_text_scalar(inner) => {
+                let item = value_to_string(inner, quote!(item));
+                quote!(for item in #value.iter() { parts.push(#rt::Part::text(#wire, #item)); })
+            }
+            ty if is_text_scalar(ty) => {
                 let v = value_to_string(ty, value);
                 quote!(parts.push(#rt::Part::text(#wire, #v));)
+            }
+            _ => {
+                quote!(parts.push(#rt::Part::value(#wire, &#value).map_err(#rt::Error::from_encode)?);)
             }
         };
     }
@@ -312,6 +333,23 @@ fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
     if op.errors.is_empty() {
         return quote!(response.unexpected());
     }
+    if let [only] = op.errors.as_slice() {
+        if only.matcher == StatusMatch::Default {
+            // One `default` response: no match needed.
+            let v = to_ident(&only.variant);
+            return if only.ty.is_some() {
+                quote! {
+                    let status = response.status();
+                    response.api_error(|body| super::errors::#error::#v { status, body })
+                }
+            } else {
+                quote! {
+                    let status = response.status();
+                    #rt::Error::Api { status, error: super::errors::#error::#v { status, body: response.text_lossy() } }
+                }
+            };
+        }
+    }
     // `status` is bound only where an arm needs it.
     let uses_status = op
         .errors
@@ -470,10 +508,14 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
             #(#fields)*
         }
 
+        // A spec's error bodies can be large structs; boxing them would only
+        // make matching on errors clumsier.
+        #[allow(clippy::result_large_err)]
         impl #name {
             #(#setters)*
 
             /// Checks the parameters and body, then builds the runtime request.
+            #[allow(clippy::vec_init_then_push)]
             #prepare_async fn prepare(self) -> Result<(super::Client, #rt::Request), #err_ty> {
                 static OPERATION: #rt::Operation = #rt::Operation {
                     id: #op_id,
