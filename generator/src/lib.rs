@@ -10,7 +10,7 @@
 //! 2. [`resolve`]: `$ref`s, cycles and the document's shape, all errors collected;
 //! 3. [`lower`]: tree → [`ir::Api`], all naming through [`ident`];
 //! 4. [`emit`]: IR → tokens with `quote!`;
-//! 5. [`format`]: tokens → `prettyplease` source with a fixed header line.
+//! 5. [`format`](mod@format): tokens → `prettyplease` source with a fixed header line.
 //!
 //! ```
 //! let spec = "openapi: 3.0.3\ninfo: {title: Pets, version: '1'}\npaths:\n  /pets:\n    get:\n      operationId: listPets\n      responses:\n        '200': {description: ok}\n";

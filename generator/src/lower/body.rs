@@ -1,0 +1,124 @@
+//! Request bodies: picking the media type, the body's encoding and type,
+//! and a multipart body's parts.
+
+use std::collections::BTreeSet;
+
+use crate::ident::{self, Namer};
+use crate::ir::*;
+use crate::load::Node;
+
+use super::{doc_text, Lowerer, BUILDER_MEMBERS};
+
+impl<'d> Lowerer<'d, '_, '_> {
+    /// The request body; a multipart body's properties become `Part`
+    /// parameters, returned second.
+    pub(super) fn request_body(
+        &mut self,
+        op: &'d Node,
+        builder: &str,
+    ) -> (Option<Body>, Vec<Param>) {
+        let Some(body) = op.get("requestBody").and_then(|raw| self.deref(raw)) else {
+            return (None, Vec::new());
+        };
+        let Some((media, schema)) = body
+            .get("content")
+            .and_then(Node::entries)
+            .and_then(pick_media)
+        else {
+            return (None, Vec::new());
+        };
+        let encoding = encoding_for(&media);
+        let mut parts = Vec::new();
+        let ty = match encoding {
+            BodyEncoding::Json | BodyEncoding::Form => schema.map_or(TypeRef::Json, |s| {
+                self.schema_type(s, &format!("{builder}Body"))
+            }),
+            BodyEncoding::Multipart => {
+                parts = match schema.and_then(|s| self.deref(s)) {
+                    Some(s) => self.multipart_parts(s, builder),
+                    None => Vec::new(),
+                };
+                TypeRef::Json
+            }
+            BodyEncoding::Text => TypeRef::String,
+            BodyEncoding::Bytes => TypeRef::Bytes,
+        };
+        let body = Body {
+            content_type: media,
+            encoding,
+            ty,
+            rust_name: "body".into(),
+        };
+        (Some(body), parts)
+    }
+
+    fn multipart_parts(&mut self, schema: &'d Node, builder: &str) -> Vec<Param> {
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        let mut namer = Namer::new();
+        for reserved in BUILDER_MEMBERS {
+            namer.reserve(reserved);
+        }
+        let mut out = Vec::new();
+        for (key, prop) in schema
+            .get("properties")
+            .and_then(Node::entries)
+            .unwrap_or(&[])
+        {
+            let target = self.deref(prop).unwrap_or(prop);
+            // A binary string part is a file: bytes, sent as a file part.
+            let ty = if target.str_at("type") == Some("string")
+                && target.str_at("format") == Some("binary")
+            {
+                TypeRef::Bytes
+            } else {
+                self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)))
+            };
+            let constraints = self.constraints(target);
+            out.push(Param {
+                wire_name: key.name.clone(),
+                rust_name: namer.unique(ident::snake(&key.name)),
+                location: ParamLocation::Part,
+                required: required.contains(key.name.as_str()),
+                ty,
+                constraints,
+                description: doc_text(prop).or_else(|| doc_text(target)),
+            });
+        }
+        out
+    }
+}
+
+pub(super) fn encoding_for(media: &str) -> BodyEncoding {
+    let m = media.to_ascii_lowercase();
+    if m == "application/json" || m.ends_with("+json") || m == "*/*" {
+        BodyEncoding::Json
+    } else if m == "application/x-www-form-urlencoded" {
+        BodyEncoding::Form
+    } else if m == "multipart/form-data" {
+        BodyEncoding::Multipart
+    } else if m.starts_with("text/") {
+        BodyEncoding::Text
+    } else {
+        BodyEncoding::Bytes
+    }
+}
+
+/// Picks the media type to use: JSON first, then text, then the first listed.
+pub(super) fn pick_media(content: &[(crate::load::Key, Node)]) -> Option<(String, Option<&Node>)> {
+    let rank = |m: &str| match encoding_for(m) {
+        BodyEncoding::Json => 0,
+        BodyEncoding::Form | BodyEncoding::Multipart => 1,
+        BodyEncoding::Text => 2,
+        BodyEncoding::Bytes => 3,
+    };
+    content
+        .iter()
+        .min_by_key(|(k, _)| rank(&k.name))
+        .map(|(k, v)| (k.name.clone(), v.get("schema")))
+}

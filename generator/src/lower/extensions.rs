@@ -1,0 +1,339 @@
+//! Readers for the `x-pasarela-*` extensions: envelope, text result, CSV
+//! format, outcome reference, wire type, and the validation keywords
+//! turned into [`Constraints`].
+
+use crate::ir::*;
+use crate::load::Node;
+
+use super::Lowerer;
+
+impl<'d> Lowerer<'d, '_, '_> {
+    pub(super) fn outcome_reference(&mut self, op: &Node) -> Option<String> {
+        let node = op.get("x-pasarela-outcome-reference")?;
+        match node.as_str() {
+            Some(p) if p.starts_with('/') => Some(p.to_string()),
+            _ => {
+                self.err(
+                    node.pos,
+                    "`x-pasarela-outcome-reference` must be a JSON pointer into the request body",
+                    Some("e.g. `x-pasarela-outcome-reference: /order/id`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn string_as_number(&mut self, node: &Node, ty: &TypeRef) -> bool {
+        let Some(wire) = node.get("x-pasarela-wire-type") else {
+            return false;
+        };
+        match (wire.as_str(), ty) {
+            (Some("number"), TypeRef::String) => true,
+            (Some("number"), _) => {
+                self.err(
+                    wire.pos,
+                    "`x-pasarela-wire-type: number` applies to `type: string` only",
+                    Some("declare the field `type: string` (with a `pattern` of digits) to keep its text".into()),
+                );
+                false
+            }
+            _ => {
+                self.err(
+                    wire.pos,
+                    "unknown `x-pasarela-wire-type`",
+                    Some("the supported value is `number`".into()),
+                );
+                false
+            }
+        }
+    }
+
+    /// The checks JSON Schema keywords ask for on `node`.
+    pub(super) fn constraints(&mut self, node: &Node) -> Constraints {
+        let uint = |this: &mut Self, key: &str| -> Option<u64> {
+            let n = node.get(key)?;
+            match n.as_str().and_then(|s| s.parse::<u64>().ok()) {
+                Some(v) => Some(v),
+                None => {
+                    this.err(
+                        n.pos,
+                        format!("`{key}` must be a non-negative integer"),
+                        Some(format!("e.g. `{key}: 1`")),
+                    );
+                    None
+                }
+            }
+        };
+        let bound = |this: &mut Self, key: &str, exclusive_key: &str| -> Option<Bound> {
+            // 3.0: `minimum: 0` + `exclusiveMinimum: true`; 3.1: `exclusiveMinimum: 0`.
+            let excl = node.get(exclusive_key);
+            let excl_bool = excl.and_then(|e| node.bool_at(exclusive_key).map(|b| (b, e)));
+            let (text, exclusive, pos) = match (node.get(key), excl, excl_bool) {
+                (Some(n), _, Some((b, _))) => (n.as_str()?, b, n.pos),
+                (Some(n), _, None) => (n.as_str()?, false, n.pos),
+                (None, Some(e), None) => (e.as_str()?, true, e.pos),
+                (None, _, _) => return None,
+            };
+            if text.parse::<f64>().is_err() {
+                this.err(
+                    pos,
+                    format!("`{key}` must be a number, found `{text}`"),
+                    Some(format!("e.g. `{key}: 0`")),
+                );
+                return None;
+            }
+            Some(Bound {
+                value: text.to_string(),
+                exclusive,
+            })
+        };
+        // A pattern the Rust engine cannot run (ECMA look-around, back-
+        // references) is not an error in the spec: it is left unchecked and
+        // the docs say so.
+        let (pattern, unchecked_pattern) = match node.str_at("pattern") {
+            Some(text) => match regex_syntax::Parser::new().parse(text) {
+                Ok(_) => (Some(text.to_string()), None),
+                Err(_) => (None, Some(text.to_string())),
+            },
+            None => (None, None),
+        };
+        Constraints {
+            pattern,
+            min_length: uint(self, "minLength"),
+            max_length: uint(self, "maxLength"),
+            minimum: bound(self, "minimum", "exclusiveMinimum"),
+            maximum: bound(self, "maximum", "exclusiveMaximum"),
+            min_items: uint(self, "minItems"),
+            max_items: uint(self, "maxItems"),
+            email: node.str_at("format") == Some("email"),
+            unchecked_pattern,
+        }
+    }
+
+    /// Reads `x-pasarela-csv` on an array schema whose items are a named struct.
+    pub(super) fn csv_format(&mut self, ext: &Node, node: &'d Node, hint: &str) -> Option<TypeRef> {
+        let items = node.get("items");
+        let row = match items.map(|i| self.schema_type(i, &format!("{hint}Row"))) {
+            Some(TypeRef::Named(name)) if self.is_struct(&name) => name,
+            _ => {
+                self.err(
+                    ext.pos,
+                    "`x-pasarela-csv` goes on an array whose `items` is an object schema (the row)",
+                    Some(
+                        "declare `type: array` with `items: {$ref: '#/components/schemas/Row'}`"
+                            .into(),
+                    ),
+                );
+                return None;
+            }
+        };
+        let non_scalar: Vec<String> = self
+            .types
+            .iter()
+            .filter(|t| t.name == row)
+            .flat_map(|t| match &t.kind {
+                TypeKind::Struct(fields) => fields.clone(),
+                _ => Vec::new(),
+            })
+            .filter(|f| match &f.ty {
+                TypeRef::Named(n) => !self.is_enum(n),
+                TypeRef::Vec(_)
+                | TypeRef::Map(_)
+                | TypeRef::Json
+                | TypeRef::Bytes
+                | TypeRef::Csv(_) => true,
+                _ => false,
+            })
+            .map(|f| f.wire_name.clone())
+            .collect();
+        if !non_scalar.is_empty() {
+            self.err(
+                ext.pos,
+                format!(
+                    "CSV row `{row}` has fields that are not scalars: {}",
+                    non_scalar.join(", ")
+                ),
+                Some("a CSV column holds a string, number, boolean or string enum".into()),
+            );
+        }
+        let separator = match ext.str_at("separator").unwrap_or(",").as_bytes() {
+            [b] if b.is_ascii() => *b,
+            _ => {
+                self.err(
+                    ext.pos,
+                    "the CSV `separator` must be one ASCII character",
+                    Some("e.g. `separator: \";\"`".into()),
+                );
+                b','
+            }
+        };
+        let mut encodings = Vec::new();
+        for e in ext.get("encodings").and_then(Node::items).unwrap_or(&[]) {
+            match e.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("utf-8" | "utf8") => encodings.push(TextEncoding::Utf8),
+                Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => {
+                    encodings.push(TextEncoding::Windows1252)
+                }
+                _ => self.err(
+                    e.pos,
+                    "unknown CSV encoding",
+                    Some("use `utf-8` or `windows-1252`".into()),
+                ),
+            }
+        }
+        if encodings.is_empty() {
+            encodings.push(TextEncoding::Utf8);
+        }
+        Some(TypeRef::Csv(CsvFormat {
+            row,
+            separator,
+            header: ext.bool_at("header").unwrap_or(false),
+            encodings,
+            file_name: ext.str_at("file-name").unwrap_or("data.csv").to_string(),
+        }))
+    }
+
+    pub(super) fn text_result(&mut self, ext: &Node) -> TextResult {
+        let ok_pattern = ext.get("ok-pattern").and_then(|p| {
+            let text = p.as_str()?;
+            match regex_syntax::Parser::new().parse(text) {
+                Ok(_) => Some(text.to_string()),
+                Err(e) => {
+                    let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                    self.err(p.pos, format!("`ok-pattern` is not a valid regular expression: {first}"), Some("patterns use the Rust `regex` syntax; name groups after the result's fields: (?P<field>...)".into()));
+                    None
+                }
+            }
+        });
+        TextResult {
+            error_prefix: ext.str_at("error-prefix").map(str::to_string),
+            ok_prefix: ext.str_at("ok-prefix").map(str::to_string),
+            ok_pattern,
+        }
+    }
+
+    /// Reads `x-pasarela-envelope` and finds the data type by walking the
+    /// envelope schema's properties along the data pointer.
+    pub(super) fn envelope(
+        &mut self,
+        ext: &'d Node,
+        schema: Option<&'d Node>,
+    ) -> Option<(Envelope, TypeRef)> {
+        let pointer = |this: &mut Self, key: &str, required: bool| -> Option<String> {
+            match ext.get(key) {
+                Some(n) => match n.as_str() {
+                    Some(p) if p.starts_with('/') => Some(p.to_string()),
+                    _ => {
+                        this.err(
+                            n.pos,
+                            format!("envelope `{key}` must be a JSON pointer"),
+                            Some(format!(
+                                "e.g. `{key}: /header/{key}` (RFC 6901, starting with `/`)"
+                            )),
+                        );
+                        None
+                    }
+                },
+                None => {
+                    if required {
+                        this.err(
+                            ext.pos,
+                            format!("`x-pasarela-envelope` needs `{key}`"),
+                            Some(format!(
+                                "add `{key}: /path/to/{key}` (a JSON pointer into the response)"
+                            )),
+                        );
+                    }
+                    None
+                }
+            }
+        };
+        let code = pointer(self, "code", true);
+        let text = pointer(self, "text", false);
+        let data = pointer(self, "data", true);
+        let outcome = |this: &mut Self, n: Option<&Node>| -> Option<OutcomeKind> {
+            let n = n?;
+            match n.as_str() {
+                Some("success") => Some(OutcomeKind::Success),
+                Some("partial") => Some(OutcomeKind::Partial),
+                Some("error") => Some(OutcomeKind::Error),
+                _ => {
+                    this.err(
+                        n.pos,
+                        "unknown envelope outcome",
+                        Some("use `success`, `partial` or `error`".into()),
+                    );
+                    None
+                }
+            }
+        };
+        let mut codes = Vec::new();
+        for c in ext.get("codes").and_then(Node::items).unwrap_or(&[]) {
+            let (Some(value), Some(kind)) = (c.str_at("code"), outcome(self, c.get("outcome")))
+            else {
+                self.err(
+                    c.pos,
+                    "each envelope code needs `code` and `outcome`",
+                    Some("e.g. `- {code: \"0\", outcome: success, meaning: OK}`".into()),
+                );
+                continue;
+            };
+            codes.push((
+                value.to_string(),
+                kind,
+                c.str_at("meaning").unwrap_or("").to_string(),
+            ));
+        }
+        let mut rules = Vec::new();
+        for r in ext.get("rules").and_then(Node::items).unwrap_or(&[]) {
+            let Some(kind) = outcome(self, r.get("outcome")) else {
+                self.err(
+                    r.pos,
+                    "each envelope rule needs an `outcome`",
+                    Some("add `outcome: success`, `partial` or `error`".into()),
+                );
+                continue;
+            };
+            let mut conds = Vec::new();
+            for c in r.get("when").and_then(Node::items).unwrap_or(&[]) {
+                match c.str_at("path") {
+                    Some(path) if path.starts_with('/') => conds.push(Condition {
+                        path: path.to_string(),
+                        equals: c.str_at("equals").map(str::to_string),
+                        non_empty: c.bool_at("non-empty").unwrap_or(false),
+                    }),
+                    _ => self.err(
+                        c.pos,
+                        "a rule condition needs `path:` (a JSON pointer)",
+                        Some("e.g. `- path: /data/state` / `equals: OK`".into()),
+                    ),
+                }
+            }
+            rules.push((conds, kind));
+        }
+        let (code, data) = (code?, data?);
+        let mut node = self.deref(schema?)?;
+        for segment in data.split('/').skip(1) {
+            let Some(next) = node.get("properties").and_then(|p| p.get(segment)) else {
+                self.err(
+                    ext.pos,
+                    format!("the envelope schema has no property along `{data}`"),
+                    Some("`data` must point at a property of the response schema".into()),
+                );
+                return None;
+            };
+            node = next;
+        }
+        let data_ty = self.schema_type(node, "EnvelopeData");
+        Some((
+            Envelope {
+                code,
+                text,
+                data,
+                codes,
+                rules,
+            },
+            data_ty,
+        ))
+    }
+}

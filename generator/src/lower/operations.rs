@@ -1,0 +1,300 @@
+//! Operations: naming, parameters in positional order, and assembling
+//! an [`Operation`] from its body, responses and security.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostics::Pos;
+use crate::ident::{self, Namer};
+use crate::ir::*;
+use crate::load::Node;
+
+use super::{doc_text, is_true, Lowerer, BUILDER_MEMBERS};
+
+impl<'d> Lowerer<'d, '_, '_> {
+    pub(super) fn operations(&mut self, schemes: &[SecurityScheme]) -> Vec<Operation> {
+        let root = self.doc.root;
+        let default_security = root.get("security");
+        let mut method_namer = Namer::new();
+        for reserved in ["builder", "runtime", "api"] {
+            method_namer.reserve(reserved);
+        }
+        let mut ids: BTreeMap<String, Pos> = BTreeMap::new();
+        let mut out = Vec::new();
+        let paths = root.get("paths").and_then(Node::entries).unwrap_or(&[]);
+        for (path_key, item) in paths {
+            let Some(item) = self.deref(item) else {
+                continue;
+            };
+            let shared_params: Vec<&'d Node> = item
+                .get("parameters")
+                .and_then(Node::items)
+                .map(|p| p.iter().collect())
+                .unwrap_or_default();
+            for (method_key, op) in item.entries().unwrap_or(&[]) {
+                let Some(method) = Method::from_key(&method_key.name) else {
+                    continue;
+                };
+                let id = match op.str_at("operationId") {
+                    Some(id) => id.to_string(),
+                    None => format!("{}{}", method.as_str(), path_key.name),
+                };
+                if let Some(first) = ids.get(&id) {
+                    let line = first.line;
+                    self.err(
+                        op.get("operationId").map_or(op.pos, |n| n.pos),
+                        format!("duplicate operationId `{id}`"),
+                        Some(format!(
+                            "the first use is at line {line}; operationIds must be unique"
+                        )),
+                    );
+                    continue;
+                }
+                ids.insert(id.clone(), op.get("operationId").map_or(op.pos, |n| n.pos));
+                let method_name = method_namer.unique(ident::snake(&id));
+                let builder_name = ident::pascal(ident::bare(&method_name));
+                let lowered = self.operation(OpContext {
+                    id,
+                    method_name,
+                    builder_name,
+                    method,
+                    path: &path_key.name,
+                    path_pos: path_key.pos,
+                    op,
+                    shared_params: &shared_params,
+                    default_security,
+                    schemes,
+                });
+                out.push(lowered);
+            }
+        }
+        out
+    }
+
+    fn operation(&mut self, cx: OpContext<'d, '_>) -> Operation {
+        let op = cx.op;
+        let (mut params, skipped_cookies) = self.params(&cx);
+        let (body, parts) = self.request_body(op, &cx.builder_name);
+        // Required parts are positional after the required parameters; optional ones are setters.
+        let first_optional = params
+            .iter()
+            .position(|p| !p.required)
+            .unwrap_or(params.len());
+        let (required_parts, optional_parts): (Vec<Param>, Vec<Param>) =
+            parts.into_iter().partition(|p| p.required);
+        params.splice(first_optional..first_optional, required_parts);
+        params.extend(optional_parts);
+        let (success, errors) = self.responses(op, &cx.builder_name);
+        let security = self.security(op, cx.default_security, cx.schemes);
+        let moves_money = is_true(op, "x-pasarela-moves-money");
+        let idempotent = !moves_money
+            && op
+                .bool_at("x-pasarela-idempotent")
+                .unwrap_or(cx.method.is_idempotent());
+        Operation {
+            error_name: format!("{}Error", cx.builder_name),
+            id: cx.id,
+            method_name: cx.method_name,
+            builder_name: cx.builder_name,
+            method: cx.method,
+            path: cx.path.to_string(),
+            summary: op.str_at("summary").map(|s| s.trim().to_string()),
+            description: cookie_note(op.str_at("description"), &skipped_cookies),
+            params,
+            body,
+            success,
+            errors,
+            security,
+            idempotent,
+            moves_money,
+            outcome_reference: self.outcome_reference(op),
+        }
+    }
+
+    /// The operation's parameters in positional order, and the names of
+    /// cookie parameters that were skipped.
+    fn params(&mut self, cx: &OpContext<'d, '_>) -> (Vec<Param>, Vec<String>) {
+        let own: Vec<&'d Node> = cx
+            .op
+            .get("parameters")
+            .and_then(Node::items)
+            .map(|p| p.iter().collect())
+            .unwrap_or_default();
+        // Operation-level parameters override path-level ones with the same name+in.
+        let mut resolved: Vec<&'d Node> = Vec::new();
+        for raw in cx.shared_params.iter().chain(own.iter()) {
+            let Some(p) = self.deref(raw) else { continue };
+            let key = (p.str_at("name"), p.str_at("in"));
+            resolved.retain(|q| (q.str_at("name"), q.str_at("in")) != key);
+            resolved.push(p);
+        }
+        let template: Vec<String> = template_names(cx.path);
+        let mut namer = Namer::new();
+        for reserved in BUILDER_MEMBERS {
+            namer.reserve(reserved);
+        }
+        let mut skipped = Vec::new();
+        let mut path_params = Vec::new();
+        let mut required = Vec::new();
+        let mut optional = Vec::new();
+        for p in resolved {
+            let (Some(name), Some(location)) = (p.str_at("name"), p.str_at("in")) else {
+                self.err(
+                    p.pos,
+                    "parameter needs both `name` and `in`",
+                    Some("e.g. `- name: id` / `in: path`".into()),
+                );
+                continue;
+            };
+            let location = match location {
+                "path" => ParamLocation::Path,
+                "query" => ParamLocation::Query,
+                "header" => {
+                    if ["authorization", "accept", "content-type"]
+                        .contains(&name.to_ascii_lowercase().as_str())
+                    {
+                        // OpenAPI ignores these as parameters: auth comes from
+                        // security schemes, the media types from the document.
+                        continue;
+                    }
+                    ParamLocation::Header
+                }
+                "cookie" => {
+                    // The client has no cookie jar: a cookie parameter cannot be
+                    // sent. Skipped so the rest of the spec still generates; the
+                    // operation's docs say so.
+                    skipped.push(name.to_string());
+                    continue;
+                }
+                other => {
+                    self.err(
+                        p.get("in").map_or(p.pos, |n| n.pos),
+                        format!("unknown parameter location `{other}`"),
+                        Some("use path, query, header or cookie".into()),
+                    );
+                    continue;
+                }
+            };
+            if location == ParamLocation::Path && !template.iter().any(|t| t == name) {
+                self.err(
+                    p.pos,
+                    format!("path parameter `{name}` does not appear in `{}`", cx.path),
+                    Some(format!("add `{{{name}}}` to the path or change `in:`")),
+                );
+                continue;
+            }
+            let ty = match (location, p.get("schema")) {
+                (ParamLocation::Path, _) => TypeRef::String,
+                (_, Some(schema)) => {
+                    let t = self.schema_type(
+                        schema,
+                        &format!("{}{}", cx.builder_name, ident::pascal(name)),
+                    );
+                    self.param_type(t)
+                }
+                (_, None) => TypeRef::String,
+            };
+            let constraints = match p.get("schema") {
+                Some(schema) => {
+                    let target = self.deref(schema).unwrap_or(schema);
+                    self.constraints(target)
+                }
+                None => Constraints::default(),
+            };
+            let param = Param {
+                constraints,
+                wire_name: name.to_string(),
+                rust_name: namer.unique(ident::snake(name)),
+                location,
+                required: location == ParamLocation::Path || is_true(p, "required"),
+                ty,
+                description: doc_text(p),
+            };
+            match (param.location, param.required) {
+                (ParamLocation::Path, _) => path_params.push(param),
+                (_, true) => required.push(param),
+                (_, false) => optional.push(param),
+            }
+        }
+        for name in &template {
+            if !path_params.iter().any(|p| &p.wire_name == name) {
+                self.err(
+                    cx.path_pos,
+                    format!("path template `{}` uses `{{{name}}}` but no parameter declares it", cx.path),
+                    Some(format!("add `- name: {name}` / `in: path` / `required: true` to the operation's parameters")),
+                );
+            }
+        }
+        path_params.sort_by_key(|p| template.iter().position(|t| t == &p.wire_name));
+        let params = path_params
+            .into_iter()
+            .chain(required)
+            .chain(optional)
+            .collect();
+        (params, skipped)
+    }
+
+    /// Query and header values must print as text; anything richer is taken
+    /// as a pre-formatted string.
+    fn param_type(&self, ty: TypeRef) -> TypeRef {
+        let scalar = |t: &TypeRef| match t {
+            TypeRef::Named(n) => self.is_enum(n),
+            TypeRef::String
+            | TypeRef::Bool
+            | TypeRef::I32
+            | TypeRef::I64
+            | TypeRef::F64
+            | TypeRef::Decimal { .. } => true,
+            _ => false,
+        };
+        match &ty {
+            TypeRef::Vec(inner) if scalar(inner) => ty,
+            t if scalar(t) => ty,
+            _ => TypeRef::String,
+        }
+    }
+}
+
+struct OpContext<'d, 's> {
+    id: String,
+    method_name: String,
+    builder_name: String,
+    method: Method,
+    path: &'d str,
+    path_pos: Pos,
+    op: &'d Node,
+    shared_params: &'s [&'d Node],
+    default_security: Option<&'d Node>,
+    schemes: &'s [SecurityScheme],
+}
+
+fn template_names(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else { break };
+        out.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// The operation's description, noting cookie parameters the client cannot send.
+fn cookie_note(description: Option<&str>, skipped: &[String]) -> Option<String> {
+    let base = description.map(|s| s.trim().to_string());
+    if skipped.is_empty() {
+        return base;
+    }
+    let note = format!(
+        "Not sent: cookie parameter(s) {} (this client does not send cookies).",
+        skipped
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some(match base {
+        Some(b) => format!("{b}\n\n{note}"),
+        None => note,
+    })
+}

@@ -1,0 +1,181 @@
+//! Responses: the success type and decoding, and the error variants.
+
+use crate::ident::{self, Namer};
+use crate::ir::*;
+use crate::load::Node;
+
+use super::body::{encoding_for, pick_media};
+use super::Lowerer;
+
+impl<'d> Lowerer<'d, '_, '_> {
+    pub(super) fn responses(
+        &mut self,
+        op: &'d Node,
+        builder: &str,
+    ) -> (Success, Vec<ErrorResponse>) {
+        let mut success = Success {
+            text_result: None,
+            download: false,
+            envelope: None,
+            ty: None,
+            decoding: ResponseDecoding::None,
+            error_code_field: None,
+        };
+        let mut errors = Vec::new();
+        let Some(responses) = op.get("responses").and_then(Node::entries) else {
+            self.err(
+                op.pos,
+                "operation has no `responses`",
+                Some("add at least `responses: {\"200\": {description: OK}}`".into()),
+            );
+            return (success, errors);
+        };
+        let mut found_success = false;
+        let mut variants = Namer::new();
+        for (code, raw) in responses {
+            let Some(response) = self.deref(raw) else {
+                continue;
+            };
+            let matcher = match parse_status(&code.name) {
+                Some(m) => m,
+                None => {
+                    self.err(
+                        code.pos,
+                        format!("`{}` is not a status code", code.name),
+                        Some(
+                            "use a code such as `200`, a range such as `4XX`, or `default`".into(),
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let media = response
+                .get("content")
+                .and_then(Node::entries)
+                .and_then(pick_media);
+            let is_success = matches!(
+                matcher,
+                StatusMatch::Exact(200..=299) | StatusMatch::Range(200, _)
+            );
+            if is_success {
+                if found_success {
+                    continue;
+                }
+                found_success = true;
+                if let Some((media, schema)) = media {
+                    let (decoding, ty) = match encoding_for(&media) {
+                        BodyEncoding::Json => (
+                            ResponseDecoding::Json,
+                            schema.map_or(TypeRef::Json, |s| {
+                                self.schema_type(s, &format!("{builder}Response"))
+                            }),
+                        ),
+                        BodyEncoding::Text => {
+                            match (response.get("x-pasarela-text-result"), schema) {
+                                // With a grammar, the schema types the parsed text (a struct of
+                                // captures, a secret, CSV rows); without one, text is a String.
+                                (Some(_), Some(s)) => (
+                                    ResponseDecoding::Text,
+                                    self.schema_type(s, &format!("{builder}Response")),
+                                ),
+                                (None, Some(s))
+                                    if self
+                                        .deref(s)
+                                        .is_some_and(|t| t.get("x-pasarela-csv").is_some()) =>
+                                {
+                                    (
+                                        ResponseDecoding::Text,
+                                        self.schema_type(s, &format!("{builder}Response")),
+                                    )
+                                }
+                                _ => (ResponseDecoding::Text, TypeRef::String),
+                            }
+                        }
+                        BodyEncoding::Form | BodyEncoding::Multipart | BodyEncoding::Bytes => {
+                            (ResponseDecoding::Bytes, TypeRef::Bytes)
+                        }
+                    };
+                    success.error_code_field = self.error_code_field(&ty);
+                    let (ty, envelope) = match response.get("x-pasarela-envelope") {
+                        Some(ext) => match self.envelope(ext, schema) {
+                            Some((env, data_ty)) => (data_ty, Some(env)),
+                            None => (ty, None),
+                        },
+                        None => (ty, None),
+                    };
+                    success.envelope = envelope;
+                    success.text_result = response
+                        .get("x-pasarela-text-result")
+                        .map(|ext| self.text_result(ext));
+                    success.download = response
+                        .get("headers")
+                        .and_then(Node::entries)
+                        .unwrap_or(&[])
+                        .iter()
+                        .any(|(k, _)| k.name.eq_ignore_ascii_case("content-disposition"));
+                    success.ty = Some(ty);
+                    success.decoding = decoding;
+                }
+                continue;
+            }
+            let ty = match media {
+                Some((m, Some(schema))) if encoding_for(&m) == BodyEncoding::Json => Some(
+                    self.schema_type(schema, &format!("{builder}{}", ident::pascal(&code.name))),
+                ),
+                _ => None,
+            };
+            let variant = variants.unique(match matcher {
+                StatusMatch::Exact(s) => http::StatusCode::from_u16(s)
+                    .ok()
+                    .and_then(|c| c.canonical_reason())
+                    .map(ident::pascal)
+                    .unwrap_or_else(|| format!("Status{s}")),
+                StatusMatch::Range(lo, _) => format!("Status{}xx", lo / 100),
+                StatusMatch::Default => "Other".to_string(),
+            });
+            errors.push(ErrorResponse {
+                matcher,
+                variant,
+                description: response
+                    .str_at("description")
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+                ty,
+            });
+        }
+        errors.sort_by_key(|e| e.matcher);
+        (success, errors)
+    }
+
+    fn error_code_field(&self, ty: &TypeRef) -> Option<(String, TypeRef, bool)> {
+        let TypeRef::Named(name) = ty else {
+            return None;
+        };
+        let def = self.types.iter().find(|t| &t.name == name)?;
+        let TypeKind::Struct(fields) = &def.kind else {
+            return None;
+        };
+        fields
+            .iter()
+            .find(|f| f.error_code)
+            .map(|f| (f.rust_name.clone(), f.ty.clone(), f.required))
+    }
+}
+
+fn parse_status(code: &str) -> Option<StatusMatch> {
+    if code == "default" {
+        return Some(StatusMatch::Default);
+    }
+    if let Ok(n) = code.parse::<u16>() {
+        return (100..=599).contains(&n).then_some(StatusMatch::Exact(n));
+    }
+    let upper = code.to_ascii_uppercase();
+    match upper.as_bytes() {
+        [d @ b'1'..=b'5', b'X', b'X'] => {
+            let lo = u16::from(d - b'0') * 100;
+            Some(StatusMatch::Range(lo, lo + 99))
+        }
+        _ => None,
+    }
+}

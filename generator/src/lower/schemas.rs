@@ -1,0 +1,382 @@
+//! Schemas → [`TypeRef`] and [`TypeKind`]: named definitions, unions,
+//! `allOf` merging, struct fields, string enums, nullability and `type`.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostics::Pos;
+use crate::ident::{self, Namer};
+use crate::ir::*;
+use crate::load::{Node, Value};
+use crate::resolve::closest;
+
+use super::{doc_text, is_true, Lowerer};
+
+const KNOWN_TYPES: &[&str] = &[
+    "string", "integer", "number", "boolean", "array", "object", "null",
+];
+
+impl<'d> Lowerer<'d, '_, '_> {
+    /// The shape of a named type defined by `node`.
+    pub(super) fn define(&mut self, name: &str, node: &'d Node) -> TypeKind {
+        if let Some(reference) = node.str_at("$ref") {
+            return TypeKind::Alias(self.reference(reference, node.pos, name));
+        }
+        if let Some(members) = node.get("oneOf").or_else(|| node.get("anyOf")) {
+            return self.union(name, members);
+        }
+        if let Some(parts) = node.get("allOf").and_then(Node::items) {
+            if parts.len() == 1 && node.get("properties").is_none() {
+                return TypeKind::Alias(self.schema_type(&parts[0], name));
+            }
+            return TypeKind::Struct(self.all_of_fields(name, node, parts));
+        }
+        if let Some(values) = node.get("enum").and_then(Node::items) {
+            if self.primary_type(node).as_deref().unwrap_or("string") == "string" {
+                return self.string_enum(name, node, values);
+            }
+        }
+        if node.get("properties").is_some() {
+            let mut namer = Namer::new();
+            return TypeKind::Struct(self.fields(name, node, &mut namer));
+        }
+        TypeKind::Alias(self.schema_type_unnamed(node, name))
+    }
+
+    fn union(&mut self, name: &str, members: &'d Node) -> TypeKind {
+        let Some(items) = members.items() else {
+            self.err(
+                members.pos,
+                "`oneOf`/`anyOf` must be a list of schemas",
+                Some(
+                    "write each alternative as a list item: `oneOf: [{$ref: ...}, {$ref: ...}]`"
+                        .into(),
+                ),
+            );
+            return TypeKind::Alias(TypeRef::Json);
+        };
+        let mut variant_namer = Namer::new();
+        let mut variants = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if is_null_schema(item) {
+                continue;
+            }
+            let hint = match item.str_at("$ref") {
+                Some(r) => r.rsplit('/').next().unwrap_or("Variant").to_string(),
+                None => item
+                    .str_at("title")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("Variant{}", i + 1)),
+            };
+            let ty = self.schema_type(item, &format!("{name}{}", ident::pascal(&hint)));
+            let variant = variant_namer.unique(variant_name_for(&ty, &hint));
+            variants.push((variant, ty));
+        }
+        if variants.is_empty() {
+            return TypeKind::Alias(TypeRef::Json);
+        }
+        TypeKind::Union(variants)
+    }
+
+    fn all_of_fields(&mut self, name: &str, node: &'d Node, _parts: &'d [Node]) -> Vec<Field> {
+        let mut schemas = Vec::new();
+        self.collect_all_of(node, &mut schemas, 0);
+        let required: BTreeSet<&str> = schemas
+            .iter()
+            .flat_map(|s| {
+                s.get("required")
+                    .and_then(Node::items)
+                    .unwrap_or(&[])
+                    .iter()
+            })
+            .filter_map(Node::as_str)
+            .collect();
+        let mut namer = Namer::new();
+        let mut fields = Vec::new();
+        let mut seen = BTreeSet::new();
+        for schema in schemas {
+            for mut field in self.fields(name, schema, &mut namer) {
+                if seen.insert(field.wire_name.clone()) {
+                    field.required |= required.contains(field.wire_name.as_str());
+                    fields.push(field);
+                }
+            }
+        }
+        fields
+    }
+
+    /// The schemas whose properties an `allOf` merges: every member
+    /// (recursively), then the schema's own properties.
+    fn collect_all_of(&mut self, node: &'d Node, out: &mut Vec<&'d Node>, depth: usize) {
+        if depth > 64 {
+            self.err(
+                node.pos,
+                "`allOf` nests too deeply",
+                Some("flatten the composition".into()),
+            );
+            return;
+        }
+        for part in node.get("allOf").and_then(Node::items).unwrap_or(&[]) {
+            if let Some(target) = self.deref(part) {
+                self.collect_all_of(target, out, depth + 1);
+            }
+        }
+        if node.get("properties").is_some() {
+            out.push(node);
+        }
+    }
+
+    fn fields(&mut self, owner: &str, node: &'d Node, namer: &mut Namer) -> Vec<Field> {
+        let required: BTreeSet<&str> = node
+            .get("required")
+            .and_then(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        let Some(props) = node.get("properties") else {
+            return Vec::new();
+        };
+        let Some(entries) = props.entries() else {
+            self.err(
+                props.pos,
+                format!("`properties` must be a mapping, found {}", props.kind()),
+                Some(
+                    "map each property name to its schema: `properties: {id: {type: string}}`"
+                        .into(),
+                ),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, prop) in entries {
+            let rust_name = namer.unique(ident::snake(&key.name));
+            let hint = format!("{owner}{}", ident::pascal(&key.name));
+            let ty = self.schema_type(prop, &hint);
+            let target = self.deref(prop).unwrap_or(prop);
+            let lenient =
+                is_true(prop, "x-pasarela-lenient") || is_true(target, "x-pasarela-lenient");
+            let constraints = self.constraints(target);
+            let string_as_number = self.string_as_number(target, &ty);
+            out.push(Field {
+                wire_name: key.name.clone(),
+                rust_name,
+                ty,
+                required: required.contains(key.name.as_str()) && !self.nullable(prop),
+                lenient,
+                boxed: false,
+                error_code: is_true(prop, "x-pasarela-error-code"),
+                string_as_number,
+                csv_omittable: is_true(prop, "x-pasarela-csv-omittable"),
+                doc: with_note(doc_text(prop), constraints.note()),
+                constraints,
+            });
+        }
+        out
+    }
+
+    fn string_enum(&mut self, name: &str, node: &Node, values: &[Node]) -> TypeKind {
+        let mut namer = Namer::new();
+        namer.reserve("Unknown");
+        let mut out = Vec::new();
+        for v in values {
+            if let Some(text) = v.as_str() {
+                if out.iter().any(|(_, w): &(String, String)| w == text) {
+                    continue;
+                }
+                out.push((namer.unique(ident::pascal(text)), text.to_string()));
+            }
+        }
+        let _ = name;
+        TypeKind::Enum {
+            values: out,
+            open: !is_true(node, "x-pasarela-closed-enum"),
+        }
+    }
+
+    fn nullable(&mut self, node: &'d Node) -> bool {
+        if is_true(node, "nullable") {
+            return true;
+        }
+        if let Some(types) = node.get("type").and_then(Node::items) {
+            return types.iter().any(|t| type_word(t) == Some("null"));
+        }
+        // `oneOf: [X, {type: "null"}]` (3.1) is an optional X.
+        node.get("oneOf")
+            .or_else(|| node.get("anyOf"))
+            .and_then(Node::items)
+            .is_some_and(|members| members.iter().any(is_null_schema))
+    }
+
+    /// The first non-null `type`, reporting unknown type names.
+    fn primary_type(&mut self, node: &Node) -> Option<String> {
+        let ty = node.get("type")?;
+        let names: Vec<&Node> = match &ty.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![ty],
+        };
+        let mut primary = None;
+        for n in names {
+            match type_word(n) {
+                Some(t) if KNOWN_TYPES.contains(&t) => {
+                    if t != "null" && primary.is_none() {
+                        primary = Some(t.to_string());
+                    }
+                }
+                other => {
+                    let shown = other.unwrap_or("(not a string)");
+                    let hint = match other.and_then(|o| closest(o, KNOWN_TYPES.iter().copied())) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!("JSON Schema types are: {}", KNOWN_TYPES.join(", ")),
+                    };
+                    self.err(n.pos, format!("unknown schema type `{shown}`"), Some(hint));
+                }
+            }
+        }
+        primary
+    }
+
+    fn reference(&mut self, reference: &str, pos: Pos, hint: &str) -> TypeRef {
+        if let Some(name) = self.components.get(reference) {
+            return TypeRef::Named(name.clone());
+        }
+        match self.doc.pointer(reference) {
+            Ok(target) => self.schema_type(target, hint),
+            Err(_) => {
+                let _ = pos; // reported by `resolve::validate`
+                TypeRef::Json
+            }
+        }
+    }
+
+    /// The type for a schema used in place; named shapes (objects, enums,
+    /// unions) become new types called `hint`.
+    pub(super) fn schema_type(&mut self, node: &'d Node, hint: &str) -> TypeRef {
+        if let Some(reference) = node.str_at("$ref") {
+            return self.reference(reference, node.pos, hint);
+        }
+        let needs_name = node.get("oneOf").is_some()
+            || node.get("anyOf").is_some()
+            || node.get("allOf").is_some()
+            || node.get("properties").is_some()
+            || (node.get("enum").is_some() && matches!(node.str_at("type"), None | Some("string")));
+        if needs_name {
+            // A oneOf with one non-null member is just that member.
+            if let Some(only) = single_member(node) {
+                return self.schema_type(only, hint);
+            }
+            let name = self.type_namer.unique(ident::pascal(hint));
+            let kind = self.define(&name, node);
+            if let TypeKind::Alias(inner) = kind {
+                return inner;
+            }
+            self.types.push(TypeDef {
+                name: name.clone(),
+                doc: doc_text(node),
+                kind,
+            });
+            return TypeRef::Named(name);
+        }
+        self.schema_type_unnamed(node, hint)
+    }
+
+    fn schema_type_unnamed(&mut self, node: &'d Node, hint: &str) -> TypeRef {
+        let format = node.str_at("format").unwrap_or("");
+        let secret = is_true(node, "x-pasarela-secret") || format == "password";
+        match self.primary_type(node).as_deref() {
+            Some("string") if secret => TypeRef::Secret,
+            Some("string") if format == "decimal" => TypeRef::Decimal { wire_number: false },
+            Some("string") => TypeRef::String,
+            Some("boolean") => TypeRef::Bool,
+            Some("integer") if format == "int32" => TypeRef::I32,
+            Some("integer") => TypeRef::I64,
+            Some("number") if matches!(format, "float" | "double") => TypeRef::F64,
+            Some("number") => TypeRef::Decimal { wire_number: true },
+            Some("array") if node.get("x-pasarela-csv").is_some() => {
+                let ext = node.get("x-pasarela-csv").unwrap_or(node);
+                self.csv_format(ext, node, hint).unwrap_or(TypeRef::Json)
+            }
+            Some("array") => match node.get("items") {
+                Some(items) => {
+                    TypeRef::Vec(Box::new(self.schema_type(items, &format!("{hint}Item"))))
+                }
+                None => TypeRef::Vec(Box::new(TypeRef::Json)),
+            },
+            Some("object") | None => match node.get("additionalProperties") {
+                Some(extra) if extra.is_map() => {
+                    TypeRef::Map(Box::new(self.schema_type(extra, &format!("{hint}Value"))))
+                }
+                _ => TypeRef::Json,
+            },
+            Some(_) => TypeRef::Json,
+        }
+    }
+
+    pub(super) fn is_enum(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Enum { .. }))
+    }
+
+    pub(super) fn is_struct(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct(_)))
+    }
+}
+
+fn single_member(node: &Node) -> Option<&Node> {
+    let members = node.get("oneOf").or_else(|| node.get("anyOf"))?.items()?;
+    if node.get("properties").is_some() {
+        return None;
+    }
+    let non_null: Vec<&Node> = members.iter().filter(|m| !is_null_schema(m)).collect();
+    match non_null.as_slice() {
+        [only] => Some(only),
+        _ => None,
+    }
+}
+
+fn variant_name_for(ty: &TypeRef, hint: &str) -> String {
+    match ty {
+        TypeRef::Named(n) => n.clone(),
+        TypeRef::String => "String".into(),
+        TypeRef::Secret => "Secret".into(),
+        TypeRef::Bool => "Bool".into(),
+        TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+        TypeRef::F64 | TypeRef::Decimal { .. } => "Number".into(),
+        TypeRef::Vec(_) => "List".into(),
+        TypeRef::Map(_) => "Map".into(),
+        _ => ident::pascal(hint),
+    }
+}
+
+/// A `type` value as a word; an unquoted YAML `null` reads as `"null"`.
+fn type_word(node: &Node) -> Option<&str> {
+    match &node.value {
+        Value::Null => Some("null"),
+        Value::Scalar(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `{type: "null"}` (or `{type: [null]}`), or `{nullable: true}` with nothing else.
+fn is_null_schema(node: &Node) -> bool {
+    match node.get("type") {
+        Some(t) => match t.items() {
+            Some(items) => items.iter().all(|i| type_word(i) == Some("null")),
+            None => type_word(t) == Some("null"),
+        },
+        None => {
+            node.bool_at("nullable") == Some(true) && node.entries().is_some_and(|e| e.len() == 1)
+        }
+    }
+}
+
+/// Appends `note` to a doc text.
+fn with_note(doc: Option<String>, note: Option<String>) -> Option<String> {
+    match (doc, note) {
+        (Some(d), Some(n)) => Some(format!("{d}\n\n{n}")),
+        (d, None) => d,
+        (None, n) => n,
+    }
+}

@@ -1,0 +1,148 @@
+//! Security schemes declared in components, and the ones each operation uses.
+
+use crate::ident;
+use crate::ir::*;
+use crate::load::Node;
+use crate::resolve::closest;
+
+use super::{doc_text, Lowerer};
+
+impl<'d> Lowerer<'d, '_, '_> {
+    pub(super) fn security_schemes(&mut self) -> Vec<SecurityScheme> {
+        let root = self.doc.root;
+        let entries = root
+            .get("components")
+            .and_then(|c| c.get("securitySchemes"))
+            .and_then(Node::entries)
+            .unwrap_or(&[]);
+        let mut out = Vec::new();
+        for (key, raw) in entries {
+            let Some(node) = self.deref(raw) else {
+                continue;
+            };
+            let kind = match node.str_at("type") {
+                Some("apiKey") => {
+                    let location = match node.str_at("x-pasarela-in").or(node.str_at("in")) {
+                        Some("header") => KeyLocation::Header,
+                        Some("query") => KeyLocation::Query,
+                        Some("form") => KeyLocation::Form,
+                        other => {
+                            self.err(
+                                node.pos,
+                                format!(
+                                    "apiKey scheme `{}` has unsupported location `{}`",
+                                    key.name,
+                                    other.unwrap_or("(missing)")
+                                ),
+                                Some("use `in: header` or `in: query`, or `x-pasarela-in: form` for a form field".into()),
+                            );
+                            continue;
+                        }
+                    };
+                    let Some(param) = node.str_at("name") else {
+                        self.err(
+                            node.pos,
+                            format!("apiKey scheme `{}` has no `name`", key.name),
+                            Some("add `name:` with the header, query or field name".into()),
+                        );
+                        continue;
+                    };
+                    SchemeKind::ApiKey {
+                        location,
+                        param: param.to_string(),
+                    }
+                }
+                Some("http") => match node
+                    .str_at("scheme")
+                    .map(str::to_ascii_lowercase)
+                    .as_deref()
+                {
+                    Some("basic") => SchemeKind::HttpBasic,
+                    Some("bearer") => SchemeKind::HttpBearer,
+                    _ => continue,
+                },
+                Some("oauth2") => {
+                    let flow = node.get("flows").and_then(|f| f.get("clientCredentials"));
+                    match flow.and_then(|f| f.str_at("tokenUrl")) {
+                        Some(url) => SchemeKind::OAuth2ClientCredentials {
+                            token_url: url.to_string(),
+                            scopes: flow
+                                .and_then(|f| f.get("scopes"))
+                                .and_then(Node::entries)
+                                .unwrap_or(&[])
+                                .iter()
+                                .map(|(k, _)| k.name.clone())
+                                .collect(),
+                        },
+                        // Other OAuth2 flows need a user in a browser; the
+                        // client cannot drive them, so the scheme is skipped.
+                        None => continue,
+                    }
+                }
+                _ => continue,
+            };
+            out.push(SecurityScheme {
+                name: key.name.clone(),
+                method_prefix: String::new(),
+                kind,
+                description: doc_text(node),
+            });
+        }
+        // Builder methods are named by kind; prefix with the scheme name only
+        // where two schemes of the same kind would collide.
+        let kind_of = |k: &SchemeKind| std::mem::discriminant(k);
+        let counts: Vec<usize> = out
+            .iter()
+            .map(|s| {
+                out.iter()
+                    .filter(|o| kind_of(&o.kind) == kind_of(&s.kind))
+                    .count()
+            })
+            .collect();
+        for (scheme, count) in out.iter_mut().zip(counts) {
+            if count > 1 {
+                scheme.method_prefix = format!("{}_", ident::bare(&ident::snake(&scheme.name)));
+            }
+        }
+        out
+    }
+
+    pub(super) fn security(
+        &mut self,
+        op: &Node,
+        default: Option<&Node>,
+        schemes: &[SecurityScheme],
+    ) -> Vec<String> {
+        let Some(reqs) = op.get("security").or(default).and_then(Node::items) else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for req in reqs {
+            for (key, _) in req.entries().unwrap_or(&[]) {
+                let declared = self
+                    .doc
+                    .root
+                    .get("components")
+                    .and_then(|c| c.get("securitySchemes"))
+                    .and_then(|s| s.get(&key.name))
+                    .is_some();
+                if !declared {
+                    let hint = match closest(&key.name, schemes.iter().map(|s| s.name.as_str())) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => "declare it under `components.securitySchemes`".to_string(),
+                    };
+                    self.err(
+                        key.pos,
+                        format!("security scheme `{}` is not declared", key.name),
+                        Some(hint),
+                    );
+                    continue;
+                }
+                if schemes.iter().any(|s| s.name == key.name) && !names.contains(&key.name) {
+                    names.push(key.name.clone());
+                }
+            }
+        }
+        names
+    }
+}
