@@ -1,0 +1,93 @@
+//! One HTTP attempt, and how a failed attempt is classified (the error the
+//! caller sees, and whether it may be retried).
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use super::Inner;
+use crate::error::{describe_reqwest, Error, TimeoutKind};
+
+/// How one attempt ended when it produced no response.
+pub(super) struct AttemptFailure {
+    pub(super) error: Error<Infallible>,
+    pub(super) retryable: bool,
+}
+
+impl Inner {
+    /// Sends one attempt and hands the response to `read`.
+    pub(super) async fn attempt<T, F, Fut>(
+        &self,
+        request: reqwest::Request,
+        read: &F,
+    ) -> Result<T, AttemptFailure>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: Future<Output = Result<T, reqwest::Error>>,
+    {
+        let failure = |e: reqwest::Error| AttemptFailure {
+            error: Error::Transport {
+                message: String::new(),
+                outcome_unknown: false,
+                source: Some(e),
+            },
+            retryable: false,
+        };
+        let resp = self.http.execute(request).await.map_err(failure)?;
+        read(resp).await.map_err(failure)
+    }
+
+    /// Turns a raw attempt failure into the error the caller sees and
+    /// decides whether it may be retried.
+    pub(super) fn classify(&self, failure: AttemptFailure, retry_safe: bool) -> AttemptFailure {
+        let Error::Transport {
+            source: Some(e), ..
+        } = failure.error
+        else {
+            return failure;
+        };
+        let e = e.without_url();
+        if e.is_builder() {
+            return AttemptFailure {
+                error: Error::InvalidRequest(describe_reqwest(&e)),
+                retryable: false,
+            };
+        }
+        if e.is_connect() {
+            // The request never reached the server.
+            let error = if e.is_timeout() {
+                Error::Timeout {
+                    kind: TimeoutKind::Connect,
+                    outcome_unknown: false,
+                }
+            } else {
+                Error::Transport {
+                    message: describe_reqwest(&e),
+                    outcome_unknown: false,
+                    source: Some(e),
+                }
+            };
+            return AttemptFailure {
+                error,
+                retryable: true,
+            };
+        }
+        if e.is_timeout() {
+            // A timeout of a caller-made client.
+            return AttemptFailure {
+                error: Error::Timeout {
+                    kind: TimeoutKind::Attempt,
+                    outcome_unknown: !retry_safe,
+                },
+                retryable: true,
+            };
+        }
+        AttemptFailure {
+            error: Error::Transport {
+                message: describe_reqwest(&e),
+                outcome_unknown: !retry_safe,
+                source: Some(e),
+            },
+            retryable: false,
+        }
+    }
+}

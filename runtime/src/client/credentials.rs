@@ -1,0 +1,174 @@
+//! Credentials: as given to the builder, and as applied to a request
+//! (static credentials when it is prepared, OAuth2 tokens per attempt).
+
+use std::convert::Infallible;
+
+use reqwest::header::{HeaderMap, HeaderName, AUTHORIZATION};
+use tokio::time::Instant;
+
+use super::pipeline::with_deadline;
+use super::Inner;
+use crate::api::{ApiKeyLocation, Operation, SecuritySchemeKind};
+use crate::auth::Credential;
+use crate::error::{AuthError, Error};
+use crate::secret::Secret;
+
+/// A credential as given to the builder.
+#[derive(Debug)]
+pub(super) enum CredentialInput {
+    ApiKey(Secret),
+    Basic {
+        user: String,
+        password: Secret,
+    },
+    Bearer(Secret),
+    OAuth2 {
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+impl CredentialInput {
+    pub(super) fn method(&self) -> &'static str {
+        match self {
+            CredentialInput::ApiKey(_) => "api_key",
+            CredentialInput::Basic { .. } => "basic_auth",
+            CredentialInput::Bearer(_) => "bearer_token",
+            CredentialInput::OAuth2 { .. } => "oauth2_client_credentials",
+        }
+    }
+
+    pub(super) fn fits(&self, kind: &SecuritySchemeKind) -> bool {
+        matches!(
+            (self, kind),
+            (
+                CredentialInput::ApiKey(_),
+                SecuritySchemeKind::ApiKey { .. }
+            ) | (CredentialInput::Basic { .. }, SecuritySchemeKind::HttpBasic)
+                | (CredentialInput::Bearer(_), SecuritySchemeKind::HttpBearer)
+                | (
+                    CredentialInput::OAuth2 { .. },
+                    SecuritySchemeKind::OAuth2ClientCredentials { .. }
+                )
+        )
+    }
+}
+
+impl Inner {
+    /// Applies the static credentials of every scheme of the operation that
+    /// has one: API keys go in `headers`, `query` or `form_keys` (field name,
+    /// key, scheme), basic and bearer credentials in `Authorization`. Returns
+    /// the OAuth2 scheme whose token each attempt must send, if any.
+    pub(super) fn apply_credentials<'a>(
+        &'a self,
+        op: &Operation,
+        headers: &mut HeaderMap,
+        query: &mut Vec<(&'a str, &'a str)>,
+        form_keys: &mut Vec<(&'static str, &'a str, &'static str)>,
+    ) -> Result<Option<&'static str>, Error<Infallible>> {
+        // Auth: every scheme of the operation that has a credential. The
+        // first one that sets `Authorization` wins.
+        let mut any = false;
+        let mut authorization = false;
+        let mut oauth = None;
+        for scheme in op.security {
+            let Some((&name, credential)) = self.credentials.get_key_value(scheme) else {
+                continue;
+            };
+            any = true;
+            match credential {
+                Credential::ApiKey {
+                    location: ApiKeyLocation::Header,
+                    param,
+                    header: Some(value),
+                    ..
+                } => {
+                    if let Ok(hn) = HeaderName::from_bytes(param.as_bytes()) {
+                        headers.insert(hn, value.clone());
+                    }
+                }
+                Credential::ApiKey {
+                    location: ApiKeyLocation::Query,
+                    param,
+                    key,
+                    ..
+                } => query.push((param, key.expose())),
+                Credential::ApiKey {
+                    location: ApiKeyLocation::Form,
+                    param,
+                    key,
+                    ..
+                } => form_keys.push((param, key.expose(), name)),
+                Credential::ApiKey { .. } => {}
+                Credential::Authorization(value) => {
+                    if !authorization {
+                        authorization = true;
+                        headers.insert(AUTHORIZATION, value.clone());
+                    }
+                }
+                Credential::OAuth2(cache) => {
+                    if !authorization {
+                        authorization = true;
+                        oauth = Some(cache.scheme());
+                    }
+                }
+            }
+        }
+        if !op.security.is_empty() && !any {
+            return Err(Error::Auth(self.missing_credentials(op)));
+        }
+        Ok(oauth)
+    }
+
+    pub(super) async fn oauth_token(
+        &self,
+        scheme: &'static str,
+        deadline: Option<Instant>,
+    ) -> Result<Secret, Error<Infallible>> {
+        let Some(Credential::OAuth2(cache)) = self.credentials.get(scheme) else {
+            return Err(Error::InvalidRequest(format!(
+                "security scheme `{scheme}` has no OAuth2 credentials"
+            )));
+        };
+        with_deadline(deadline, cache.token()).await?
+    }
+
+    pub(super) async fn invalidate(
+        &self,
+        scheme: &'static str,
+        used: &Secret,
+        deadline: Option<Instant>,
+    ) -> Result<(), Error<Infallible>> {
+        if let Some(Credential::OAuth2(cache)) = self.credentials.get(scheme) {
+            with_deadline(deadline, cache.invalidate(used)).await?;
+        }
+        Ok(())
+    }
+
+    fn missing_credentials(&self, op: &Operation) -> AuthError {
+        let mut described = Vec::new();
+        let mut hints = Vec::new();
+        for name in op.security {
+            match self.api.scheme(name) {
+                Some(s) => {
+                    described.push(format!("`{}` ({})", s.name, s.kind.describe()));
+                    hints.push(s.builder_call());
+                }
+                None => described.push(format!("`{name}`")),
+            }
+        }
+        AuthError::MissingCredentials {
+            operation: op.id,
+            schemes: if described.len() == 1 {
+                format!("security scheme {}", described.join(""))
+            } else {
+                format!("one of the security schemes {}", described.join(", "))
+            },
+            hint: if hints.is_empty() {
+                "the matching credential method".to_owned()
+            } else {
+                hints.join(" or ")
+            },
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Turning a [`Request`] into what is sent: the parts that stay the same
+//! across attempts ([`Prepared`]), and one attempt's `reqwest` request.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use url::Url;
+
+use super::Inner;
+use crate::api::HttpMethod;
+use crate::auth::bearer_header;
+use crate::error::{describe_reqwest, AuthError, Error};
+use crate::request::{Body, Part, Request};
+use crate::secret::Secret;
+
+/// The parts of a request that do not change between attempts.
+pub(super) struct Prepared {
+    url: Url,
+    method: reqwest::Method,
+    headers: HeaderMap,
+    body: PreparedBody,
+    pub(super) oauth: Option<&'static str>,
+}
+
+enum PreparedBody {
+    None,
+    Bytes {
+        content_type: String,
+        data: Bytes,
+    },
+    Multipart {
+        parts: Vec<Part>,
+        extra: Vec<(&'static str, String)>,
+    },
+}
+
+impl Inner {
+    /// Builds what stays the same across attempts: URL, headers, static
+    /// auth, body.
+    pub(super) fn prepare(&self, req: Request) -> Result<Prepared, Error<Infallible>> {
+        let op = req.op;
+        let mut url = self.build_url(op, &req.path_params)?;
+        let mut query: Vec<(&str, &str)> =
+            req.query.iter().map(|(n, v)| (*n, v.as_str())).collect();
+
+        let mut headers = HeaderMap::new();
+        for (name, value) in &req.headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Error::InvalidRequest(format!("`{name}` is not a valid header name"))
+            })?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::InvalidRequest(format!(
+                    "the value of header `{name}` contains characters not allowed in a header"
+                ))
+            })?;
+            headers.append(name, value);
+        }
+
+        let mut form_keys: Vec<(&'static str, &str, &'static str)> = Vec::new();
+        let oauth = self.apply_credentials(op, &mut headers, &mut query, &mut form_keys)?;
+
+        // A form-field key of a request that has no body and whose method
+        // does not usually carry one goes in the query string instead.
+        if matches!(req.body, Body::None)
+            && matches!(
+                op.method,
+                HttpMethod::Get | HttpMethod::Head | HttpMethod::Delete | HttpMethod::Options
+            )
+        {
+            query.extend(form_keys.drain(..).map(|(k, v, _)| (k, v)));
+        }
+
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+
+        let body = match req.body {
+            Body::None if form_keys.is_empty() => PreparedBody::None,
+            Body::None => PreparedBody::Bytes {
+                content_type: "application/x-www-form-urlencoded".to_owned(),
+                data: encode_form(
+                    &form_keys
+                        .into_iter()
+                        .map(|(k, v, _)| (k.to_owned(), v.to_owned()))
+                        .collect::<Vec<_>>(),
+                )?,
+            },
+            Body::Form(mut fields) => {
+                fields.extend(
+                    form_keys
+                        .into_iter()
+                        .map(|(k, v, _)| (k.to_owned(), v.to_owned())),
+                );
+                PreparedBody::Bytes {
+                    content_type: "application/x-www-form-urlencoded".to_owned(),
+                    data: encode_form(&fields)?,
+                }
+            }
+            Body::Multipart(parts) => PreparedBody::Multipart {
+                parts,
+                extra: form_keys
+                    .into_iter()
+                    .map(|(k, v, _)| (k, v.to_owned()))
+                    .collect(),
+            },
+            Body::Json(_) | Body::Raw { .. } if !form_keys.is_empty() => {
+                let scheme = form_keys.first().map(|k| k.2).unwrap_or_default();
+                return Err(Error::InvalidRequest(format!(
+                    "security scheme `{scheme}` sends its key as a form field, but operation `{}` does not have a form body",
+                    op.id
+                )));
+            }
+            Body::Json(data) => PreparedBody::Bytes {
+                content_type: "application/json".to_owned(),
+                data,
+            },
+            Body::Raw { content_type, data } => PreparedBody::Bytes { content_type, data },
+        };
+        if let PreparedBody::Bytes { content_type, .. } = &body {
+            let value = HeaderValue::from_str(content_type).map_err(|_| {
+                Error::InvalidRequest(format!("invalid content type `{content_type}`"))
+            })?;
+            headers.insert(CONTENT_TYPE, value);
+        }
+
+        Ok(Prepared {
+            url,
+            method: op.method.to_reqwest(),
+            headers,
+            body,
+            oauth,
+        })
+    }
+
+    /// Builds one attempt's request.
+    pub(super) fn build_attempt(
+        &self,
+        prepared: &Prepared,
+        token: Option<&Secret>,
+    ) -> Result<reqwest::Request, Error<Infallible>> {
+        let mut headers = prepared.headers.clone();
+        if let Some(token) = token {
+            let value = bearer_header(token).map_err(|reason| {
+                Error::Auth(AuthError::InvalidCredential {
+                    scheme: prepared.oauth.unwrap_or_default().to_owned(),
+                    reason: format!("the OAuth2 token cannot be sent: {reason}"),
+                })
+            })?;
+            headers.insert(AUTHORIZATION, value);
+        }
+        let mut builder = self
+            .http
+            .request(prepared.method.clone(), prepared.url.clone())
+            .headers(headers);
+        builder = match &prepared.body {
+            PreparedBody::None => builder,
+            PreparedBody::Bytes { data, .. } => builder.body(data.clone()),
+            PreparedBody::Multipart { parts, extra } => {
+                builder.multipart(build_multipart(parts, extra)?)
+            }
+        };
+        builder.build().map_err(|e| {
+            Error::InvalidRequest(format!(
+                "could not build the request: {}",
+                describe_reqwest(&e.without_url())
+            ))
+        })
+    }
+}
+
+fn encode_form(fields: &[(String, String)]) -> Result<Bytes, Error<Infallible>> {
+    serde_urlencoded::to_string(fields)
+        .map(Bytes::from)
+        .map_err(|e| Error::InvalidRequest(format!("could not encode the form body: {e}")))
+}
+
+fn build_multipart(
+    parts: &[Part],
+    extra: &[(&'static str, String)],
+) -> Result<reqwest::multipart::Form, Error<Infallible>> {
+    let mut form = reqwest::multipart::Form::new();
+    for part in parts {
+        let len = part.data.len() as u64;
+        let mut p = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::from(part.data.clone()),
+            len,
+        );
+        if let Some(file_name) = &part.file_name {
+            p = p.file_name(file_name.clone());
+        }
+        if let Some(ct) = &part.content_type {
+            p = p.mime_str(ct).map_err(|_| {
+                Error::InvalidRequest(format!(
+                    "invalid content type `{ct}` for multipart part `{}`",
+                    part.name
+                ))
+            })?;
+        }
+        form = form.part(part.name.clone(), p);
+    }
+    for (name, value) in extra {
+        form = form.text(*name, value.clone());
+    }
+    Ok(form)
+}
