@@ -218,7 +218,7 @@ pub mod types {
                 "nroDocumento",
                 |v| {
                     let value = &self.nro_documento;
-                    v.pattern(value.as_str(), "^[0-9]+$");
+                    v.pattern(value.as_str(), "^[1-9][0-9]*$");
                 },
             );
             v.at(

@@ -268,19 +268,22 @@ async fn ejecutar_code_0_is_a_success_and_any_other_code_an_error_with_the_envel
     insta::assert_debug_snapshot!(err);
 }
 
+/// A 200 that cannot be read on a money-moving call: the order may exist, so
+/// the error says the outcome is unknown (and keeps what was wrong).
 #[tokio::test]
-async fn an_envelope_without_data_is_a_decode_error() {
+async fn an_envelope_without_data_is_an_unknown_outcome() {
     let err = crear_with(r#"{"header":{"codReturn":0,"txtReturn":"SUCCESS"}}"#)
         .await
         .expect_err("no data");
+    assert!(err.outcome_unknown(), "{err:?}");
     assert!(
-        matches!(&err, Error::Decode { path, .. } if path.contains("data")),
+        matches!(&err, Error::OutcomeUnknown { status: Some(200), reason, .. } if reason.contains("data")),
         "{err:?}"
     );
 }
 
 #[tokio::test]
-async fn an_html_page_from_a_proxy_is_a_typed_error() {
+async fn an_html_page_from_a_proxy_is_a_typed_unknown_outcome() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(
@@ -293,8 +296,9 @@ async fn an_html_page_from_a_proxy_is_a_typed_error() {
         .crear_acreditacion(crear_request())
         .await
         .expect_err("not JSON");
+    assert!(err.outcome_unknown(), "{err:?}");
     assert!(
-        matches!(&err, Error::Decode { excerpt, .. } if excerpt.contains("Proxy error")),
+        matches!(&err, Error::OutcomeUnknown { reason, .. } if reason.contains("Proxy error")),
         "{err:?}"
     );
 }

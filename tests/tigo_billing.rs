@@ -419,3 +419,41 @@ async fn a_post_meeting_503_is_not_retried() {
         "the server saw exactly one request"
     );
 }
+
+#[tokio::test]
+async fn a_5xx_fault_on_a_payment_is_an_unknown_outcome_even_when_its_body_decodes() {
+    let server = server_with_token().await;
+    Mock::given(method("POST"))
+        .and(path("/customers/CC/1/payments/checkout"))
+        .respond_with(ResponseTemplate::new(504).set_body_json(spec_example(SPEC, "GatewayFault")))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .checkout_payment("CC", "1", checkout_request())
+        .await
+        .expect_err("504");
+    assert!(err.outcome_unknown(), "{err:?}");
+    assert!(matches!(
+        err,
+        Error::OutcomeUnknown {
+            status: Some(504),
+            ..
+        }
+    ));
+    assert_eq!(api_requests(&server).await.len(), 1, "not retried");
+}
+
+#[tokio::test]
+async fn an_unreadable_200_on_a_payment_is_an_unknown_outcome() {
+    let server = server_with_token().await;
+    Mock::given(method("POST"))
+        .and(path("/customers/CC/1/payments/checkout"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>ok?</html>"))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .checkout_payment("CC", "1", checkout_request())
+        .await
+        .expect_err("unreadable");
+    assert!(err.outcome_unknown(), "{err:?}");
+}

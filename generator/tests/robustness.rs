@@ -44,6 +44,11 @@ fn cases() -> Vec<(&'static str, String, Expect)> {
         ),
         ("paths is a number", format!("{HEAD}paths: 5\n"), Expect::Error),
         (
+            "a schema that is only itself through allOf",
+            format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A:\n      allOf:\n        - $ref: '#/components/schemas/A'\n"),
+            Expect::Error,
+        ),
+        (
             "a schema that is a list",
             format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    A: [1, 2]\n"),
             Expect::Either,

@@ -301,6 +301,14 @@ impl Response {
         spec: &EnvelopeSpec,
         wrap: impl FnOnce(EnvelopeError) -> E,
     ) -> Result<Outcome<T>, Error<E>> {
+        self.money_guard(self.envelope_unguarded(spec, wrap))
+    }
+
+    fn envelope_unguarded<T: DeserializeOwned, E>(
+        &self,
+        spec: &EnvelopeSpec,
+        wrap: impl FnOnce(EnvelopeError) -> E,
+    ) -> Result<Outcome<T>, Error<E>> {
         let status = self.status();
         let decode_error = |path: String, message: String| Error::Decode {
             status,

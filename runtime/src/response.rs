@@ -112,6 +112,10 @@ impl Response {
     /// `Option<_>` decode from it. On failure the error names the path of
     /// the failing field and quotes the start of the body.
     pub fn json<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
+        self.money_guard(self.json_unguarded())
+    }
+
+    fn json_unguarded<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
         let body: &[u8] = if self.body.iter().all(|b| b.is_ascii_whitespace()) {
             b"null"
         } else {
@@ -138,14 +142,50 @@ impl Response {
         }
     }
 
+    /// For an operation that moves money, a 2xx answer that cannot be read
+    /// does not mean the money did not move: such a decode error becomes
+    /// [`Error::OutcomeUnknown`] (keeping the path, message and excerpt in its
+    /// reason). Every decoding method of `Response` passes its result here.
+    pub(crate) fn money_guard<T, E>(&self, result: Result<T, Error<E>>) -> Result<T, Error<E>> {
+        match result {
+            Err(Error::Decode {
+                status,
+                path,
+                message,
+                excerpt,
+            }) if (200..300).contains(&status) && self.op.is_some_and(|op| op.moves_money) => {
+                let at = if path.is_empty() || path == "." {
+                    String::new()
+                } else {
+                    format!(" at `{path}`")
+                };
+                Err(Error::OutcomeUnknown {
+                    reason: format!(
+                        "the server answered HTTP {status} but the answer could not be read{at}: {message}; body starts: {excerpt}"
+                    ),
+                    status: Some(status),
+                    reference: self.reference.clone(),
+                })
+            }
+            other => other,
+        }
+    }
+
     /// Turns a declared error response into [`Error::Api`]: when the body
     /// decodes as `B`, the error is `wrap(b)`; otherwise the response is
     /// [`Error::UnexpectedStatus`] with the whole body kept.
+    ///
+    /// For an operation that moves money a 5xx is always
+    /// [`Error::OutcomeUnknown`] (see [`Response::unexpected`]), even when its
+    /// body decodes: a gateway's fault body does not say whether the money moved.
     pub fn api_error<B: serde::de::DeserializeOwned, E>(
         self,
         wrap: impl FnOnce(B) -> E,
     ) -> Error<E> {
-        match self.json::<B, E>() {
+        if (500..600).contains(&self.status) && self.op.is_some_and(|op| op.moves_money) {
+            return self.unexpected();
+        }
+        match self.json_unguarded::<B, E>() {
             Ok(b) => Error::Api {
                 status: self.status,
                 error: wrap(b),

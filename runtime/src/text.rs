@@ -284,6 +284,10 @@ impl Response {
     /// The body as text; it must be valid UTF-8 ([`Error::Decode`]
     /// otherwise).
     pub fn text<E>(&self) -> Result<String, Error<E>> {
+        self.money_guard(self.text_unguarded())
+    }
+
+    fn text_unguarded<E>(&self) -> Result<String, Error<E>> {
         std::str::from_utf8(self.body())
             .map(str::to_owned)
             .map_err(|e| Error::Decode {
@@ -322,6 +326,14 @@ impl Response {
     ///    string newtype such as [`Secret`](crate::Secret). An empty text is
     ///    [`Error::Decode`].
     pub fn text_result<T: DeserializeOwned, E>(
+        &self,
+        spec: &TextResultSpec,
+        wrap: impl FnOnce(TextError) -> E,
+    ) -> Result<T, Error<E>> {
+        self.money_guard(self.text_result_unguarded(spec, wrap))
+    }
+
+    fn text_result_unguarded<T: DeserializeOwned, E>(
         &self,
         spec: &TextResultSpec,
         wrap: impl FnOnce(TextError) -> E,

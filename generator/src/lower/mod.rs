@@ -219,17 +219,52 @@ impl<'d> Lowerer<'d, '_, '_> {
             .and_then(|c| c.get("schemas"))
             .and_then(Node::entries)
             .unwrap_or(&[]);
+        let mut positions = BTreeMap::new();
         for (key, node) in entries {
             let reference = format!("{SCHEMA_PREFIX}{}", escape_pointer(&key.name));
             let Some(name) = self.components.get(&reference).cloned() else {
                 continue;
             };
+            positions.insert(name.clone(), key.pos);
             let kind = self.define(&name, node);
             self.types.push(TypeDef {
                 name,
                 doc: doc_text(node),
                 kind,
             });
+        }
+        self.check_alias_cycles(&positions);
+    }
+
+    /// `A: {allOf: [$ref: B]}` with `B: {allOf: [$ref: A]}` (or `A` naming
+    /// itself) defines nothing: `pub type A = B; pub type B = A;` would not
+    /// compile, so it is reported like a `$ref` loop.
+    fn check_alias_cycles(&mut self, positions: &BTreeMap<String, crate::diagnostics::Pos>) {
+        let aliases: BTreeMap<String, String> = self
+            .types
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TypeKind::Alias(TypeRef::Named(target)) => Some((t.name.clone(), target.clone())),
+                _ => None,
+            })
+            .collect();
+        for start in aliases.keys() {
+            let mut current = start;
+            for _ in 0..=aliases.len() {
+                match aliases.get(current) {
+                    Some(next) if next == start => {
+                        let pos = positions.get(start).copied().unwrap_or_default();
+                        self.err(
+                            pos,
+                            format!("schema `{start}` is defined only as itself (through `allOf` or `$ref`)"),
+                            Some("give one schema in the loop its own `properties` or `type`".into()),
+                        );
+                        break;
+                    }
+                    Some(next) => current = next,
+                    None => break,
+                }
+            }
         }
     }
 }

@@ -372,9 +372,30 @@ impl ClientBuilder {
     }
 }
 
+/// A URL as it may be shown in an error: user info and query removed (they
+/// may hold credentials), whether or not it parses.
+fn shown_url(raw: &str) -> String {
+    let raw = raw.trim();
+    let without_query = raw.split(['?', '#']).next().unwrap_or("");
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => match rest
+            .split('/')
+            .next()
+            .and_then(|authority| authority.rsplit_once('@'))
+        {
+            Some((_, host)) => {
+                let path = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
+                format!("{scheme}://***@{host}{path}")
+            }
+            None => without_query.to_owned(),
+        },
+        None => without_query.to_owned(),
+    }
+}
+
 fn parse_base_url(raw: &str) -> Result<Url, BuildError> {
     let bad = |reason: &str| BuildError::InvalidBaseUrl {
-        url: raw.to_owned(),
+        url: shown_url(raw),
         reason: reason.to_owned(),
     };
     let url = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
@@ -388,7 +409,7 @@ fn parse_base_url(raw: &str) -> Result<Url, BuildError> {
 fn parse_token_url(scheme: &str, raw: &str, base: &Url) -> Result<Url, BuildError> {
     let bad = |reason: String| BuildError::InvalidTokenUrl {
         scheme: scheme.to_owned(),
-        url: raw.to_owned(),
+        url: shown_url(raw),
         reason,
     };
     let url = match Url::parse(raw.trim()) {
@@ -439,6 +460,21 @@ fn is_loopback(url: &Url) -> bool {
 
 fn host_of(url: &Url) -> String {
     url.host_str().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod shown_url_tests {
+    use super::shown_url;
+
+    #[test]
+    fn credentials_and_queries_never_reach_errors() {
+        assert_eq!(
+            shown_url("https://user:pw@host.example/v1?key=k"),
+            "https://***@host.example/v1"
+        );
+        assert_eq!(shown_url("http://host/x?token=t#f"), "http://host/x");
+        assert_eq!(shown_url("not a url"), "not a url");
+    }
 }
 
 #[cfg(test)]
