@@ -548,3 +548,84 @@ fn the_hash_never_appears_in_debug() {
     let client = builder.build().expect("builds");
     assert!(!format!("{client:?}").contains(HASH));
 }
+
+/// The export really is read as it arrives: the server sends the first rows,
+/// then waits until the client has decoded one before sending the other
+/// 99,000. A client that buffered the whole body would never see a row.
+#[tokio::test]
+async fn the_first_exported_row_arrives_before_the_body_ends() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (first_row_seen, wait_for_client) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buf).await.expect("read");
+            if n == 0 {
+                return false;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let chunk = |from: usize, to: usize| {
+            let rows: String = (from..to)
+                .map(|i| format!("{i};Cliente {i};;;c{i}@x.com.ar;1;Cuota;1.00;PAGADO;\n"))
+                .collect();
+            format!("{:x}\r\n{rows}\r\n", rows.len())
+        };
+        let head =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.expect("write");
+        socket
+            .write_all(chunk(0, 1_000).as_bytes())
+            .await
+            .expect("write");
+        socket.flush().await.expect("flush");
+        // Nothing more until the client has decoded a row.
+        if tokio::time::timeout(std::time::Duration::from_secs(10), wait_for_client)
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        for start in (1_000..100_000).step_by(5_000) {
+            socket
+                .write_all(chunk(start, (start + 5_000).min(100_000)).as_bytes())
+                .await
+                .expect("write");
+        }
+        socket.write_all(b"0\r\n\r\n").await.expect("write");
+        true
+    });
+    let client = Client::builder()
+        .base_url(format!("http://{addr}"))
+        .hash_api_key(HASH)
+        .build()
+        .expect("client");
+    let mut stream = client
+        .exportar_cobranzas()
+        .send_stream()
+        .await
+        .expect("headers arrive first");
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+        .await
+        .expect("a row before the body ends")
+        .expect("a row")
+        .expect("decodes");
+    assert_eq!(first.id_cliente, "0");
+    first_row_seen.send(()).expect("server waiting");
+    let mut count = 1;
+    while let Some(row) = stream.next().await {
+        row.expect("row");
+        count += 1;
+    }
+    assert_eq!(count, 100_000);
+    assert!(
+        server.await.expect("server task"),
+        "the server saw the client read early"
+    );
+}
