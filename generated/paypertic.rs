@@ -185,6 +185,9 @@ impl ClientBuilder {
         self
     }
     /// Use this `reqwest::Client` (proxies, TLS roots, pools) instead of building one.
+    ///
+    /// The default client follows no redirects; one that does may forward
+    /// header or query credentials (an API key) to the host it is sent to.
     pub fn http_client(mut self, client: ::pasarela_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(client);
         self

@@ -228,6 +228,9 @@ pub(super) fn client_builder(api: &Api) -> TokenStream {
             }
 
             /// Use this `reqwest::Client` (proxies, TLS roots, pools) instead of building one.
+            ///
+            /// The default client follows no redirects; one that does may forward
+            /// header or query credentials (an API key) to the host it is sent to.
             pub fn http_client(mut self, client: #rt::reqwest::Client) -> Self {
                 self.inner = self.inner.http_client(client);
                 self

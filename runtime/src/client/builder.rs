@@ -122,7 +122,9 @@ impl ClientBuilder {
 
     /// Uses a caller-made [`reqwest::Client`]; its connect timeout, user
     /// agent, proxy, TLS and redirect settings are then the caller's
-    /// business. (The default client follows no redirects.)
+    /// business. (The default client follows no redirects: a client that
+    /// does may forward API keys sent as custom headers or query parameters
+    /// to the host a redirect names; reqwest only strips `Authorization`.)
     pub fn http_client(mut self, c: reqwest::Client) -> Self {
         self.http = Some(c);
         self
