@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostics::Pos;
 use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::{Node, Value};
@@ -19,7 +18,7 @@ impl<'d> Lowerer<'d, '_, '_> {
     /// The shape of a named type defined by `node`.
     pub(super) fn define(&mut self, name: &str, node: &'d Node) -> TypeKind {
         if let Some(reference) = node.str_at("$ref") {
-            return TypeKind::Alias(self.reference(reference, node.pos, name));
+            return TypeKind::Alias(self.reference(reference, name));
         }
         if let Some(members) = node.get("oneOf").or_else(|| node.get("anyOf")) {
             return self.union(name, members);
@@ -28,11 +27,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             if parts.len() == 1 && node.get("properties").is_none() {
                 return TypeKind::Alias(self.schema_type(&parts[0], name));
             }
-            return TypeKind::Struct(self.all_of_fields(name, node, parts));
+            return TypeKind::Struct(self.all_of_fields(name, node));
         }
         if let Some(values) = node.get("enum").and_then(Node::items) {
             if self.primary_type(node).as_deref().unwrap_or("string") == "string" {
-                return self.string_enum(name, node, values);
+                return self.string_enum(node, values);
             }
         }
         if node.get("properties").is_some() {
@@ -77,7 +76,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         TypeKind::Union(variants)
     }
 
-    fn all_of_fields(&mut self, name: &str, node: &'d Node, _parts: &'d [Node]) -> Vec<Field> {
+    fn all_of_fields(&mut self, name: &str, node: &'d Node) -> Vec<Field> {
         let mut schemas = Vec::new();
         self.collect_all_of(node, &mut schemas, 0);
         let required: BTreeSet<&str> = schemas
@@ -174,7 +173,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         out
     }
 
-    fn string_enum(&mut self, name: &str, node: &Node, values: &[Node]) -> TypeKind {
+    fn string_enum(&mut self, node: &Node, values: &[Node]) -> TypeKind {
         let mut namer = Namer::new();
         namer.reserve("Unknown");
         let mut out = Vec::new();
@@ -186,7 +185,6 @@ impl<'d> Lowerer<'d, '_, '_> {
                 out.push((namer.unique(ident::pascal(text)), text.to_string()));
             }
         }
-        let _ = name;
         TypeKind::Enum {
             values: out,
             open: !is_true(node, "x-pasarela-closed-enum"),
@@ -235,16 +233,14 @@ impl<'d> Lowerer<'d, '_, '_> {
         primary
     }
 
-    fn reference(&mut self, reference: &str, pos: Pos, hint: &str) -> TypeRef {
+    fn reference(&mut self, reference: &str, hint: &str) -> TypeRef {
         if let Some(name) = self.components.get(reference) {
             return TypeRef::Named(name.clone());
         }
         match self.doc.pointer(reference) {
             Ok(target) => self.schema_type(target, hint),
-            Err(_) => {
-                let _ = pos; // reported by `resolve::validate`
-                TypeRef::Json
-            }
+            // A broken reference was already reported by `resolve::validate`.
+            Err(_) => TypeRef::Json,
         }
     }
 
@@ -252,7 +248,7 @@ impl<'d> Lowerer<'d, '_, '_> {
     /// unions) become new types called `hint`.
     pub(super) fn schema_type(&mut self, node: &'d Node, hint: &str) -> TypeRef {
         if let Some(reference) = node.str_at("$ref") {
-            return self.reference(reference, node.pos, hint);
+            return self.reference(reference, hint);
         }
         let needs_name = node.get("oneOf").is_some()
             || node.get("anyOf").is_some()
