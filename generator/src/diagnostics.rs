@@ -11,9 +11,34 @@ pub struct Pos {
     pub column: usize,
 }
 
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The spec is not generated.
+    Error,
+    /// Generation goes on; the output is correct but the reader should know.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`, as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem found in a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether it stops generation.
+    pub severity: Severity,
+    /// True when a lenient reader (`--lenient`, [`crate::Config::lenient`])
+    /// can still turn the construct into a correct client; under lenient
+    /// reading such a diagnostic is a warning.
+    pub repairable: bool,
     /// What is wrong, in one line.
     pub message: String,
     /// The file, as given to the generator.
@@ -28,7 +53,7 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "{}: {}", self.severity.as_str(), self.message)?;
         writeln!(
             f,
             "  --> {}:{}:{}",
@@ -59,6 +84,21 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
+    /// The diagnostics that stop generation.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter().filter(|d| d.severity == Severity::Error)
+    }
+
+    /// The diagnostics that do not stop generation.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter().filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// True when at least one diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.errors().next().is_some()
+    }
+
     /// How many problems were reported.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -70,12 +110,23 @@ impl fmt::Display for Diagnostics {
         for d in &self.0 {
             writeln!(f, "{d}")?;
         }
-        let n = self.0.len();
-        write!(
-            f,
-            "{n} error{} found; the spec was not generated",
-            if n == 1 { "" } else { "s" }
-        )
+        let errors = self.errors().count();
+        let warnings = self.warnings().count();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match (errors, warnings) {
+            (0, w) => write!(f, "{w} warning{}; the spec was generated", plural(w)),
+            (e, 0) => write!(
+                f,
+                "{e} error{} found; the spec was not generated",
+                plural(e)
+            ),
+            (e, w) => write!(
+                f,
+                "{e} error{} and {w} warning{} found; the spec was not generated",
+                plural(e),
+                plural(w)
+            ),
+        }
     }
 }
 
@@ -87,6 +138,7 @@ pub struct Reporter<'a> {
     file: &'a str,
     lines: Vec<&'a str>,
     found: Vec<Diagnostic>,
+    lenient: bool,
 }
 
 impl<'a> Reporter<'a> {
@@ -96,17 +148,32 @@ impl<'a> Reporter<'a> {
             file,
             lines: text.lines().collect(),
             found: Vec::new(),
+            lenient: false,
         }
     }
 
-    /// Records a problem at `pos` with an optional hint.
-    pub fn error(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
+    /// Reads repairable problems as warnings (see [`Reporter::repairable`]).
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        repairable: bool,
+        pos: Pos,
+        message: String,
+        hint: Option<String>,
+    ) {
         let source_line = self
             .lines
             .get(pos.line.saturating_sub(1))
             .map(|l| l.trim_end().to_string());
         self.found.push(Diagnostic {
-            message: message.into(),
+            severity,
+            repairable,
+            message,
             file: self.file.to_string(),
             pos,
             source_line,
@@ -114,9 +181,43 @@ impl<'a> Reporter<'a> {
         });
     }
 
-    /// True when at least one problem was recorded.
+    /// Records a problem at `pos` with an optional hint.
+    pub fn error(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
+        self.push(Severity::Error, false, pos, message.into(), hint);
+    }
+
+    /// Records something the reader should know that does not stop generation.
+    pub fn warning(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
+        self.push(Severity::Warning, false, pos, message.into(), hint);
+    }
+
+    /// Records a spec violation that a lenient reader can still turn into a
+    /// correct client by doing `repair` (e.g. "treat `{id}` as a required
+    /// string argument"). Strict (the default): an error whose hint says
+    /// what `--lenient` would do. Lenient: a warning saying what was done.
+    /// Returns true when the caller should apply the repair.
+    pub fn repairable(
+        &mut self,
+        pos: Pos,
+        message: impl Into<String>,
+        hint: &str,
+        repair: &str,
+    ) -> bool {
+        let message = message.into();
+        if self.lenient {
+            let hint = format!("read leniently: {repair}; to fix the spec, {hint}");
+            self.push(Severity::Warning, true, pos, message, Some(hint));
+        } else {
+            let hint =
+                format!("{hint} (or pass `--lenient` / `Config::lenient(true)` to {repair})");
+            self.push(Severity::Error, true, pos, message, Some(hint));
+        }
+        self.lenient
+    }
+
+    /// True when at least one error (not a warning) was recorded.
     pub fn has_errors(&self) -> bool {
-        !self.found.is_empty()
+        self.found.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// All problems, sorted by position (stable for equal positions).

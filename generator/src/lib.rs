@@ -7,7 +7,9 @@
 //! 1. [`load`]: YAML/JSON → a tree with line:column on every node; a
 //!    Swagger 2.0 tree is then upgraded to the OpenAPI 3.0 shape by
 //!    [`swagger2`], keeping the 2.0 file's positions;
-//! 2. [`resolve`]: `$ref`s, cycles and the document's shape, all errors collected;
+//! 2. [`resolve`]: `$ref`s, cycles and the document's shape ([`structure`]:
+//!    every section's kind, every `x-pasarela-*` key through [`extensions`]),
+//!    all errors collected;
 //! 3. [`lower`]: tree → [`ir::Api`], all naming through [`ident`];
 //! 4. [`emit`]: IR → tokens with `quote!`;
 //! 5. [`format`](mod@format): tokens → `prettyplease` source with a fixed header line.
@@ -21,15 +23,17 @@
 
 pub mod diagnostics;
 pub mod emit;
+pub mod extensions;
 pub mod format;
 pub mod ident;
 pub mod ir;
 pub mod load;
 pub mod lower;
 pub mod resolve;
+pub mod structure;
 pub mod swagger2;
 
-pub use diagnostics::{Diagnostic, Diagnostics, Pos};
+pub use diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
 
 /// A spec to generate from.
 #[derive(Debug, Clone)]
@@ -58,6 +62,11 @@ pub struct Config {
     /// Overrides the module name (otherwise `x-pasarela-module`, else the
     /// file stem in snake case).
     pub module_name: Option<String>,
+    /// Reads spec violations that can still become a correct client as
+    /// warnings instead of errors (an undeclared path template parameter
+    /// becomes a required `String` argument, ...). Off by default: a
+    /// payments generator does not guess silently.
+    pub lenient: bool,
 }
 
 impl Config {
@@ -71,6 +80,21 @@ impl Config {
         self.module_name = Some(name.into());
         self
     }
+
+    /// Turns repairable spec violations into warnings (see [`Config::lenient`]).
+    pub fn lenient(mut self, lenient: bool) -> Self {
+        self.lenient = lenient;
+        self
+    }
+}
+
+/// What [`check_with`] produces: the IR and the warnings found on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The lowered API.
+    pub api: ir::Api,
+    /// Diagnostics that did not stop generation (empty when there were none).
+    pub warnings: Diagnostics,
 }
 
 /// What [`generate`] produces.
@@ -82,31 +106,42 @@ pub struct Output {
     pub code: String,
     /// The lowered API, for tools and tests.
     pub api: ir::Api,
+    /// Diagnostics that did not stop generation; print them.
+    pub warnings: Diagnostics,
 }
 
-/// Runs load → resolve → lower and returns the IR, or every problem found.
+/// Runs load → resolve → lower with default (strict) options and returns
+/// the IR, or every problem found. See [`check_with`] for warnings and options.
+pub fn check(source: &Source) -> Result<ir::Api, Diagnostics> {
+    check_with(source, &Config::default()).map(|c| c.api)
+}
+
+/// Runs load → resolve → lower → IR validation and returns the IR with its
+/// warnings, or every problem found (errors and warnings).
 ///
 /// The stages recurse over the document; they run on a thread with a large
 /// stack (and `load` refuses absurdly deep nesting) so that no input can
 /// overflow the caller's stack.
-pub fn check(source: &Source) -> Result<ir::Api, Diagnostics> {
+pub fn check_with(source: &Source, config: &Config) -> Result<Checked, Diagnostics> {
     const STACK: usize = 256 * 1024 * 1024;
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("pasarela-gen".into())
             .stack_size(STACK)
-            .spawn_scoped(scope, || check_on_this_thread(source));
+            .spawn_scoped(scope, || check_on_this_thread(source, config));
         match worker.map(|handle| handle.join()) {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(internal_error(source, "a stage panicked")),
             // No thread available: run here, with the depth limit as the guard.
-            Err(_) => check_on_this_thread(source),
+            Err(_) => check_on_this_thread(source, config),
         }
     })
 }
 
 fn internal_error(source: &Source, what: &str) -> Diagnostics {
     Diagnostics(vec![Diagnostic {
+        severity: Severity::Error,
+        repairable: false,
         message: format!("internal error: {what}"),
         file: source.path.clone(),
         pos: Pos { line: 1, column: 1 },
@@ -115,9 +150,10 @@ fn internal_error(source: &Source, what: &str) -> Diagnostics {
     }])
 }
 
-fn check_on_this_thread(source: &Source) -> Result<ir::Api, Diagnostics> {
-    let mut reporter = diagnostics::Reporter::new(&source.path, &source.text);
-    let Some(mut root) = load::load(&source.text, &mut reporter) else {
+fn check_on_this_thread(source: &Source, config: &Config) -> Result<Checked, Diagnostics> {
+    let mut reporter =
+        diagnostics::Reporter::new(&source.path, &source.text).lenient(config.lenient);
+    let Some(mut root) = load::load(&source.path, &source.text, &mut reporter) else {
         return Err(reporter.finish());
     };
     if swagger2::is_swagger2(&root) {
@@ -129,14 +165,17 @@ fn check_on_this_thread(source: &Source) -> Result<ir::Api, Diagnostics> {
     }
     let api = lower::lower(&doc, &mut reporter);
     match api {
-        Some(api) if !reporter.has_errors() => Ok(api),
+        Some(api) if !reporter.has_errors() => Ok(Checked {
+            api,
+            warnings: reporter.finish(),
+        }),
         _ => Err(reporter.finish()),
     }
 }
 
 /// Generates a client from `source`. Same input, byte-identical output.
 pub fn generate(source: &Source, config: &Config) -> Result<Output, Diagnostics> {
-    let api = check(source)?;
+    let Checked { api, warnings } = check_with(source, config)?;
     let module_name = config
         .module_name
         .clone()
@@ -149,6 +188,7 @@ pub fn generate(source: &Source, config: &Config) -> Result<Output, Diagnostics>
         module_name,
         code,
         api,
+        warnings,
     })
 }
 

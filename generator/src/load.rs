@@ -32,6 +32,7 @@
 //! mappings, an alias to an unknown anchor or into its own node, the limits
 //! above, and a second document in the stream (`---`).
 
+use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
@@ -166,8 +167,14 @@ fn nesting_estimate(text: &str) -> (usize, usize) {
 /// few hundred megabytes.
 pub const MAX_NODES: usize = 5_000_000;
 
-/// Loads `text` into a tree. Problems are reported and `None` returned.
-pub fn load(text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
+/// Loads `text` (named `path`) into a tree. Problems are reported and
+/// `None` returned. A file named `*.json` must be strict JSON (no trailing
+/// commas, comments or YAML-only syntax), even though the tree is built by
+/// the YAML reader, which keeps positions.
+pub fn load(path: &str, text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
+    if path.to_ascii_lowercase().ends_with(".json") && !strict_json(text, reporter) {
+        return None;
+    }
     let (depth, line) = nesting_estimate(text);
     if depth > MAX_DEPTH {
         reporter.error(
@@ -198,6 +205,37 @@ pub fn load(text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
                 ),
             );
             None
+        }
+    }
+}
+
+/// Checks that `text` is JSON as RFC 8259 defines it.
+fn strict_json(text: &str, reporter: &mut Reporter<'_>) -> bool {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let result = serde::de::IgnoredAny::deserialize(&mut de).and_then(|_| de.end());
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            reporter.error(
+                Pos {
+                    line: e.line().max(1),
+                    column: e.column().max(1),
+                },
+                format!("invalid JSON: {message}"),
+                Some(
+                    "a `.json` spec must be strict JSON (no trailing commas or comments); \
+                     rename it to `.yaml` if it is meant as YAML"
+                        .into(),
+                ),
+            );
+            false
         }
     }
 }
@@ -719,7 +757,7 @@ mod tests {
 
     fn load_ok(text: &str) -> Node {
         let mut r = Reporter::new("t.yaml", text);
-        let n = load(text, &mut r);
+        let n = load("t.yaml", text, &mut r);
         assert!(!r.has_errors(), "{}", r.finish());
         n.expect("loaded")
     }
@@ -743,7 +781,7 @@ mod tests {
     fn reports_syntax_and_duplicate_errors() {
         for text in ["a: [1, 2\n", "a: 1\na: 2\n"] {
             let mut r = Reporter::new("t.yaml", text);
-            assert!(load(text, &mut r).is_none());
+            assert!(load("t.yaml", text, &mut r).is_none());
             assert!(r.has_errors());
         }
     }
@@ -752,7 +790,7 @@ mod tests {
     /// `line:column message | hint`.
     fn load_err(text: &str) -> Vec<String> {
         let mut r = Reporter::new("t.yaml", text);
-        assert!(load(text, &mut r).is_none(), "loaded: {text}");
+        assert!(load("t.yaml", text, &mut r).is_none(), "loaded: {text}");
         r.finish()
             .0
             .iter()

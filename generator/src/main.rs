@@ -1,10 +1,12 @@
 //! The `pasarela-gen` command line: a thin wrapper around the library.
 //!
 //! ```text
-//! pasarela-gen generate <SPEC> --out <FILE.rs>   write one file (only if changed)
-//! pasarela-gen check <SPEC>                       validate only
-//! pasarela-gen codegen <SPEC_DIR> --out <DIR>     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
+//! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient]   write one file (only if changed)
+//! pasarela-gen check <SPEC> [--lenient]                       validate only
+//! pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient]     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
 //! ```
+//! `--lenient` turns repairable spec violations into warnings and generates
+//! anyway. Warnings are printed to stderr in both modes.
 //! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or I/O error.
 
 use std::path::{Path, PathBuf};
@@ -13,9 +15,12 @@ use std::process::ExitCode;
 use pasarela_gen::{generate, Config, Source};
 
 const USAGE: &str = "usage:
-  pasarela-gen generate <SPEC> --out <FILE.rs>
-  pasarela-gen check <SPEC>
-  pasarela-gen codegen <SPEC_DIR> --out <DIR>";
+  pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient]
+  pasarela-gen check <SPEC> [--lenient]
+  pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient]
+
+--lenient: read repairable spec violations (e.g. an undeclared path template
+parameter) as warnings and generate; without it they are errors.";
 
 enum Failure {
     Invalid(String),
@@ -23,8 +28,13 @@ enum Failure {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let lenient = args.last().is_some_and(|a| a == "--lenient");
+    if lenient {
+        args.pop();
+    }
+    let config = Config::default().lenient(lenient);
+    match run(&args, &config) {
         Ok(message) => {
             if !message.is_empty() {
                 say(&mut std::io::stdout(), &message);
@@ -50,19 +60,34 @@ fn say(out: &mut impl std::io::Write, text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
-fn run(args: &[String]) -> Result<String, Failure> {
+/// Prints warnings (to stderr) so that both modes show them.
+fn show_warnings(warnings: &pasarela_gen::Diagnostics) {
+    if !warnings.is_empty() {
+        say(&mut std::io::stderr(), &warnings.to_string());
+    }
+}
+
+fn run(args: &[String], config: &Config) -> Result<String, Failure> {
     match args {
         [cmd, spec] if cmd == "check" => {
             let source = read_source(Path::new(spec))?;
-            let api = pasarela_gen::check(&source).map_err(|d| Failure::Invalid(d.to_string()))?;
+            let checked = pasarela_gen::check_with(&source, config)
+                .map_err(|d| Failure::Invalid(d.to_string()))?;
+            show_warnings(&checked.warnings);
+            let warnings = checked.warnings.len();
             Ok(format!(
-                "{spec}: ok ({} operations, {} types)",
-                api.operations.len(),
-                api.types.len()
+                "{spec}: ok ({} operations, {} types{})",
+                checked.api.operations.len(),
+                checked.api.types.len(),
+                match warnings {
+                    0 => String::new(),
+                    1 => ", 1 warning".to_string(),
+                    n => format!(", {n} warnings"),
+                }
             ))
         }
         [cmd, spec, flag, out] if cmd == "generate" && flag == "--out" => {
-            let changed = generate_one(Path::new(spec), Path::new(out))?;
+            let changed = generate_one(Path::new(spec), Path::new(out), config)?;
             Ok(report(out, changed))
         }
         [cmd, dir, flag, out] if cmd == "codegen" && flag == "--out" => {
@@ -70,8 +95,9 @@ fn run(args: &[String]) -> Result<String, Failure> {
             let mut failures = Vec::new();
             for spec in spec_files(Path::new(dir))? {
                 let source = read_source(&spec)?;
-                match generate(&source, &Config::default()) {
+                match generate(&source, config) {
                     Ok(output) => {
+                        show_warnings(&output.warnings);
                         let target = Path::new(out).join(format!("{}.rs", output.module_name));
                         let changed = write_if_changed(&target, &output.code)?;
                         lines.push(report(&target.display().to_string(), changed));
@@ -136,10 +162,10 @@ fn display_path(path: &Path) -> String {
         .to_string()
 }
 
-fn generate_one(spec: &Path, out: &Path) -> Result<bool, Failure> {
+fn generate_one(spec: &Path, out: &Path, config: &Config) -> Result<bool, Failure> {
     let source = read_source(spec)?;
-    let output =
-        generate(&source, &Config::default()).map_err(|d| Failure::Invalid(d.to_string()))?;
+    let output = generate(&source, config).map_err(|d| Failure::Invalid(d.to_string()))?;
+    show_warnings(&output.warnings);
     write_if_changed(out, &output.code)
 }
 

@@ -186,6 +186,7 @@ pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
     }
     check_refs(doc, root, reporter);
     check_schema_shapes(root, reporter);
+    crate::structure::check(root, reporter);
     true
 }
 

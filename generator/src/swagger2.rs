@@ -1094,7 +1094,7 @@ mod tests {
 
     fn upgraded(text: &str) -> (Node, Vec<String>) {
         let mut r = Reporter::new("t.yaml", text);
-        let root = load(text, &mut r).expect("loads");
+        let root = load("t.yaml", text, &mut r).expect("loads");
         assert!(is_swagger2(&root));
         let out = upgrade(&root, &mut r);
         let messages = r.finish().0.into_iter().map(|d| d.message).collect();

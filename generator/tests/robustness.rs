@@ -290,15 +290,40 @@ fn a_corpus_document_with_mistakes_gets_positioned_hinted_diagnostics() {
         println!("skipped: {} is absent", path.display());
         return;
     };
-    let d = pasarela_gen::check(&Source::new("openai-3.0.yaml", text)).expect_err("known mistakes");
+    let source = Source::new("openai-3.0.yaml", text);
+    let d = pasarela_gen::check(&source).expect_err("known mistakes");
     assert!(!d.is_empty());
     for diagnostic in &d.0 {
         assert!(diagnostic.message.contains("path"), "{diagnostic}");
+        assert_eq!(diagnostic.severity, pasarela_gen::Severity::Error);
+        assert!(diagnostic.repairable, "{diagnostic}");
+        let hint = diagnostic.hint.as_deref().unwrap_or_default();
         assert!(
-            diagnostic.pos.line > 1 && diagnostic.hint.is_some(),
+            diagnostic.pos.line > 1 && hint.contains("--lenient"),
             "{diagnostic}"
         );
     }
+    // Read leniently, the same problems are warnings and the client is made:
+    // the undeclared template names become required `String` arguments.
+    let lenient = pasarela_gen::Config::default().lenient(true);
+    let output = pasarela_gen::generate(&source, &lenient).expect("lenient generates");
+    assert_eq!(output.warnings.len(), d.len(), "{}", output.warnings);
+    assert!(output.warnings.warnings().all(|w| w.repairable));
+    let op = output
+        .api
+        .operations
+        .iter()
+        .find(|o| o.id == "listProjectCertificates")
+        .expect("operation kept");
+    let project = op
+        .params
+        .iter()
+        .find(|p| p.wire_name == "project_id")
+        .expect("template parameter becomes an argument");
+    assert!(project.required);
+    assert!(output.code.contains(
+        "pub fn list_project_certificates(\n        &self,\n        project_id: impl Into<String>,\n    )"
+    ));
 }
 
 /// The YAML parser recurses once per nesting level; deep block nesting

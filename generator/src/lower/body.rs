@@ -7,7 +7,7 @@ use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::Node;
 
-use super::{doc_text, Lowerer, BUILDER_MEMBERS};
+use super::{doc_text, Lowerer};
 
 impl<'d> Lowerer<'d, '_, '_> {
     /// The request body; a multipart body's properties become `Part`
@@ -16,6 +16,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         &mut self,
         op: &'d Node,
         builder: &str,
+        namer: &mut Namer,
     ) -> (Option<Body>, Vec<Param>) {
         let Some(body) = op.get("requestBody").and_then(|raw| self.deref(raw)) else {
             return (None, Vec::new());
@@ -35,7 +36,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             }),
             BodyEncoding::Multipart => {
                 parts = match schema.and_then(|s| self.deref(s)) {
-                    Some(s) => self.multipart_parts(s, builder),
+                    Some(s) => self.multipart_parts(s, builder, namer),
                     None => Vec::new(),
                 };
                 TypeRef::Json
@@ -52,7 +53,12 @@ impl<'d> Lowerer<'d, '_, '_> {
         (Some(body), parts)
     }
 
-    fn multipart_parts(&mut self, schema: &'d Node, builder: &str) -> Vec<Param> {
+    fn multipart_parts(
+        &mut self,
+        schema: &'d Node,
+        builder: &str,
+        namer: &mut Namer,
+    ) -> Vec<Param> {
         let required: BTreeSet<&str> = schema
             .get("required")
             .and_then(Node::items)
@@ -60,10 +66,6 @@ impl<'d> Lowerer<'d, '_, '_> {
             .iter()
             .filter_map(Node::as_str)
             .collect();
-        let mut namer = Namer::new();
-        for reserved in BUILDER_MEMBERS {
-            namer.reserve(reserved);
-        }
         let mut out = Vec::new();
         for (key, prop) in schema
             .get("properties")

@@ -1,7 +1,14 @@
 //! Readers for the `x-pasarela-*` extensions: envelope, text result, CSV
 //! format, outcome reference, wire type, and the validation keywords
 //! turned into [`Constraints`].
+//!
+//! Names, places and value shapes were checked by [`crate::extensions`]
+//! before lowering (an ill-shaped value is already an error there), so these
+//! readers only report what needs the rest of the document: a wire type on a
+//! non-string, a CSV row that is not a struct, an envelope pointer that
+//! leads nowhere, a pattern that does not compile.
 
+use crate::extensions::Ext;
 use crate::ir::*;
 use crate::load::Node;
 
@@ -9,22 +16,14 @@ use super::Lowerer;
 
 impl<'d> Lowerer<'d, '_, '_> {
     pub(super) fn outcome_reference(&mut self, op: &Node) -> Option<String> {
-        let node = op.get("x-pasarela-outcome-reference")?;
-        match node.as_str() {
-            Some(p) if p.starts_with('/') => Some(p.to_string()),
-            _ => {
-                self.err(
-                    node.pos,
-                    "`x-pasarela-outcome-reference` must be a JSON pointer into the request body",
-                    Some("e.g. `x-pasarela-outcome-reference: /order/id`".into()),
-                );
-                None
-            }
-        }
+        Ext::OutcomeReference
+            .text(op)
+            .filter(|p| p.starts_with('/'))
+            .map(str::to_string)
     }
 
     pub(super) fn string_as_number(&mut self, node: &Node, ty: &TypeRef) -> bool {
-        let Some(wire) = node.get("x-pasarela-wire-type") else {
+        let Some(wire) = Ext::WireType.on(node) else {
             return false;
         };
         match (wire.as_str(), ty) {
@@ -37,14 +36,8 @@ impl<'d> Lowerer<'d, '_, '_> {
                 );
                 false
             }
-            _ => {
-                self.err(
-                    wire.pos,
-                    "unknown `x-pasarela-wire-type`",
-                    Some("the supported value is `number`".into()),
-                );
-                false
-            }
+            // Any other value was reported by the extension check.
+            _ => false,
         }
     }
 
@@ -169,16 +162,13 @@ impl<'d> Lowerer<'d, '_, '_> {
         };
         let mut encodings = Vec::new();
         for e in ext.get("encodings").and_then(Node::items).unwrap_or(&[]) {
+            // Other values were reported by the extension check.
             match e.as_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("utf-8" | "utf8") => encodings.push(TextEncoding::Utf8),
                 Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => {
                     encodings.push(TextEncoding::Windows1252)
                 }
-                _ => self.err(
-                    e.pos,
-                    "unknown CSV encoding",
-                    Some("use `utf-8` or `windows-1252`".into()),
-                ),
+                _ => {}
             }
         }
         if encodings.is_empty() {
@@ -219,96 +209,53 @@ impl<'d> Lowerer<'d, '_, '_> {
         ext: &'d Node,
         schema: Option<&'d Node>,
     ) -> Option<(Envelope, TypeRef)> {
-        let pointer = |this: &mut Self, key: &str, required: bool| -> Option<String> {
-            match ext.get(key) {
-                Some(n) => match n.as_str() {
-                    Some(p) if p.starts_with('/') => Some(p.to_string()),
-                    _ => {
-                        this.err(
-                            n.pos,
-                            format!("envelope `{key}` must be a JSON pointer"),
-                            Some(format!(
-                                "e.g. `{key}: /header/{key}` (RFC 6901, starting with `/`)"
-                            )),
-                        );
-                        None
-                    }
-                },
-                None => {
-                    if required {
-                        this.err(
-                            ext.pos,
-                            format!("`x-pasarela-envelope` needs `{key}`"),
-                            Some(format!(
-                                "add `{key}: /path/to/{key}` (a JSON pointer into the response)"
-                            )),
-                        );
-                    }
-                    None
-                }
-            }
+        // Shapes (pointers, required keys, outcome words) were checked by
+        // the extension check; what does not fit is skipped here.
+        let pointer = |key: &str| -> Option<String> {
+            ext.str_at(key)
+                .filter(|p| p.starts_with('/'))
+                .map(str::to_string)
         };
-        let code = pointer(self, "code", true);
-        let text = pointer(self, "text", false);
-        let data = pointer(self, "data", true);
-        let outcome = |this: &mut Self, n: Option<&Node>| -> Option<OutcomeKind> {
-            let n = n?;
-            match n.as_str() {
-                Some("success") => Some(OutcomeKind::Success),
-                Some("partial") => Some(OutcomeKind::Partial),
-                Some("error") => Some(OutcomeKind::Error),
-                _ => {
-                    this.err(
-                        n.pos,
-                        "unknown envelope outcome",
-                        Some("use `success`, `partial` or `error`".into()),
-                    );
-                    None
-                }
+        let code = pointer("code");
+        let text = pointer("text");
+        let data = pointer("data");
+        let outcome = |n: Option<&Node>| -> Option<OutcomeKind> {
+            match n?.as_str()? {
+                "success" => Some(OutcomeKind::Success),
+                "partial" => Some(OutcomeKind::Partial),
+                "error" => Some(OutcomeKind::Error),
+                _ => None,
             }
         };
         let mut codes = Vec::new();
         for c in ext.get("codes").and_then(Node::items).unwrap_or(&[]) {
-            let (Some(value), Some(kind)) = (c.str_at("code"), outcome(self, c.get("outcome")))
-            else {
-                self.err(
-                    c.pos,
-                    "each envelope code needs `code` and `outcome`",
-                    Some("e.g. `- {code: \"0\", outcome: success, meaning: OK}`".into()),
-                );
-                continue;
-            };
-            codes.push((
-                value.to_string(),
-                kind,
-                c.str_at("meaning").unwrap_or("").to_string(),
-            ));
+            if let (Some(value), Some(kind)) = (c.str_at("code"), outcome(c.get("outcome"))) {
+                codes.push((
+                    value.to_string(),
+                    kind,
+                    c.str_at("meaning").unwrap_or("").to_string(),
+                ));
+            }
         }
         let mut rules = Vec::new();
         for r in ext.get("rules").and_then(Node::items).unwrap_or(&[]) {
-            let Some(kind) = outcome(self, r.get("outcome")) else {
-                self.err(
-                    r.pos,
-                    "each envelope rule needs an `outcome`",
-                    Some("add `outcome: success`, `partial` or `error`".into()),
-                );
+            let Some(kind) = outcome(r.get("outcome")) else {
                 continue;
             };
-            let mut conds = Vec::new();
-            for c in r.get("when").and_then(Node::items).unwrap_or(&[]) {
-                match c.str_at("path") {
-                    Some(path) if path.starts_with('/') => conds.push(Condition {
+            let conds = r
+                .get("when")
+                .and_then(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|c| {
+                    let path = c.str_at("path").filter(|p| p.starts_with('/'))?;
+                    Some(Condition {
                         path: path.to_string(),
                         equals: c.str_at("equals").map(str::to_string),
                         non_empty: c.bool_at("non-empty").unwrap_or(false),
-                    }),
-                    _ => self.err(
-                        c.pos,
-                        "a rule condition needs `path:` (a JSON pointer)",
-                        Some("e.g. `- path: /data/state` / `equals: OK`".into()),
-                    ),
-                }
-            }
+                    })
+                })
+                .collect();
             rules.push((conds, kind));
         }
         let (code, data) = (code?, data?);

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Pos, Reporter};
+use crate::extensions::Ext;
 use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::Node;
@@ -135,7 +136,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         mark_boxed_fields(&mut self.types);
         Api {
             module: root
-                .str_at("x-pasarela-module")
+                .str_at(Ext::Module.name())
                 .map(|m| ident::bare(&ident::snake(m)).to_string()),
             title,
             version,

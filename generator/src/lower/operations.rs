@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostics::Pos;
+use crate::extensions::Ext;
 use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::Node;
@@ -72,8 +73,14 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     fn operation(&mut self, cx: OpContext<'d, '_>) -> Operation {
         let op = cx.op;
-        let (mut params, skipped_cookies) = self.params(&cx);
-        let (body, parts) = self.request_body(op, &cx.builder_name);
+        // One naming scope for everything that becomes an argument, a
+        // setter or a field of the request builder.
+        let mut namer = Namer::new();
+        for reserved in BUILDER_MEMBERS {
+            namer.reserve(reserved);
+        }
+        let (mut params, skipped_cookies) = self.params(&cx, &mut namer);
+        let (body, parts) = self.request_body(op, &cx.builder_name, &mut namer);
         // Required parts are positional after the required parameters; optional ones are setters.
         let first_optional = params
             .iter()
@@ -85,10 +92,10 @@ impl<'d> Lowerer<'d, '_, '_> {
         params.extend(optional_parts);
         let (success, errors) = self.responses(op, &cx.builder_name);
         let security = self.security(op, cx.default_security, cx.schemes);
-        let moves_money = is_true(op, "x-pasarela-moves-money");
+        let moves_money = Ext::MovesMoney.is_set(op);
         let idempotent = !moves_money
-            && op
-                .bool_at("x-pasarela-idempotent")
+            && Ext::Idempotent
+                .flag(op)
                 .unwrap_or(cx.method.is_idempotent());
         Operation {
             error_name: format!("{}Error", cx.builder_name),
@@ -112,7 +119,7 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     /// The operation's parameters in positional order, and the names of
     /// cookie parameters that were skipped.
-    fn params(&mut self, cx: &OpContext<'d, '_>) -> (Vec<Param>, Vec<String>) {
+    fn params(&mut self, cx: &OpContext<'d, '_>, namer: &mut Namer) -> (Vec<Param>, Vec<String>) {
         let own: Vec<&'d Node> = cx
             .op
             .get("parameters")
@@ -128,10 +135,6 @@ impl<'d> Lowerer<'d, '_, '_> {
             resolved.push(p);
         }
         let template: Vec<String> = template_names(cx.path);
-        let mut namer = Namer::new();
-        for reserved in BUILDER_MEMBERS {
-            namer.reserve(reserved);
-        }
         let mut skipped = Vec::new();
         let mut path_params = Vec::new();
         let mut required = Vec::new();
@@ -175,10 +178,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                 }
             };
             if location == ParamLocation::Path && !template.iter().any(|t| t == name) {
-                self.err(
+                self.reporter.repairable(
                     p.pos,
                     format!("path parameter `{name}` does not appear in `{}`", cx.path),
-                    Some(format!("add `{{{name}}}` to the path or change `in:`")),
+                    &format!("add `{{{name}}}` to the path or change `in:`"),
+                    &format!("leave `{name}` out (the path has no place for it)"),
                 );
                 continue;
             }
@@ -216,12 +220,30 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
         }
         for name in &template {
-            if !path_params.iter().any(|p| &p.wire_name == name) {
-                self.err(
-                    cx.path_pos,
-                    format!("path template `{}` uses `{{{name}}}` but no parameter declares it", cx.path),
-                    Some(format!("add `- name: {name}` / `in: path` / `required: true` to the operation's parameters")),
-                );
+            if path_params.iter().any(|p| &p.wire_name == name) {
+                continue;
+            }
+            let repaired = self.reporter.repairable(
+                cx.path_pos,
+                format!(
+                    "path template `{}` uses `{{{name}}}` but operation `{}` does not declare it",
+                    cx.path, cx.id
+                ),
+                &format!("add `- name: {name}` / `in: path` / `required: true` to the operation's parameters"),
+                &format!("make `{name}` a required `String` argument"),
+            );
+            if repaired {
+                path_params.push(Param {
+                    constraints: Constraints::default(),
+                    wire_name: name.clone(),
+                    rust_name: namer.unique(ident::snake(name)),
+                    location: ParamLocation::Path,
+                    required: true,
+                    ty: TypeRef::String,
+                    description: Some(
+                        "Not declared by the spec: read from the path template.".into(),
+                    ),
+                });
             }
         }
         path_params.sort_by_key(|p| template.iter().position(|t| t == &p.wire_name));

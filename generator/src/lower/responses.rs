@@ -1,5 +1,6 @@
 //! Responses: the success type and decoding, and the error variants.
 
+use crate::extensions::Ext;
 use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::Node;
@@ -71,7 +72,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                             }),
                         ),
                         BodyEncoding::Text => {
-                            match (response.get("x-pasarela-text-result"), schema) {
+                            match (Ext::TextResult.on(response), schema) {
                                 // With a grammar, the schema types the parsed text (a struct of
                                 // captures, a secret, CSV rows); without one, text is a String.
                                 (Some(_), Some(s)) => (
@@ -79,9 +80,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                                     self.schema_type(s, &format!("{builder}Response")),
                                 ),
                                 (None, Some(s))
-                                    if self
-                                        .deref(s)
-                                        .is_some_and(|t| t.get("x-pasarela-csv").is_some()) =>
+                                    if self.deref(s).is_some_and(|t| Ext::Csv.on(t).is_some()) =>
                                 {
                                     (
                                         ResponseDecoding::Text,
@@ -96,7 +95,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                         }
                     };
                     success.error_code_field = self.error_code_field(&ty);
-                    let (ty, envelope) = match response.get("x-pasarela-envelope") {
+                    let (ty, envelope) = match Ext::Envelope.on(response) {
                         Some(ext) => match self.envelope(ext, schema) {
                             Some((env, data_ty)) => (data_ty, Some(env)),
                             None => (ty, None),
@@ -105,7 +104,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                     };
                     success.envelope = envelope;
                     success.text_result = response
-                        .get("x-pasarela-text-result")
+                        .get(Ext::TextResult.name())
                         .map(|ext| self.text_result(ext));
                     success.download = response
                         .get("headers")

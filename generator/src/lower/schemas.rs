@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::extensions::Ext;
 use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::{Node, Value};
@@ -152,8 +153,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             let hint = format!("{owner}{}", ident::pascal(&key.name));
             let ty = self.schema_type(prop, &hint);
             let target = self.deref(prop).unwrap_or(prop);
-            let lenient =
-                is_true(prop, "x-pasarela-lenient") || is_true(target, "x-pasarela-lenient");
+            let lenient = Ext::Lenient.is_set(prop) || Ext::Lenient.is_set(target);
             let constraints = self.constraints(target);
             let string_as_number = self.string_as_number(target, &ty);
             out.push(Field {
@@ -163,9 +163,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                 required: required.contains(key.name.as_str()) && !self.nullable(prop),
                 lenient,
                 boxed: false,
-                error_code: is_true(prop, "x-pasarela-error-code"),
+                error_code: Ext::ErrorCode.is_set(prop),
                 string_as_number,
-                csv_omittable: is_true(prop, "x-pasarela-csv-omittable"),
+                csv_omittable: Ext::CsvOmittable.is_set(prop),
                 doc: with_note(doc_text(prop), constraints.note()),
                 constraints,
             });
@@ -187,7 +187,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
         TypeKind::Enum {
             values: out,
-            open: !is_true(node, "x-pasarela-closed-enum"),
+            open: !Ext::ClosedEnum.is_set(node),
         }
     }
 
@@ -277,7 +277,7 @@ impl<'d> Lowerer<'d, '_, '_> {
 
     fn schema_type_unnamed(&mut self, node: &'d Node, hint: &str) -> TypeRef {
         let format = node.str_at("format").unwrap_or("");
-        let secret = is_true(node, "x-pasarela-secret") || format == "password";
+        let secret = Ext::Secret.is_set(node) || format == "password";
         match self.primary_type(node).as_deref() {
             Some("string") if secret => TypeRef::Secret,
             Some("string") if format == "decimal" => TypeRef::Decimal { wire_number: false },
@@ -287,8 +287,8 @@ impl<'d> Lowerer<'d, '_, '_> {
             Some("integer") => TypeRef::I64,
             Some("number") if matches!(format, "float" | "double") => TypeRef::F64,
             Some("number") => TypeRef::Decimal { wire_number: true },
-            Some("array") if node.get("x-pasarela-csv").is_some() => {
-                let ext = node.get("x-pasarela-csv").unwrap_or(node);
+            Some("array") if Ext::Csv.on(node).is_some() => {
+                let ext = Ext::Csv.on(node).unwrap_or(node);
                 self.csv_format(ext, node, hint).unwrap_or(TypeRef::Json)
             }
             Some("array") => match node.get("items") {

@@ -1,5 +1,6 @@
 //! Security schemes declared in components, and the ones each operation uses.
 
+use crate::extensions::Ext;
 use crate::ident;
 use crate::ir::*;
 use crate::load::Node;
@@ -22,7 +23,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             };
             let kind = match node.str_at("type") {
                 Some("apiKey") => {
-                    let location = match node.str_at("x-pasarela-in").or(node.str_at("in")) {
+                    let location = match Ext::In.text(node).or(node.str_at("in")) {
                         Some("header") => KeyLocation::Header,
                         Some("query") => KeyLocation::Query,
                         Some("form") => KeyLocation::Form,
