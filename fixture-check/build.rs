@@ -94,14 +94,17 @@ fn generate_dir(
                 .collect();
             format!("{prefix}{flat}")
         };
-        let source = pasarela_gen::Source::new(shown, text);
+        let source = pasarela_gen::Source::new(shown.clone(), text);
         let config = pasarela_gen::Config::default().lenient(lenient);
         match pasarela_gen::generate(&source, &config) {
             Ok(output) => {
-                for warning in output.warnings.warnings() {
+                // One line per document; `pasarela-gen check` shows them all.
+                if let Some(first) = output.warnings.warnings().next() {
                     println!(
-                        "cargo:warning={}:{}: {}",
-                        warning.file, warning.pos.line, warning.message
+                        "cargo:warning={shown}: {} warning(s), e.g. line {}: {}",
+                        output.warnings.len(),
+                        first.pos.line,
+                        first.message
                     );
                 }
                 let target = out_dir.join(format!("{module}.rs"));

@@ -111,12 +111,19 @@ impl Namer {
         if self.taken.insert(key) {
             return candidate;
         }
-        let sep = if candidate.contains('_') || candidate.chars().all(|c| !c.is_uppercase()) {
-            "_"
+        // `Self_` + 2 is `Self2` and `self_` + 2 is `self_2`: a doubled or
+        // case-adjacent underscore would trip rustc's naming lints.
+        let trimmed = bare(&candidate).trim_end_matches('_');
+        let base = if trimmed.is_empty() {
+            bare(&candidate).to_string()
         } else {
-            ""
+            trimmed.to_string()
         };
-        let base = bare(&candidate).to_string();
+        let sep = if base.chars().any(char::is_uppercase) {
+            ""
+        } else {
+            "_"
+        };
         let mut n = 2u32;
         loop {
             let next = format!("{base}{sep}{n}");
@@ -163,6 +170,12 @@ mod tests {
         assert_eq!(f.unique(snake("get_user")), "get_user_2");
         assert_eq!(f.unique(snake("type")), "r#type");
         assert_eq!(f.unique(snake("Type")), "type_2");
+        let mut v = Namer::new();
+        assert_eq!(v.unique(pascal("Self")), "Self_");
+        assert_eq!(v.unique(pascal("self")), "Self2");
+        let mut s = Namer::new();
+        assert_eq!(s.unique(snake("self")), "self_");
+        assert_eq!(s.unique(snake("Self")), "self_2");
     }
 
     #[test]

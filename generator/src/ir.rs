@@ -42,6 +42,8 @@ pub enum KeyLocation {
     Header,
     /// A query parameter.
     Query,
+    /// A cookie.
+    Cookie,
     /// A form field of the request body (`x-pasarela-in: form`).
     Form,
 }
@@ -152,8 +154,10 @@ pub struct Operation {
     pub success: Success,
     /// Declared error responses (specific statuses first, `default` last).
     pub errors: Vec<ErrorResponse>,
-    /// Security scheme names that apply.
-    pub security: Vec<String>,
+    /// Security requirements: alternatives, each naming the schemes that
+    /// must all be applied (an empty alternative: no credentials needed).
+    /// Empty: no auth.
+    pub security: Vec<Vec<String>>,
     /// May be retried automatically.
     pub idempotent: bool,
     /// Moves money (`x-pasarela-moves-money`).
@@ -172,13 +176,44 @@ pub enum ParamLocation {
     Query,
     /// In a header.
     Header,
+    /// In the `Cookie` header.
+    Cookie,
     /// A part of a `multipart/form-data` body.
     Part,
+}
+
+/// How a list or object parameter is written (OpenAPI `style` + `explode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamStyle {
+    /// Path and header parameters: lists comma-separated (headers: one
+    /// header line per item, which HTTP reads the same).
+    Simple,
+    /// Query and cookie default: exploded lists repeat the name
+    /// (`a=1&a=2`), unexploded ones are comma-joined (`a=1,2`); exploded
+    /// objects become one parameter per member.
+    Form {
+        /// OpenAPI `explode`.
+        explode: bool,
+    },
+    /// A list joined with spaces (`a=1%202`).
+    SpaceDelimited,
+    /// A list joined with `|` (`a=1|2`).
+    PipeDelimited,
+    /// An object as `name[member]=value`.
+    DeepObject,
+    /// An object in `form` style: exploded, one parameter per member
+    /// (`a=1&b=2`); not exploded, `name=a,1,b,2`.
+    FormObject {
+        /// OpenAPI `explode`.
+        explode: bool,
+    },
 }
 
 /// One parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// How a list or object value is written.
+    pub style: ParamStyle,
     /// Name on the wire.
     pub wire_name: String,
     /// Rust name (argument or setter).
@@ -239,6 +274,10 @@ pub struct Success {
     /// A field of the success type that signals an error inside a 2xx
     /// (`x-pasarela-error-code`): (Rust field name, field type, required).
     pub error_code_field: Option<(String, TypeRef, bool)>,
+    /// Several 2xx responses of different shapes: `ty` is then a
+    /// [`TypeKind::Responses`] enum and this maps each status to its
+    /// variant and whether it has a (JSON) body. Empty otherwise.
+    pub by_status: Vec<(StatusMatch, String, bool)>,
 }
 
 /// How a response body is decoded.
@@ -339,6 +378,21 @@ pub enum TypeKind {
     },
     /// `oneOf`/`anyOf`: an untagged enum, first matching variant wins.
     Union(Vec<(String, TypeRef)>),
+    /// `oneOf`/`anyOf` with a `discriminator`: the variant is chosen by the
+    /// tag property's value, kept verbatim from the spec (`created.v1`).
+    Tagged(Tagged),
+    /// The success value of an operation with several 2xx responses of
+    /// different shapes: one variant per status (`None`: no body).
+    Responses(Vec<(String, Option<TypeRef>)>),
+}
+
+/// A discriminated union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged {
+    /// The property that holds the tag (`discriminator.propertyName`).
+    pub property: String,
+    /// (variant name, wire tags that select it, type).
+    pub variants: Vec<(String, Vec<String>, TypeRef)>,
 }
 
 /// A struct field.

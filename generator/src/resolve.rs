@@ -216,7 +216,13 @@ fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                if key.name == "$ref" {
+                if key.name == "properties" || key.name == "patternProperties" {
+                    // Names of properties, not keywords: a property may be
+                    // called `$ref`.
+                    for (_, schema) in value.entries().unwrap_or(&[]) {
+                        check_refs(doc, schema, reporter);
+                    }
+                } else if key.name == "$ref" {
                     if let Some(target) = value.as_str() {
                         check_one_ref(doc, target, value.pos, reporter);
                     } else {

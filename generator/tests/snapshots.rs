@@ -47,6 +47,7 @@ const FIXTURES: &[&str] = &[
     "openapi31",
     "recursive",
     "swagger2",
+    "constructs",
 ];
 
 macro_rules! snapshot_tests {
@@ -74,6 +75,7 @@ snapshot_tests!(
     openapi31,
     recursive,
     swagger2,
+    constructs,
 );
 
 #[test]
@@ -393,7 +395,11 @@ fn security_schemes_get_unique_builder_prefixes_and_per_operation_overrides() {
             .map(|o| o.security.clone())
             .unwrap_or_else(|| panic!("no operation {id}"))
     };
-    assert_eq!(security("getBalance"), ["merchantKey"], "document default");
+    assert_eq!(
+        security("getBalance"),
+        [["merchantKey"]],
+        "document default"
+    );
     assert!(security("health").is_empty(), "`security: []` is public");
 }
 

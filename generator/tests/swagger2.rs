@@ -143,7 +143,7 @@ fn form_data_becomes_multipart_parts() {
         .find(|p| p.wire_name == "file")
         .expect("file part");
     assert_eq!(file.description.as_deref(), Some("The photo."));
-    assert_eq!(upload.security, ["basicAuth"]);
+    assert_eq!(upload.security, [["basicAuth"]]);
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn oauth2_application_flow_is_client_credentials() {
             ("basicAuth", &SchemeKind::HttpBasic),
         ]
     );
-    assert_eq!(op(&api, "listPets").security, ["petsOauth"]);
+    assert_eq!(op(&api, "listPets").security, [["petsOauth"]]);
 }
 
 const BROKEN: &str = r#"swagger: "2.0"

@@ -111,6 +111,8 @@ pub enum ApiKeyLocation {
     Header,
     /// In a query parameter.
     Query,
+    /// In a cookie (sent in the request's `Cookie` header).
+    Cookie,
     /// As a form field: a field of a urlencoded body, or a text part of a
     /// multipart body. A request with no body is given a urlencoded body
     /// holding just the key, except for `GET`, `HEAD`, `DELETE` and
@@ -196,9 +198,12 @@ pub struct Operation {
     pub method: HttpMethod,
     /// Path template relative to the base URL, e.g. `"/contracts/{contractId}"`.
     pub path: &'static str,
-    /// Names of the security schemes this operation accepts; every one that
-    /// has a configured credential is applied. Empty means no auth.
-    pub security: &'static [&'static str],
+    /// The operation's security requirements, as OpenAPI means them: a list
+    /// of alternatives, each naming the schemes that must *all* be applied.
+    /// The first alternative whose schemes all have a configured credential
+    /// is used; an empty alternative means the call may also go without
+    /// credentials. An empty list means no auth.
+    pub security: &'static [&'static [&'static str]],
     /// `true` when repeating the request is harmless, so the runtime may
     /// retry it automatically.
     pub idempotent: bool,

@@ -443,6 +443,15 @@ pub enum EncodeError {
     /// fields (e.g. it is not a struct or map, or has a nested object).
     #[error("could not encode the request body as form fields: {0}")]
     Form(String),
+    /// An object parameter could not be written into the query string
+    /// (e.g. a nested object in `form` style).
+    #[error("could not encode query parameter `{name}`: {reason}")]
+    Query {
+        /// The parameter's name.
+        name: String,
+        /// What was wrong.
+        reason: String,
+    },
 }
 
 /// Describes a reqwest error without its URL: the error's own text followed

@@ -59,7 +59,7 @@
 //!     id: "getThing",
 //!     method: HttpMethod::Get,
 //!     path: "/things/{thingId}",
-//!     security: &["oauth"],
+//!     security: &[&["oauth"]],
 //!     idempotent: true,
 //!     moves_money: false,
 //!     outcome_reference: None,
@@ -127,7 +127,7 @@ pub use envelope::{
     CodeMeaning, Condition, EnvelopeError, EnvelopeSpec, Outcome, OutcomeKind, Rule,
 };
 pub use error::{AuthError, BuildError, EncodeError, Error, TimeoutKind};
-pub use request::{Part, Request};
+pub use request::{ObjectStyle, Part, Request};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

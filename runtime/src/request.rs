@@ -25,8 +25,61 @@ pub struct Request {
     pub(crate) op: &'static Operation,
     pub(crate) path_params: Vec<(&'static str, String)>,
     pub(crate) query: Vec<(&'static str, String)>,
+    /// Query pairs whose names are built at run time (object parameters).
+    pub(crate) dynamic_query: Vec<(String, String)>,
     pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) cookies: Vec<(&'static str, String)>,
     pub(crate) body: Body,
+}
+
+/// How an object-valued query parameter is written (OpenAPI `style` and
+/// `explode`), for `{"a": 1, "b": "x"}` named `f`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectStyle {
+    /// `form`: exploded `a=1&b=x`; not exploded `f=a,1,b,x`.
+    Form {
+        /// OpenAPI `explode` (the default for `form` is `true`).
+        explode: bool,
+    },
+    /// `deepObject`: `f[a]=1&f[b]=x`.
+    DeepObject,
+}
+
+fn scalar_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn deep_pairs(
+    prefix: &str,
+    value: &serde_json::Value,
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > 32 {
+        return Err("the object nests too deeply".to_owned());
+    }
+    match value {
+        serde_json::Value::Null => {}
+        serde_json::Value::Object(members) => {
+            for (k, v) in members {
+                deep_pairs(&format!("{prefix}[{k}]"), v, out, depth + 1)?;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                let text = scalar_text(item)
+                    .ok_or_else(|| "a list member holds objects or lists".to_owned())?;
+                out.push((prefix.to_owned(), text));
+            }
+        }
+        scalar => out.push((prefix.to_owned(), scalar_text(scalar).unwrap_or_default())),
+    }
+    Ok(())
 }
 
 /// A request body, encoded.
@@ -130,7 +183,9 @@ impl Request {
             op,
             path_params: Vec::new(),
             query: Vec::new(),
+            dynamic_query: Vec::new(),
             headers: Vec::new(),
+            cookies: Vec::new(),
             body: Body::None,
         }
     }
@@ -159,10 +214,80 @@ impl Request {
         self
     }
 
+    /// Adds an object-valued query parameter in OpenAPI `style` (see
+    /// [`ObjectStyle`]). `null` members are left out; a member that is a
+    /// list of scalars repeats (`deepObject`, exploded `form`) or is
+    /// comma-joined (`form` without explode). Nested objects are written
+    /// only in `deepObject` style (`name[a][b]=v`).
+    pub fn query_object<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+        style: ObjectStyle,
+    ) -> Result<&mut Self, EncodeError> {
+        let fail = |reason: &str| EncodeError::Query {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let value = serde_json::to_value(value)?;
+        let serde_json::Value::Object(members) = value else {
+            return Err(fail("the value is not an object"));
+        };
+        let mut flat: Vec<(String, String)> = Vec::new();
+        for (key, member) in &members {
+            match style {
+                ObjectStyle::DeepObject => {
+                    deep_pairs(&format!("{name}[{key}]"), member, &mut flat, 0)
+                        .map_err(|r| fail(&r))?;
+                }
+                ObjectStyle::Form { .. } => match member {
+                    serde_json::Value::Null => {}
+                    serde_json::Value::Array(items) => {
+                        let texts = items
+                            .iter()
+                            .map(scalar_text)
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| fail("a list member holds objects or lists"))?;
+                        flat.push((key.clone(), texts.join(",")));
+                    }
+                    other => flat.push((
+                        key.clone(),
+                        scalar_text(other).ok_or_else(|| {
+                            fail("`form` style cannot carry a nested object (use deepObject)")
+                        })?,
+                    )),
+                },
+            }
+        }
+        match style {
+            ObjectStyle::Form { explode: false } => {
+                let joined = flat
+                    .into_iter()
+                    .flat_map(|(k, v)| [k, v])
+                    .collect::<Vec<_>>()
+                    .join(",");
+                self.query.push((name, joined));
+            }
+            _ => {
+                for (k, v) in flat {
+                    self.dynamic_query.push((k, v));
+                }
+            }
+        }
+        Ok(self)
+    }
+
     /// Adds a request header. Calling it again with the same name adds
     /// another value.
     pub fn header(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Adds a cookie (sent in the `Cookie` header; the value is
+    /// percent-encoded where RFC 6265 does not allow a character).
+    pub fn cookie(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
+        self.cookies.push((name, value.into()));
         self
     }
 
@@ -330,7 +455,16 @@ impl fmt::Debug for Request {
             .field("path", &self.op.path)
             .field("path_params", &names(&self.path_params))
             .field("query", &names(&self.query))
+            .field(
+                "object_query",
+                &self
+                    .dynamic_query
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("headers", &names(&self.headers))
+            .field("cookies", &names(&self.cookies))
             .field("body", &self.body.describe())
             .finish()
     }

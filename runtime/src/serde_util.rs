@@ -28,7 +28,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, Error as _, Visitor};
+use serde::Deserialize as _;
 use serde::Serializer;
 
 /// The first `max` characters of `s`, followed by `…` when something was
@@ -202,6 +203,43 @@ fn opt_scalar<'de, D: Deserializer<'de>>(
 }
 
 // ---------------------------------------------------------------------------
+
+/// For a discriminated union (`oneOf` + `discriminator`): reads the JSON
+/// object and returns the value of its tag `property` with the whole object.
+/// A value that is not an object, or has no string tag, is an error naming
+/// the property.
+pub fn tagged<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    property: &str,
+) -> Result<(String, serde_json::Value), D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let tag = match value.get(property) {
+        Some(serde_json::Value::String(tag)) => tag.clone(),
+        Some(_) => {
+            return Err(D::Error::custom(format!(
+                "the tag property `{property}` is not a string"
+            )))
+        }
+        None if value.is_object() => {
+            return Err(D::Error::custom(format!(
+                "missing the tag property `{property}`"
+            )))
+        }
+        None => {
+            return Err(D::Error::custom(format!(
+                "expected an object with a `{property}` tag"
+            )))
+        }
+    };
+    Ok((tag, value))
+}
+
+/// Decodes the object of a [`tagged`] union as the variant its tag names.
+pub fn tagged_variant<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    value: serde_json::Value,
+) -> Result<T, E> {
+    serde_json::from_value(value).map_err(E::custom)
+}
 
 /// `String` from a JSON string, number or boolean (its text); written as a
 /// string. A string such as `"0044"` is kept verbatim.

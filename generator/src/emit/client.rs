@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc, lit, opt_doc, rt, type_tokens, Scope};
+use super::{doc, doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::to_ident;
 use crate::ir::*;
 
@@ -24,6 +24,7 @@ pub(super) fn api_info(api: &Api) -> TokenStream {
                 let loc = match location {
                     KeyLocation::Header => quote!(Header),
                     KeyLocation::Query => quote!(Query),
+                    KeyLocation::Cookie => quote!(Cookie),
                     KeyLocation::Form => quote!(Form),
                 };
                 let param = lit(param);
@@ -39,12 +40,12 @@ pub(super) fn api_info(api: &Api) -> TokenStream {
         };
         quote!(#rt::SecurityScheme { name: #name, kind: #kind })
     });
-    let doc_line = format!(
+    let api_doc = doc_line(&format!(
         " What the runtime needs to know about {}: default base URL and security schemes.",
         api.title
-    );
+    ));
     quote! {
-        #[doc = #doc_line]
+        #[doc = #api_doc]
         pub static API: #rt::ApiInfo = #rt::ApiInfo {
             title: #title,
             default_base_url: #base,
@@ -175,7 +176,9 @@ pub(super) fn client_method(op: &Operation) -> TokenStream {
 pub(super) fn client_builder(api: &Api) -> TokenStream {
     let rt = rt();
     let base_doc = match api.servers.first() {
-        Some(url) => format!(" The base URL every path is appended to (default: `{url}`)."),
+        Some(url) => doc_line(&format!(
+            " The base URL every path is appended to (default: `{url}`)."
+        )),
         None => {
             " The base URL every path is appended to. Required: this API has no default server."
                 .to_string()

@@ -4,18 +4,18 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::requests::has_text_rejection;
-use super::{doc, lit, type_tokens, Scope};
+use super::{doc, doc_line, lit, type_tokens, Scope};
 use crate::ident::{self, to_ident};
 use crate::ir::*;
 
 pub(super) fn error_enum(op: &Operation) -> TokenStream {
     let name = to_ident(&op.error_name);
-    let head = format!(
+    let head = doc_line(&format!(
         " Errors declared for `{}` (`{} {}`).",
         op.method_name.trim_start_matches("r#"),
         op.method.as_str().to_uppercase(),
         op.path
-    );
+    ));
     let mut variants = Vec::new();
     let mut displays = Vec::new();
     for e in &op.errors {

@@ -94,7 +94,7 @@ fn doc_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut item_indent: Option<usize> = None;
     for raw in text.lines() {
-        let line = raw.trim().replace("```", "'''").replace('\r', " ");
+        let line = doc_line(raw.trim()).replace("```", "'''");
         if line.is_empty() {
             item_indent = None;
             out.push(line);
@@ -118,6 +118,19 @@ fn list_marker_width(line: &str) -> Option<usize> {
     let digits = line.chars().take_while(char::is_ascii_digit).count();
     let rest = &line[digits..];
     (digits > 0 && (rest.starts_with(". ") || rest.starts_with(") "))).then_some(digits + 2)
+}
+
+/// One line of doc text built from spec text (a title, a path, a wire
+/// name): tabs and line breaks become spaces and other control characters
+/// are dropped, so rustdoc and clippy read it as one plain line.
+fn doc_line(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 fn opt_doc(text: Option<&str>) -> TokenStream {
@@ -189,6 +202,11 @@ fn csv_row_types(api: &Api) -> std::collections::BTreeSet<String> {
             TypeKind::Struct(fields) => fields.iter().for_each(|f| visit(&f.ty, &mut out)),
             TypeKind::Alias(ty) => visit(ty, &mut out),
             TypeKind::Union(vs) => vs.iter().for_each(|(_, ty)| visit(ty, &mut out)),
+            TypeKind::Tagged(t) => t.variants.iter().for_each(|(_, _, ty)| visit(ty, &mut out)),
+            TypeKind::Responses(vs) => vs
+                .iter()
+                .flat_map(|(_, ty)| ty)
+                .for_each(|ty| visit(ty, &mut out)),
             TypeKind::Enum { .. } => {}
         }
     }

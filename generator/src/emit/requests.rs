@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 use super::client::arg_type;
 use super::types::{has_named, value_validation};
-use super::{lit, opt_doc, rt, type_tokens, Scope};
+use super::{doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::to_ident;
 use crate::ir::*;
 
@@ -94,14 +94,34 @@ fn add_param(p: &Param, value: TokenStream) -> TokenStream {
     let call = match p.location {
         ParamLocation::Path => quote!(path_param),
         ParamLocation::Header => quote!(header),
+        ParamLocation::Cookie => quote!(cookie),
         ParamLocation::Query | ParamLocation::Part => quote!(query),
     };
-    match &p.ty {
-        TypeRef::Vec(inner) => {
+    let joined = |inner: &TypeRef, sep: &str| {
+        if *inner == TypeRef::String {
+            return quote!(request.#call(#wire, #value.join(#sep)););
+        }
+        let item = value_to_string(inner, quote!(item));
+        quote!(request.#call(#wire, #value.iter().map(|item| #item).collect::<Vec<String>>().join(#sep));)
+    };
+    match (&p.ty, p.style) {
+        (TypeRef::Vec(inner), ParamStyle::Form { explode: false }) => joined(inner, ","),
+        (TypeRef::Vec(inner), ParamStyle::SpaceDelimited) => joined(inner, " "),
+        (TypeRef::Vec(inner), ParamStyle::PipeDelimited) => joined(inner, "|"),
+        (TypeRef::Vec(inner), _) => {
             let item = value_to_string(inner, quote!(item));
             quote!(for item in #value.iter() { request.#call(#wire, #item); })
         }
-        ty => {
+        (_, style @ (ParamStyle::DeepObject | ParamStyle::FormObject { .. })) => {
+            let style = match style {
+                ParamStyle::FormObject { explode } => {
+                    quote!(#rt::ObjectStyle::Form { explode: #explode })
+                }
+                _ => quote!(#rt::ObjectStyle::DeepObject),
+            };
+            quote!(request.query_object(#wire, &#value, #style).map_err(#rt::Error::from_encode)?;)
+        }
+        (ty, _) => {
             let v = value_to_string(ty, value);
             quote!(request.#call(#wire, #v);)
         }
@@ -113,6 +133,7 @@ fn location_word(l: ParamLocation) -> &'static str {
         ParamLocation::Path => "path",
         ParamLocation::Query => "query",
         ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
         ParamLocation::Part => "multipart",
     }
 }
@@ -210,6 +231,26 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
     let rt = rt();
     let decoded = match (op.success.decoding, &op.success.ty) {
         (ResponseDecoding::None, _) | (_, None) => quote!(Ok(())),
+        (_, Some(TypeRef::Named(name))) if !op.success.by_status.is_empty() => {
+            let name = to_ident(name);
+            let arms = op.success.by_status.iter().map(|(matcher, variant, body)| {
+                let pattern = match matcher {
+                    StatusMatch::Exact(s) => quote!(#s),
+                    StatusMatch::Range(lo, hi) => quote!(#lo..=#hi),
+                    StatusMatch::Default => quote!(_),
+                };
+                let variant = to_ident(variant);
+                if *body {
+                    quote!(#pattern => Ok(super::types::#name::#variant(response.json()?)),)
+                } else {
+                    quote!(#pattern => Ok(super::types::#name::#variant),)
+                }
+            });
+            quote!(match status {
+                #(#arms)*
+                _ => Err(Self::error_for(response)),
+            })
+        }
         (ResponseDecoding::Json, Some(ty)) if op.success.envelope.is_some() => {
             let ty = type_tokens(ty, Scope::Sibling);
             let spec = envelope_static(op.success.envelope.as_ref());
@@ -369,11 +410,11 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     let rt = rt();
     let name = to_ident(&op.builder_name);
     let error = to_ident(&op.error_name);
-    let head = format!(
+    let head = doc_line(&format!(
         " A `{} {}` request; set optional parameters, then `.await` it or call [`send`](Self::send).",
         op.method.as_str().to_uppercase(),
         op.path
-    );
+    ));
     let err_ty = quote!(#rt::Error<super::errors::#error>);
     let output = success_type(op);
     let result = quote!(Result<#output, #err_ty>);
@@ -403,11 +444,11 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
                 quote!(Some(value))
             };
             let pdoc = opt_doc(p.description.as_deref());
-            let wire = format!(
+            let wire = doc_line(&format!(
                 " Sets the optional {} parameter `{}`.",
                 location_word(p.location),
                 p.wire_name
-            );
+            ));
             let blank = if p.description.is_some() {
                 quote!(#[doc = ""])
             } else {
@@ -474,7 +515,10 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     };
     let op_id = lit(&op.id);
     let path = lit(&op.path);
-    let security = op.security.iter().map(|s| lit(s));
+    let security = op.security.iter().map(|alternative| {
+        let names = alternative.iter().map(|s| lit(s));
+        quote!(&[#(#names),*])
+    });
     let idempotent = op.idempotent;
     let moves_money = op.moves_money;
     let outcome_reference = match &op.outcome_reference {

@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{lit, opt_doc, rt, type_tokens, Scope};
+use super::{doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::{self, to_ident};
 use crate::ir::*;
 
@@ -114,6 +114,76 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                 }
             }
         }
+        TypeKind::Tagged(tagged) => {
+            let rt_util = quote!(::pasarela_runtime::serde_util);
+            let property = lit(&tagged.property);
+            let vs = tagged.variants.iter().map(|(v, tags, ty)| {
+                let id = to_ident(v);
+                let ty = type_tokens(ty, Scope::Types);
+                let tag_doc = lit(&doc_line(&format!(
+                    " `{}`: {}",
+                    tagged.property,
+                    tags.iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+                quote!(#[doc = #tag_doc] #id(#ty),)
+            });
+            let arms = tagged.variants.iter().map(|(v, tags, _)| {
+                let id = to_ident(v);
+                let tags = tags.iter().map(|t| lit(t));
+                quote!(#(#tags)|* => #rt_util::tagged_variant(value).map(Self::#id),)
+            });
+            let derive = quote! {
+                #[derive(Debug, Clone, PartialEq, #rt::serde::Serialize)]
+            };
+            quote! {
+                #docs
+                #[doc = ""]
+                #[doc = " Decoded by the value of its tag property, as the spec maps it; an object with a tag this client does not know is kept whole as `Unknown`."]
+                #derive
+                #[allow(clippy::large_enum_variant)]
+                #[serde(#crate_attr, untagged)]
+                pub enum #name {
+                    #(#vs)*
+                    /// An object whose tag this client does not know, kept as sent.
+                    Unknown(#rt::serde_json::Value),
+                }
+
+                impl<'de> #rt::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: #rt::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                        let (tag, value) = #rt_util::tagged(deserializer, #property)?;
+                        match tag.as_str() {
+                            #(#arms)*
+                            _ => Ok(Self::Unknown(value)),
+                        }
+                    }
+                }
+            }
+        }
+        TypeKind::Responses(variants) => {
+            let vs = variants.iter().map(|(v, ty)| {
+                let id = to_ident(v);
+                match ty {
+                    Some(ty) => {
+                        let ty = type_tokens(ty, Scope::Types);
+                        quote!(#id(#ty),)
+                    }
+                    None => quote!(#id,),
+                }
+            });
+            quote! {
+                #docs
+                #[doc = ""]
+                #[doc = " One variant per documented success status."]
+                #[derive(Debug, Clone)]
+                #[allow(clippy::large_enum_variant)]
+                pub enum #name {
+                    #(#vs)*
+                }
+            }
+        }
         TypeKind::Union(variants) => {
             let derive = derives(quote!());
             let vs = variants.iter().map(|(v, ty)| {
@@ -138,7 +208,7 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
             let wires: Vec<_> = values.iter().map(|(_, w)| lit(w)).collect();
             let value_docs: Vec<_> = values
                 .iter()
-                .map(|(_, w)| lit(&format!(" `{w}`")))
+                .map(|(_, w)| lit(&doc_line(&format!(" `{w}`"))))
                 .collect();
             let derive = quote! {
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::serde::Serialize, #rt::serde::Deserialize)]
@@ -327,7 +397,7 @@ pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
     let rt = rt();
     let name = to_ident(&t.name);
     let body = match &t.kind {
-        TypeKind::Alias(_) => return quote!(),
+        TypeKind::Alias(_) | TypeKind::Responses(_) => return quote!(),
         TypeKind::Enum { .. } => quote!(),
         TypeKind::Union(variants) => {
             let arms = variants.iter().map(|(variant, _)| {
@@ -335,6 +405,13 @@ pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
                 quote!(Self::#id(value) => #rt::Validate::validate(value, v),)
             });
             quote!(match self { #(#arms)* })
+        }
+        TypeKind::Tagged(tagged) => {
+            let arms = tagged.variants.iter().map(|(variant, _, _)| {
+                let id = to_ident(variant);
+                quote!(Self::#id(value) => #rt::Validate::validate(value, v),)
+            });
+            quote!(match self { #(#arms)* Self::Unknown(_) => {} })
         }
         TypeKind::Struct(fields) => {
             let checks: Vec<TokenStream> = fields

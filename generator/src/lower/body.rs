@@ -86,6 +86,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 wire_name: key.name.clone(),
                 rust_name: namer.unique(ident::snake(&key.name)),
                 location: ParamLocation::Part,
+                style: ParamStyle::Form { explode: true },
                 required: required.contains(key.name.as_str()),
                 ty,
                 constraints,

@@ -296,6 +296,14 @@ fn mark_boxed_fields(types: &mut [TypeDef]) {
                         _ => None,
                     })
                     .collect(),
+                TypeKind::Tagged(t) => t
+                    .variants
+                    .iter()
+                    .filter_map(|(_, _, ty)| match ty {
+                        TypeRef::Named(n) => Some(n.clone()),
+                        _ => None,
+                    })
+                    .collect(),
                 _ => Vec::new(),
             };
             (t.name.clone(), targets)

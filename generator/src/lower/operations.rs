@@ -79,7 +79,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         for reserved in BUILDER_MEMBERS {
             namer.reserve(reserved);
         }
-        let (mut params, skipped_cookies) = self.params(&cx, &mut namer);
+        let mut params = self.params(&cx, &mut namer);
         let (body, parts) = self.request_body(op, &cx.builder_name, &mut namer);
         // Required parts are positional after the required parameters; optional ones are setters.
         let first_optional = params
@@ -91,7 +91,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         params.splice(first_optional..first_optional, required_parts);
         params.extend(optional_parts);
         let (success, errors) = self.responses(op, &cx.builder_name);
-        let security = self.security(op, cx.default_security, cx.schemes);
+        let security = self.security(op, &cx.id, cx.default_security, cx.schemes);
         let moves_money = Ext::MovesMoney.is_set(op);
         let idempotent = !moves_money
             && Ext::Idempotent
@@ -105,7 +105,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             method: cx.method,
             path: cx.path.to_string(),
             summary: op.str_at("summary").map(|s| s.trim().to_string()),
-            description: cookie_note(op.str_at("description"), &skipped_cookies),
+            description: op.str_at("description").map(|s| s.trim().to_string()),
             params,
             body,
             success,
@@ -117,9 +117,8 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
     }
 
-    /// The operation's parameters in positional order, and the names of
-    /// cookie parameters that were skipped.
-    fn params(&mut self, cx: &OpContext<'d, '_>, namer: &mut Namer) -> (Vec<Param>, Vec<String>) {
+    /// The operation's parameters in positional order.
+    fn params(&mut self, cx: &OpContext<'d, '_>, namer: &mut Namer) -> Vec<Param> {
         let own: Vec<&'d Node> = cx
             .op
             .get("parameters")
@@ -135,7 +134,6 @@ impl<'d> Lowerer<'d, '_, '_> {
             resolved.push(p);
         }
         let template: Vec<String> = template_names(cx.path);
-        let mut skipped = Vec::new();
         let mut path_params = Vec::new();
         let mut required = Vec::new();
         let mut optional = Vec::new();
@@ -161,13 +159,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                     }
                     ParamLocation::Header
                 }
-                "cookie" => {
-                    // The client has no cookie jar: a cookie parameter cannot be
-                    // sent. Skipped so the rest of the spec still generates; the
-                    // operation's docs say so.
-                    skipped.push(name.to_string());
-                    continue;
-                }
+                "cookie" => ParamLocation::Cookie,
                 other => {
                     self.err(
                         p.get("in").map_or(p.pos, |n| n.pos),
@@ -186,6 +178,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                 );
                 continue;
             }
+            let Some(style) = self.param_style(p, location) else {
+                continue;
+            };
             let ty = match (location, p.get("schema")) {
                 (ParamLocation::Path, _) => TypeRef::String,
                 (_, Some(schema)) => {
@@ -193,9 +188,26 @@ impl<'d> Lowerer<'d, '_, '_> {
                         schema,
                         &format!("{}{}", cx.builder_name, ident::pascal(name)),
                     );
-                    self.param_type(t)
+                    self.param_type(t, location)
                 }
                 (_, None) => TypeRef::String,
+            };
+            let object = match &ty {
+                TypeRef::Named(n) => self.is_struct(n),
+                TypeRef::Map(_) => true,
+                _ => false,
+            };
+            let style = match (style, object) {
+                (ParamStyle::Form { explode }, true) => ParamStyle::FormObject { explode },
+                (ParamStyle::DeepObject, false) => {
+                    self.err(
+                        p.get("style").map_or(p.pos, |n| n.pos),
+                        format!("`style: deepObject` needs an object schema, and `{name}` is not one"),
+                        Some("declare `schema: {type: object, properties: ...}` or use `style: form`".into()),
+                    );
+                    continue;
+                }
+                (style, _) => style,
             };
             let constraints = match p.get("schema") {
                 Some(schema) => {
@@ -205,6 +217,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 None => Constraints::default(),
             };
             let param = Param {
+                style,
                 constraints,
                 wire_name: name.to_string(),
                 rust_name: namer.unique(ident::snake(name)),
@@ -238,6 +251,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                     wire_name: name.clone(),
                     rust_name: namer.unique(ident::snake(name)),
                     location: ParamLocation::Path,
+                    style: ParamStyle::Simple,
                     required: true,
                     ty: TypeRef::String,
                     description: Some(
@@ -247,17 +261,63 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
         }
         path_params.sort_by_key(|p| template.iter().position(|t| t == &p.wire_name));
-        let params = path_params
+        path_params
             .into_iter()
             .chain(required)
             .chain(optional)
-            .collect();
-        (params, skipped)
+            .collect()
     }
 
-    /// Query and header values must print as text; anything richer is taken
-    /// as a pre-formatted string.
-    fn param_type(&self, ty: TypeRef) -> TypeRef {
+    /// The parameter's `style`/`explode`, checked against its location.
+    /// `None` (reported) when the client cannot write it as declared.
+    fn param_style(&mut self, p: &Node, location: ParamLocation) -> Option<ParamStyle> {
+        let style = p.str_at("style");
+        let explode = p.bool_at("explode");
+        let chosen = match (location, style) {
+            (ParamLocation::Query | ParamLocation::Cookie, None | Some("form")) => {
+                Some(ParamStyle::Form {
+                    explode: explode.unwrap_or(true),
+                })
+            }
+            (ParamLocation::Query, Some("spaceDelimited")) => Some(ParamStyle::SpaceDelimited),
+            (ParamLocation::Query, Some("pipeDelimited")) => Some(ParamStyle::PipeDelimited),
+            (ParamLocation::Query, Some("deepObject")) => Some(ParamStyle::DeepObject),
+            (ParamLocation::Path | ParamLocation::Header, None | Some("simple")) => {
+                Some(ParamStyle::Simple)
+            }
+            _ => None,
+        };
+        if chosen.is_none() {
+            let node = p.get("style").unwrap_or(p);
+            let where_ = match location {
+                ParamLocation::Query => "query",
+                ParamLocation::Cookie => "cookie",
+                ParamLocation::Path => "path",
+                _ => "header",
+            };
+            self.err(
+                node.pos,
+                format!(
+                    "style `{}` is not supported for a {where_} parameter",
+                    style.unwrap_or("")
+                ),
+                Some(match location {
+                    ParamLocation::Query => {
+                        "use form, spaceDelimited, pipeDelimited or deepObject".into()
+                    }
+                    ParamLocation::Cookie => "cookies use `style: form`".into(),
+                    _ => "use `style: simple` (label and matrix path styles are not supported)"
+                        .into(),
+                }),
+            );
+        }
+        chosen
+    }
+
+    /// Query, header and cookie values must print as text; anything richer
+    /// is taken as a pre-formatted string, except objects in the query
+    /// string, which are written by their `style`.
+    fn param_type(&self, ty: TypeRef, location: ParamLocation) -> TypeRef {
         let scalar = |t: &TypeRef| match t {
             TypeRef::Named(n) => self.is_enum(n),
             TypeRef::String
@@ -271,6 +331,8 @@ impl<'d> Lowerer<'d, '_, '_> {
         match &ty {
             TypeRef::Vec(inner) if scalar(inner) => ty,
             t if scalar(t) => ty,
+            TypeRef::Named(n) if location == ParamLocation::Query && self.is_struct(n) => ty,
+            TypeRef::Map(inner) if location == ParamLocation::Query && scalar(inner) => ty,
             _ => TypeRef::String,
         }
     }
@@ -299,24 +361,4 @@ fn template_names(path: &str) -> Vec<String> {
         rest = &after[end + 1..];
     }
     out
-}
-
-/// The operation's description, noting cookie parameters the client cannot send.
-fn cookie_note(description: Option<&str>, skipped: &[String]) -> Option<String> {
-    let base = description.map(|s| s.trim().to_string());
-    if skipped.is_empty() {
-        return base;
-    }
-    let note = format!(
-        "Not sent: cookie parameter(s) {} (this client does not send cookies).",
-        skipped
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    Some(match base {
-        Some(b) => format!("{b}\n\n{note}"),
-        None => note,
-    })
 }

@@ -21,7 +21,12 @@ impl<'d> Lowerer<'d, '_, '_> {
             ty: None,
             decoding: ResponseDecoding::None,
             error_code_field: None,
+            by_status: Vec::new(),
         };
+        // 2xx responses after the first: (status, where, body).
+        let mut more_success: Vec<(StatusMatch, crate::diagnostics::Pos, Option<SuccessBody>)> =
+            Vec::new();
+        let mut first_success = None;
         let mut errors = Vec::new();
         let Some(responses) = op.get("responses").and_then(Node::entries) else {
             self.err(
@@ -60,9 +65,12 @@ impl<'d> Lowerer<'d, '_, '_> {
             );
             if is_success {
                 if found_success {
+                    let body = self.plain_success_body(response, media, builder, &code.name);
+                    more_success.push((matcher, code.pos, body));
                     continue;
                 }
                 found_success = true;
+                first_success = Some(matcher);
                 if let Some((media, schema)) = media {
                     let (decoding, ty) = match encoding_for(&media) {
                         BodyEncoding::Json => (
@@ -123,15 +131,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 ),
                 _ => None,
             };
-            let variant = variants.unique(match matcher {
-                StatusMatch::Exact(s) => http::StatusCode::from_u16(s)
-                    .ok()
-                    .and_then(|c| c.canonical_reason())
-                    .map(ident::pascal)
-                    .unwrap_or_else(|| format!("Status{s}")),
-                StatusMatch::Range(lo, _) => format!("Status{}xx", lo / 100),
-                StatusMatch::Default => "Other".to_string(),
-            });
+            let variant = variants.unique(status_variant(matcher));
             errors.push(ErrorResponse {
                 matcher,
                 variant,
@@ -144,7 +144,99 @@ impl<'d> Lowerer<'d, '_, '_> {
             });
         }
         errors.sort_by_key(|e| e.matcher);
+        if let Some(first) = first_success {
+            self.several_successes(&mut success, first, more_success, builder);
+        }
         (success, errors)
+    }
+
+    /// The body of a further 2xx response, when it is plain: JSON (typed)
+    /// or none. `Some(Err(..))` names what makes it not plain.
+    fn plain_success_body(
+        &mut self,
+        response: &'d Node,
+        media: Option<(String, Option<&'d Node>)>,
+        builder: &str,
+        code: &str,
+    ) -> Option<SuccessBody> {
+        if Ext::Envelope.on(response).is_some() || Ext::TextResult.on(response).is_some() {
+            return Some(Err("an x-pasarela extension".into()));
+        }
+        let (media, schema) = media?;
+        if encoding_for(&media) != BodyEncoding::Json {
+            return Some(Err(format!("a `{media}` body")));
+        }
+        let hint = format!("{builder}Response{}", ident::pascal(code));
+        Some(Ok(
+            schema.map_or(TypeRef::Json, |s| self.schema_type(s, &hint))
+        ))
+    }
+
+    /// Several 2xx responses: the same shape everywhere is one type; plain
+    /// JSON (or empty) bodies of different shapes become an enum with a
+    /// variant per status; anything else cannot be expressed and is an
+    /// error (never a silent drop).
+    fn several_successes(
+        &mut self,
+        success: &mut Success,
+        first: StatusMatch,
+        more: Vec<(StatusMatch, crate::diagnostics::Pos, Option<SuccessBody>)>,
+        builder: &str,
+    ) {
+        if more.is_empty() {
+            return;
+        }
+        let first_body: Option<SuccessBody> = match (&success.ty, success.decoding) {
+            (_, ResponseDecoding::None) | (None, _) => None,
+            (Some(ty), ResponseDecoding::Json) => Some(Ok(ty.clone())),
+            (Some(_), _) => Some(Err("a non-JSON body".into())),
+        };
+        if more.iter().all(|(_, _, b)| *b == first_body) {
+            return;
+        }
+        let plain_first = success.envelope.is_none()
+            && success.text_result.is_none()
+            && !success.download
+            && success.error_code_field.is_none()
+            && !matches!(first_body, Some(Err(_)));
+        for (_, pos, body) in &more {
+            let problem = match body {
+                Some(Err(what)) => Some(what.clone()),
+                _ if !plain_first => Some("a first 2xx response that is not plain JSON".into()),
+                _ => None,
+            };
+            if let Some(what) = problem {
+                self.err(
+                    *pos,
+                    format!("this operation has several 2xx responses of different shapes, one with {what}"),
+                    Some("only plain JSON (or empty) 2xx responses can be told apart by status; give them one schema, or declare one 2xx response".into()),
+                );
+                return;
+            }
+        }
+        let mut variants = Namer::new();
+        let mut members = Vec::new();
+        let mut by_status = Vec::new();
+        for (matcher, body) in
+            std::iter::once((first, first_body)).chain(more.into_iter().map(|(m, _, b)| (m, b)))
+        {
+            let variant = variants.unique(status_variant(matcher));
+            let ty = body.and_then(Result::ok);
+            by_status.push((matcher, variant.clone(), ty.is_some()));
+            members.push((variant, ty));
+        }
+        by_status.sort_by_key(|(m, _, _)| *m);
+        let name = self
+            .type_namer
+            .unique(ident::pascal(&format!("{builder}Success")));
+        self.types.push(TypeDef {
+            name: name.clone(),
+            doc: Some(format!("What `{builder}` answers, by status.")),
+            kind: TypeKind::Responses(members),
+        });
+        success.ty = Some(TypeRef::Named(name));
+        success.decoding = ResponseDecoding::Json;
+        success.by_status = by_status;
     }
 
     fn error_code_field(&self, ty: &TypeRef) -> Option<(String, TypeRef, bool)> {
@@ -159,6 +251,23 @@ impl<'d> Lowerer<'d, '_, '_> {
             .iter()
             .find(|f| f.error_code)
             .map(|f| (f.rust_name.clone(), f.ty.clone(), f.required))
+    }
+}
+
+/// A typed 2xx body, or what keeps it from being one.
+type SuccessBody = Result<TypeRef, String>;
+
+/// The variant name for a status: its reason phrase (`NotFound`), else
+/// `Status418`, `Status4xx` or `Other`.
+fn status_variant(matcher: StatusMatch) -> String {
+    match matcher {
+        StatusMatch::Exact(s) => http::StatusCode::from_u16(s)
+            .ok()
+            .and_then(|c| c.canonical_reason())
+            .map(ident::pascal)
+            .unwrap_or_else(|| format!("Status{s}")),
+        StatusMatch::Range(lo, _) => format!("Status{}xx", lo / 100),
+        StatusMatch::Default => "Other".to_string(),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::ir::*;
 use crate::load::{Node, Value};
 use crate::resolve::closest;
 
-use super::{doc_text, is_true, Lowerer};
+use super::{doc_text, is_true, Lowerer, SCHEMA_PREFIX};
 
 const KNOWN_TYPES: &[&str] = &[
     "string", "integer", "number", "boolean", "array", "object", "null",
@@ -22,7 +22,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             return TypeKind::Alias(self.reference(reference, name));
         }
         if let Some(members) = node.get("oneOf").or_else(|| node.get("anyOf")) {
-            return self.union(name, members);
+            return self.union(name, node, members);
         }
         if let Some(parts) = node.get("allOf").and_then(Node::items) {
             if parts.len() == 1 && node.get("properties").is_none() {
@@ -42,7 +42,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         TypeKind::Alias(self.schema_type_unnamed(node, name))
     }
 
-    fn union(&mut self, name: &str, members: &'d Node) -> TypeKind {
+    fn union(&mut self, name: &str, node: &'d Node, members: &'d Node) -> TypeKind {
         let Some(items) = members.items() else {
             self.err(
                 members.pos,
@@ -56,10 +56,12 @@ impl<'d> Lowerer<'d, '_, '_> {
         };
         let mut variant_namer = Namer::new();
         let mut variants = Vec::new();
+        let mut refs = Vec::new();
         for (i, item) in items.iter().enumerate() {
             if is_null_schema(item) {
                 continue;
             }
+            refs.push(item.str_at("$ref"));
             let hint = match item.str_at("$ref") {
                 Some(r) => r.rsplit('/').next().unwrap_or("Variant").to_string(),
                 None => item
@@ -74,7 +76,69 @@ impl<'d> Lowerer<'d, '_, '_> {
         if variants.is_empty() {
             return TypeKind::Alias(TypeRef::Json);
         }
+        if let Some(d) = node.get("discriminator") {
+            if let Some(tagged) = self.tagged(d, &variants, &refs) {
+                return TypeKind::Tagged(tagged);
+            }
+        }
         TypeKind::Union(variants)
+    }
+
+    /// A union's `discriminator`: each member's wire tags, from `mapping`
+    /// (kept verbatim) or, for a member no mapping names, its component's
+    /// name (OpenAPI's implicit mapping). `None` when a member cannot be
+    /// given a tag (an inline member that no mapping names): the union is
+    /// then decoded by trying each member, as without a discriminator.
+    fn tagged(
+        &mut self,
+        d: &'d Node,
+        variants: &[(String, TypeRef)],
+        refs: &[Option<&str>],
+    ) -> Option<Tagged> {
+        let Some(property) = d.str_at("propertyName") else {
+            self.err(
+                d.pos,
+                "`discriminator` needs `propertyName`",
+                Some("e.g. `discriminator: {propertyName: type}`".into()),
+            );
+            return None;
+        };
+        let normalize = |r: &str| -> String {
+            if r.contains('/') {
+                r.to_string()
+            } else {
+                format!("{SCHEMA_PREFIX}{r}")
+            }
+        };
+        let mut tags: Vec<Vec<String>> = vec![Vec::new(); variants.len()];
+        for (key, target) in d.get("mapping").and_then(Node::entries).unwrap_or(&[]) {
+            let Some(target) = target.as_str() else {
+                continue;
+            };
+            let target = normalize(target);
+            match refs.iter().position(|r| r.is_some_and(|r| r == target)) {
+                Some(i) => tags[i].push(key.name.clone()),
+                None => self.err(
+                    key.pos,
+                    format!("discriminator value `{}` maps to `{target}`, which is not a member of the union", key.name),
+                    Some("map each value to one of the `oneOf`/`anyOf` members' `$ref`s".into()),
+                ),
+            }
+        }
+        for (i, r) in refs.iter().enumerate() {
+            if tags[i].is_empty() {
+                let name = (*r)?.rsplit('/').next()?;
+                tags[i].push(name.replace("~1", "/").replace("~0", "~"));
+            }
+        }
+        Some(Tagged {
+            property: property.to_string(),
+            variants: variants
+                .iter()
+                .zip(tags)
+                .map(|((v, ty), t)| (v.clone(), t, ty.clone()))
+                .collect(),
+        })
     }
 
     fn all_of_fields(&mut self, name: &str, node: &'d Node) -> Vec<Field> {

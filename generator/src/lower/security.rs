@@ -26,6 +26,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                     let location = match Ext::In.text(node).or(node.str_at("in")) {
                         Some("header") => KeyLocation::Header,
                         Some("query") => KeyLocation::Query,
+                        Some("cookie") => KeyLocation::Cookie,
                         Some("form") => KeyLocation::Form,
                         other => {
                             self.err(
@@ -35,7 +36,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                                     key.name,
                                     other.unwrap_or("(missing)")
                                 ),
-                                Some("use `in: header` or `in: query`, or `x-pasarela-in: form` for a form field".into()),
+                                Some("use `in: header`, `in: query` or `in: cookie`, or `x-pasarela-in: form` for a form field".into()),
                             );
                             continue;
                         }
@@ -108,17 +109,25 @@ impl<'d> Lowerer<'d, '_, '_> {
         out
     }
 
+    /// The operation's security requirements as alternatives (OpenAPI: the
+    /// list is "any of", each requirement "all of"). An alternative that
+    /// needs a scheme this client cannot apply is dropped with a warning;
+    /// if that leaves none, the call is sent without credentials.
     pub(super) fn security(
         &mut self,
         op: &Node,
+        op_id: &str,
         default: Option<&Node>,
         schemes: &[SecurityScheme],
-    ) -> Vec<String> {
+    ) -> Vec<Vec<String>> {
         let Some(reqs) = op.get("security").or(default).and_then(Node::items) else {
             return Vec::new();
         };
-        let mut names = Vec::new();
+        let mut alternatives: Vec<Vec<String>> = Vec::new();
+        let mut dropped = Vec::new();
         for req in reqs {
+            let mut names = Vec::new();
+            let mut usable = true;
             for (key, _) in req.entries().unwrap_or(&[]) {
                 let declared = self
                     .doc
@@ -137,13 +146,31 @@ impl<'d> Lowerer<'d, '_, '_> {
                         format!("security scheme `{}` is not declared", key.name),
                         Some(hint),
                     );
+                    usable = false;
                     continue;
                 }
-                if schemes.iter().any(|s| s.name == key.name) && !names.contains(&key.name) {
+                if !schemes.iter().any(|s| s.name == key.name) {
+                    usable = false;
+                    dropped.push((key.name.clone(), key.pos));
+                } else if !names.contains(&key.name) {
                     names.push(key.name.clone());
                 }
             }
+            if usable && !alternatives.contains(&names) {
+                alternatives.push(names);
+            }
         }
-        names
+        if alternatives.is_empty() && !reqs.is_empty() {
+            if let Some((name, pos)) = dropped.first() {
+                self.reporter.warning(
+                    *pos,
+                    format!(
+                        "operation `{op_id}` accepts only security this client cannot apply (`{name}`); it is sent without credentials"
+                    ),
+                    Some("supported: apiKey (header, query, cookie, form), HTTP basic and bearer, OAuth2 client credentials".into()),
+                );
+            }
+        }
+        alternatives
     }
 }

@@ -299,7 +299,9 @@ impl ClientBuilder {
                             })?;
                             Some(sensitive_header(key.expose()).map_err(invalid)?)
                         }
-                        ApiKeyLocation::Query | ApiKeyLocation::Form => None,
+                        ApiKeyLocation::Query | ApiKeyLocation::Cookie | ApiKeyLocation::Form => {
+                            None
+                        }
                     };
                     Credential::ApiKey {
                         location,

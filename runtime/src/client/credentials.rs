@@ -13,6 +13,14 @@ use crate::auth::Credential;
 use crate::error::{AuthError, Error};
 use crate::secret::Secret;
 
+/// Where the static credentials of a request go.
+pub(super) struct CredentialSink<'s, 'a> {
+    pub(super) headers: &'s mut HeaderMap,
+    pub(super) query: &'s mut Vec<(&'a str, &'a str)>,
+    pub(super) cookies: &'s mut Vec<(&'a str, &'a str)>,
+    pub(super) form_keys: &'s mut Vec<(&'static str, &'a str, &'static str)>,
+}
+
 /// A credential as given to the builder.
 #[derive(Debug)]
 pub(super) enum CredentialInput {
@@ -55,27 +63,35 @@ impl CredentialInput {
 }
 
 impl Inner {
-    /// Applies the static credentials of every scheme of the operation that
-    /// has one: API keys go in `headers`, `query` or `form_keys` (field name,
-    /// key, scheme), basic and bearer credentials in `Authorization`. Returns
-    /// the OAuth2 scheme whose token each attempt must send, if any.
+    /// Applies the static credentials of the operation's first security
+    /// alternative whose schemes all have a credential: API keys go in
+    /// `out.headers`, `out.query`, `out.cookies` or `out.form_keys` (field
+    /// name, key, scheme), basic and bearer credentials in `Authorization`.
+    /// Returns the OAuth2 scheme whose token each attempt must send, if any.
     pub(super) fn apply_credentials<'a>(
         &'a self,
         op: &Operation,
-        headers: &mut HeaderMap,
-        query: &mut Vec<(&'a str, &'a str)>,
-        form_keys: &mut Vec<(&'static str, &'a str, &'static str)>,
+        out: &mut CredentialSink<'_, 'a>,
     ) -> Result<Option<&'static str>, Error<Infallible>> {
-        // Auth: every scheme of the operation that has a credential. The
-        // first one that sets `Authorization` wins.
-        let mut any = false;
+        if op.security.is_empty() {
+            return Ok(None);
+        }
+        let usable = op.security.iter().find(|alternative| {
+            alternative
+                .iter()
+                .all(|scheme| self.credentials.contains_key(scheme))
+        });
+        let Some(alternative) = usable else {
+            return Err(Error::Auth(self.missing_credentials(op)));
+        };
+        // The first scheme that sets `Authorization` wins (two schemes that
+        // both need it cannot be sent together).
         let mut authorization = false;
         let mut oauth = None;
-        for scheme in op.security {
+        for scheme in alternative.iter() {
             let Some((&name, credential)) = self.credentials.get_key_value(scheme) else {
                 continue;
             };
-            any = true;
             match credential {
                 Credential::ApiKey {
                     location: ApiKeyLocation::Header,
@@ -84,7 +100,7 @@ impl Inner {
                     ..
                 } => {
                     if let Ok(hn) = HeaderName::from_bytes(param.as_bytes()) {
-                        headers.insert(hn, value.clone());
+                        out.headers.insert(hn, value.clone());
                     }
                 }
                 Credential::ApiKey {
@@ -92,18 +108,24 @@ impl Inner {
                     param,
                     key,
                     ..
-                } => query.push((param, key.expose())),
+                } => out.query.push((param, key.expose())),
+                Credential::ApiKey {
+                    location: ApiKeyLocation::Cookie,
+                    param,
+                    key,
+                    ..
+                } => out.cookies.push((param, key.expose())),
                 Credential::ApiKey {
                     location: ApiKeyLocation::Form,
                     param,
                     key,
                     ..
-                } => form_keys.push((param, key.expose(), name)),
+                } => out.form_keys.push((param, key.expose(), name)),
                 Credential::ApiKey { .. } => {}
                 Credential::Authorization(value) => {
                     if !authorization {
                         authorization = true;
-                        headers.insert(AUTHORIZATION, value.clone());
+                        out.headers.insert(AUTHORIZATION, value.clone());
                     }
                 }
                 Credential::OAuth2(cache) => {
@@ -113,9 +135,6 @@ impl Inner {
                     }
                 }
             }
-        }
-        if !op.security.is_empty() && !any {
-            return Err(Error::Auth(self.missing_credentials(op)));
         }
         Ok(oauth)
     }
@@ -148,13 +167,21 @@ impl Inner {
     fn missing_credentials(&self, op: &Operation) -> AuthError {
         let mut described = Vec::new();
         let mut hints = Vec::new();
-        for name in op.security {
-            match self.api.scheme(name) {
-                Some(s) => {
-                    described.push(format!("`{}` ({})", s.name, s.kind.describe()));
-                    hints.push(s.builder_call());
+        for alternative in op.security {
+            let mut all = Vec::new();
+            let mut calls = Vec::new();
+            for name in alternative.iter() {
+                match self.api.scheme(name) {
+                    Some(s) => {
+                        all.push(format!("`{}` ({})", s.name, s.kind.describe()));
+                        calls.push(s.builder_call());
+                    }
+                    None => all.push(format!("`{name}`")),
                 }
-                None => described.push(format!("`{name}`")),
+            }
+            if !all.is_empty() {
+                described.push(all.join(" together with "));
+                hints.push(calls.join(" plus "));
             }
         }
         AuthError::MissingCredentials {

@@ -4,9 +4,10 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use url::Url;
 
+use super::credentials::CredentialSink;
 use super::Inner;
 use crate::api::HttpMethod;
 use crate::auth::bearer_header;
@@ -41,8 +42,16 @@ impl Inner {
     pub(super) fn prepare(&self, req: Request) -> Result<Prepared, Error<Infallible>> {
         let op = req.op;
         let mut url = self.build_url(op, &req.path_params)?;
-        let mut query: Vec<(&str, &str)> =
-            req.query.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let mut query: Vec<(&str, &str)> = req
+            .query
+            .iter()
+            .map(|(n, v)| (*n, v.as_str()))
+            .chain(
+                req.dynamic_query
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+            )
+            .collect();
 
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {
@@ -58,7 +67,20 @@ impl Inner {
         }
 
         let mut form_keys: Vec<(&'static str, &str, &'static str)> = Vec::new();
-        let oauth = self.apply_credentials(op, &mut headers, &mut query, &mut form_keys)?;
+        let mut cookies: Vec<(&str, &str)> =
+            req.cookies.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let oauth = self.apply_credentials(
+            op,
+            &mut CredentialSink {
+                headers: &mut headers,
+                query: &mut query,
+                cookies: &mut cookies,
+                form_keys: &mut form_keys,
+            },
+        )?;
+        if !cookies.is_empty() {
+            headers.insert(COOKIE, cookie_header(&cookies)?);
+        }
 
         // A form-field key of a request that has no body and whose method
         // does not usually carry one goes in the query string instead.
@@ -167,6 +189,37 @@ impl Inner {
             ))
         })
     }
+}
+
+/// Characters a cookie value may not hold as they are (RFC 6265
+/// `cookie-octet` excludes controls, space, `"`, `,`, `;` and `\\`); they are
+/// percent-encoded, as is `%` itself, the way OpenAPI's `form` style does.
+const COOKIE_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
+
+/// The `Cookie` header for `pairs`: `a=1; b=2`, marked sensitive (it may
+/// carry an API key).
+fn cookie_header(pairs: &[(&str, &str)]) -> Result<HeaderValue, Error<Infallible>> {
+    let text = pairs
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "{name}={}",
+                percent_encoding::utf8_percent_encode(value, COOKIE_ESCAPE)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut value = HeaderValue::from_str(&text).map_err(|_| {
+        Error::InvalidRequest("a cookie name contains characters not allowed in a header".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn encode_form(fields: &[(String, String)]) -> Result<Bytes, Error<Infallible>> {

@@ -68,7 +68,7 @@ const fn op(
     id: &'static str,
     method: HttpMethod,
     path: &'static str,
-    security: &'static [&'static str],
+    security: &'static [&'static [&'static str]],
     idempotent: bool,
     moves_money: bool,
 ) -> Operation {
@@ -88,7 +88,7 @@ pub static GET_ITEM: Operation = op(
     "getItem",
     HttpMethod::Get,
     "/items/{itemId}",
-    &["oauth"],
+    &[&["oauth"]],
     true,
     false,
 );
@@ -97,7 +97,7 @@ pub static PAY: Operation = op(
     "createPayment",
     HttpMethod::Post,
     "/payments",
-    &["oauth"],
+    &[&["oauth"]],
     false,
     true,
 );
@@ -123,7 +123,7 @@ pub static WITH_HEADER_KEY: Operation = op(
     "withHeaderKey",
     HttpMethod::Get,
     "/h",
-    &["headerKey"],
+    &[&["headerKey"]],
     true,
     false,
 );
@@ -131,7 +131,7 @@ pub static WITH_QUERY_KEY: Operation = op(
     "withQueryKey",
     HttpMethod::Get,
     "/q",
-    &["queryKey"],
+    &[&["queryKey"]],
     true,
     false,
 );
@@ -139,16 +139,23 @@ pub static WITH_FORM_KEY: Operation = op(
     "withFormKey",
     HttpMethod::Post,
     "/f",
-    &["formKey"],
+    &[&["formKey"]],
     false,
     false,
 );
-pub static WITH_BASIC: Operation = op("withBasic", HttpMethod::Get, "/b", &["basic"], true, false);
+pub static WITH_BASIC: Operation = op(
+    "withBasic",
+    HttpMethod::Get,
+    "/b",
+    &[&["basic"]],
+    true,
+    false,
+);
 pub static WITH_BEARER: Operation = op(
     "withBearer",
     HttpMethod::Get,
     "/t",
-    &["bearer"],
+    &[&["bearer"]],
     true,
     false,
 );
@@ -156,7 +163,7 @@ pub static WITH_EITHER: Operation = op(
     "withEither",
     HttpMethod::Get,
     "/e",
-    &["bearer", "basic"],
+    &[&["bearer"], &["basic"]],
     true,
     false,
 );
