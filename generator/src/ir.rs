@@ -130,6 +130,8 @@ impl Method {
 /// One operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
+    /// Where the operation is declared (for diagnostics of later stages).
+    pub pos: crate::diagnostics::Pos,
     /// `operationId` (or one derived from method and path).
     pub id: String,
     /// The client method's name (snake case).

@@ -10,7 +10,8 @@
 //! 2. [`resolve`]: `$ref`s, cycles and the document's shape ([`structure`]:
 //!    every section's kind, every `x-pasarela-*` key through [`extensions`]),
 //!    all errors collected;
-//! 3. [`lower`]: tree → [`ir::Api`], all naming through [`ident`];
+//! 3. [`lower`]: tree → [`ir::Api`], all naming through [`ident`]; then
+//!    [`ir_check`]: what the emitter cannot express is a diagnostic;
 //! 4. [`emit`]: IR → tokens with `quote!`;
 //! 5. [`format`](mod@format): tokens → `prettyplease` source with a fixed header line.
 //!
@@ -27,6 +28,7 @@ pub mod extensions;
 pub mod format;
 pub mod ident;
 pub mod ir;
+pub mod ir_check;
 pub mod load;
 pub mod lower;
 pub mod resolve;
@@ -164,6 +166,9 @@ fn check_on_this_thread(source: &Source, config: &Config) -> Result<Checked, Dia
         return Err(reporter.finish());
     }
     let api = lower::lower(&doc, &mut reporter);
+    if let Some(api) = &api {
+        ir_check::check(api, &mut reporter);
+    }
     match api {
         Some(api) if !reporter.has_errors() => Ok(Checked {
             api,

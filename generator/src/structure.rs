@@ -282,6 +282,11 @@ fn expect(key: &Key, value: &Node, want: Want, reporter: &mut Reporter<'_>) -> b
     };
     if !ok {
         let (wanted, hint) = match want {
+            Want::Map if key.name == "properties" => (
+                "a mapping",
+                "map each property name to its schema: `properties: {id: {type: string}}`"
+                    .to_string(),
+            ),
             Want::Map => (
                 "a mapping",
                 format!("write `{}:` as `name: value` entries", key.name),

@@ -151,6 +151,41 @@ fn broken_spec_reports_all_three_errors_with_positions_and_hints() {
     insta::assert_snapshot!("three_errors", diagnostics.to_string());
 }
 
+/// Every file in `tests/broken/` besides `three_errors.yaml`: its
+/// diagnostics, strict and (for repairable ones) lenient, as a snapshot.
+/// Each diagnostic has a position, a source line and a hint.
+#[test]
+fn broken_specs_show_positioned_hinted_diagnostics() {
+    for name in [
+        "extensions.yaml",
+        "shapes.yaml",
+        "trailing_comma.json",
+        "undeclared.yaml",
+        "envelope_and_text.yaml",
+    ] {
+        let relative = format!("tests/broken/{name}");
+        let text = std::fs::read_to_string(manifest_path(&relative))
+            .unwrap_or_else(|e| panic!("cannot read {relative}: {e}"));
+        let source = Source::new(relative.clone(), text);
+        let strict = pasarela_gen::generate(&source, &Config::default())
+            .expect_err(&format!("{relative} must be refused"));
+        for d in &strict.0 {
+            assert!(d.pos.line > 0 && d.pos.column > 0, "no position for: {d}");
+            assert!(d.hint.is_some(), "no hint for: {d}");
+            assert!(d.source_line.is_some(), "no source line for: {d}");
+        }
+        let mut shown = strict.to_string();
+        if strict.0.iter().all(|d| d.repairable) {
+            let lenient = pasarela_gen::generate(&source, &Config::default().lenient(true))
+                .unwrap_or_else(|d| panic!("{relative} must generate leniently:\n{d}"));
+            shown.push_str("\n\n--- with --lenient ---\n");
+            shown.push_str(&lenient.warnings.to_string());
+        }
+        let snapshot = format!("broken_{}", name.replace('.', "_"));
+        insta::assert_snapshot!(snapshot, shown);
+    }
+}
+
 // ---- focused IR checks -------------------------------------------------
 
 fn struct_fields<'a>(api: &'a Api, type_name: &str) -> &'a [Field] {

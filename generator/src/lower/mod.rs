@@ -19,7 +19,8 @@ mod schemas;
 mod security;
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
-/// Names a request builder already uses for its own fields and methods.
+/// Names a request builder already uses for its own fields and methods,
+/// and method names clippy would read as a standard trait's.
 const BUILDER_MEMBERS: &[&str] = &[
     "client",
     "body",
@@ -29,6 +30,29 @@ const BUILDER_MEMBERS: &[&str] = &[
     "prepare",
     "error_for",
     "into_future",
+    "clone",
+];
+/// Names the generated `Client` already uses, and method names clippy
+/// (`should_implement_trait`) would take for a standard trait's.
+const CLIENT_MEMBERS: &[&str] = &[
+    "builder",
+    "runtime",
+    "api",
+    "clone",
+    "default",
+    "from_str",
+    "next",
+    "eq",
+    "cmp",
+    "hash",
+    "deref",
+    "drop",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "into_iter",
+    "not",
+    "neg",
 ];
 /// Names that generated code relies on meaning the standard ones; a schema
 /// with one of these names gets a suffix instead of shadowing it.

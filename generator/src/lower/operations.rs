@@ -9,15 +9,21 @@ use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::Node;
 
-use super::{doc_text, is_true, Lowerer, BUILDER_MEMBERS};
+use super::{doc_text, is_true, Lowerer, BUILDER_MEMBERS, CLIENT_MEMBERS, RESERVED_TYPE_NAMES};
 
 impl<'d> Lowerer<'d, '_, '_> {
     pub(super) fn operations(&mut self, schemes: &[SecurityScheme]) -> Vec<Operation> {
         let root = self.doc.root;
         let default_security = root.get("security");
         let mut method_namer = Namer::new();
-        for reserved in ["builder", "runtime", "api"] {
+        for reserved in CLIENT_MEMBERS {
             method_namer.reserve(reserved);
+        }
+        // Builders live in `requests`, beside code that names `Option`,
+        // `Result`, ... unqualified: the same reserved names as types.
+        let mut builder_namer = Namer::new();
+        for reserved in RESERVED_TYPE_NAMES {
+            builder_namer.reserve(reserved);
         }
         let mut ids: BTreeMap<String, Pos> = BTreeMap::new();
         let mut out = Vec::new();
@@ -52,7 +58,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 }
                 ids.insert(id.clone(), op.get("operationId").map_or(op.pos, |n| n.pos));
                 let method_name = method_namer.unique(ident::snake(&id));
-                let builder_name = ident::pascal(ident::bare(&method_name));
+                let builder_name = builder_namer.unique(ident::pascal(ident::bare(&method_name)));
                 let lowered = self.operation(OpContext {
                     id,
                     method_name,
@@ -98,6 +104,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 .flag(op)
                 .unwrap_or(cx.method.is_idempotent());
         Operation {
+            pos: op.pos,
             error_name: format!("{}Error", cx.builder_name),
             id: cx.id,
             method_name: cx.method_name,

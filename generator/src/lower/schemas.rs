@@ -200,15 +200,9 @@ impl<'d> Lowerer<'d, '_, '_> {
         let Some(props) = node.get("properties") else {
             return Vec::new();
         };
+        // A `properties` that is not a mapping was reported by the
+        // structure check.
         let Some(entries) = props.entries() else {
-            self.err(
-                props.pos,
-                format!("`properties` must be a mapping, found {}", props.kind()),
-                Some(
-                    "map each property name to its schema: `properties: {id: {type: string}}`"
-                        .into(),
-                ),
-            );
             return Vec::new();
         };
         let mut out = Vec::new();
