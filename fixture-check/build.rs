@@ -13,6 +13,13 @@
 use std::path::{Path, PathBuf};
 use std::process::exit;
 
+#[path = "random_specs.rs"]
+mod random_specs;
+
+/// How many random specs the property check builds (each is diagnosed or
+/// compiled into this crate).
+const RANDOM_SPECS: u64 = 40;
+
 /// Corpus documents with real, repairable mistakes (reported by `check`, see
 /// `generator/tests/robustness.rs`): generated with `Config::lenient(true)`,
 /// their warnings printed as cargo warnings.
@@ -28,6 +35,7 @@ fn main() {
     if count == 0 {
         fail(&format!("no fixtures in {}", fixtures.display()));
     }
+    generate_random(&out_dir, &mut all);
     if std::env::var_os("CARGO_FEATURE_CORPUS").is_some() {
         let corpus = manifest_dir.join("../../shared/corpus");
         generate_dir(&corpus, "corpus", "corpus_", &out_dir, &mut all);
@@ -130,6 +138,47 @@ fn generate_dir(
         ));
     }
     count
+}
+
+/// The property check: random valid specs from `random_specs.rs`, each
+/// either refused with diagnostics (none an internal error) or generated
+/// and compiled here. At least half must generate, or the check proves
+/// little.
+fn generate_random(out_dir: &Path, all: &mut String) {
+    println!("cargo:rerun-if-changed=random_specs.rs");
+    let mut generated = 0;
+    for n in 0..RANDOM_SPECS {
+        let text = random_specs::spec(n);
+        let shown = format!("random/{n}.json");
+        let source = pasarela_gen::Source::new(shown.clone(), text);
+        match pasarela_gen::generate(&source, &pasarela_gen::Config::default()) {
+            Ok(output) => {
+                let module = format!("random_{n}");
+                let target = out_dir.join(format!("{module}.rs"));
+                if let Err(e) = std::fs::write(&target, output.code) {
+                    fail(&format!("cannot write {}: {e}", target.display()));
+                }
+                all.push_str(&format!(
+                    "/// Random spec number {n} (fixture-check/random_specs.rs).\n\
+                     pub mod {module} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n"
+                ));
+                generated += 1;
+            }
+            Err(d) => {
+                if d.0.iter().any(|d| d.message.contains("internal error")) {
+                    eprintln!("{}\n{d}", source.text);
+                    fail(&format!(
+                        "{shown}: the generator reported an internal error"
+                    ));
+                }
+            }
+        }
+    }
+    if generated < RANDOM_SPECS / 2 {
+        fail(&format!(
+            "only {generated} of {RANDOM_SPECS} random specs generated: the random builder makes too many invalid specs"
+        ));
+    }
 }
 
 fn env_path(name: &str) -> PathBuf {

@@ -278,8 +278,9 @@ pub struct Success {
     pub error_code_field: Option<(String, TypeRef, bool)>,
     /// Several 2xx responses of different shapes: `ty` is then a
     /// [`TypeKind::Responses`] enum and this maps each status to its
-    /// variant and whether it has a (JSON) body. Empty otherwise.
-    pub by_status: Vec<(StatusMatch, String, bool)>,
+    /// variant and how its body is decoded ([`ResponseDecoding::None`]: no
+    /// body). Empty otherwise.
+    pub by_status: Vec<(StatusMatch, String, ResponseDecoding)>,
 }
 
 /// How a response body is decoded.

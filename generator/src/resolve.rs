@@ -212,12 +212,37 @@ fn check_schema_shapes(root: &Node, reporter: &mut Reporter<'_>) {
     }
 }
 
+/// Mappings whose keys are names chosen by the spec's author.
+const NAME_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "schemas",
+    "responses",
+    "parameters",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    "pathItems",
+    "paths",
+    "webhooks",
+    "content",
+    "encoding",
+    "mapping",
+    "variables",
+    "scopes",
+];
+
 fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                if key.name == "properties" || key.name == "patternProperties" {
-                    // Names of properties, not keywords: a property may be
+                if NAME_MAPS.contains(&key.name.as_str()) && value.is_map() {
+                    // Keys of these maps are names (of properties, schemas,
+                    // media types, ...), not keywords: any of them may be
                     // called `$ref`.
                     for (_, schema) in value.entries().unwrap_or(&[]) {
                         check_refs(doc, schema, reporter);

@@ -235,16 +235,30 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             let name = to_ident(name);
             let arms = op.success.by_status.iter().map(|(matcher, variant, body)| {
                 let pattern = match matcher {
-                    StatusMatch::Exact(s) => quote!(#s),
-                    StatusMatch::Range(lo, hi) => quote!(#lo..=#hi),
+                    StatusMatch::Exact(s) => {
+                        let s = Literal::u16_unsuffixed(*s);
+                        quote!(#s)
+                    }
+                    StatusMatch::Range(lo, hi) => {
+                        let (lo, hi) = (Literal::u16_unsuffixed(*lo), Literal::u16_unsuffixed(*hi));
+                        quote!(#lo..=#hi)
+                    }
                     StatusMatch::Default => quote!(_),
                 };
                 let variant = to_ident(variant);
-                if *body {
-                    quote!(#pattern => Ok(super::types::#name::#variant(response.json()?)),)
-                } else {
-                    quote!(#pattern => Ok(super::types::#name::#variant),)
-                }
+                let value = match body {
+                    ResponseDecoding::None => quote!(super::types::#name::#variant),
+                    ResponseDecoding::Json => {
+                        quote!(super::types::#name::#variant(response.json()?))
+                    }
+                    ResponseDecoding::Text => {
+                        quote!(super::types::#name::#variant(response.text()?))
+                    }
+                    ResponseDecoding::Bytes => {
+                        quote!(super::types::#name::#variant(response.into_body()))
+                    }
+                };
+                quote!(#pattern => Ok(#value),)
             });
             quote!(match status {
                 #(#arms)*

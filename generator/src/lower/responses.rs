@@ -150,8 +150,8 @@ impl<'d> Lowerer<'d, '_, '_> {
         (success, errors)
     }
 
-    /// The body of a further 2xx response, when it is plain: JSON (typed)
-    /// or none. `Some(Err(..))` names what makes it not plain.
+    /// The body of a further 2xx response, when it is plain: JSON (typed),
+    /// text, bytes, or none. `Some(Err(..))` names what makes it not plain.
     fn plain_success_body(
         &mut self,
         response: &'d Node,
@@ -163,19 +163,25 @@ impl<'d> Lowerer<'d, '_, '_> {
             return Some(Err("an x-pasarela extension".into()));
         }
         let (media, schema) = media?;
-        if encoding_for(&media) != BodyEncoding::Json {
-            return Some(Err(format!("a `{media}` body")));
-        }
-        let hint = format!("{builder}Response{}", ident::pascal(code));
-        Some(Ok(
-            schema.map_or(TypeRef::Json, |s| self.schema_type(s, &hint))
-        ))
+        let csv = schema
+            .and_then(|s| self.deref(s))
+            .is_some_and(|t| Ext::Csv.on(t).is_some());
+        Some(match encoding_for(&media) {
+            BodyEncoding::Json => {
+                let hint = format!("{builder}Response{}", ident::pascal(code));
+                let ty = schema.map_or(TypeRef::Json, |s| self.schema_type(s, &hint));
+                Ok((ResponseDecoding::Json, ty))
+            }
+            BodyEncoding::Text if csv => Err("a CSV body".into()),
+            BodyEncoding::Text => Ok((ResponseDecoding::Text, TypeRef::String)),
+            _ => Ok((ResponseDecoding::Bytes, TypeRef::Bytes)),
+        })
     }
 
     /// Several 2xx responses: the same shape everywhere is one type; plain
-    /// JSON (or empty) bodies of different shapes become an enum with a
-    /// variant per status; anything else cannot be expressed and is an
-    /// error (never a silent drop).
+    /// bodies (JSON, text, binary, none) of different shapes become an enum
+    /// with a variant per status; anything else cannot be expressed and is
+    /// an error (never a silent drop).
     fn several_successes(
         &mut self,
         success: &mut Success,
@@ -183,36 +189,40 @@ impl<'d> Lowerer<'d, '_, '_> {
         more: Vec<(StatusMatch, crate::diagnostics::Pos, Option<SuccessBody>)>,
         builder: &str,
     ) {
-        if more.is_empty() {
+        let Some((_, first_pos, _)) = more.first() else {
             return;
-        }
+        };
+        let first_pos = *first_pos;
         let first_body: Option<SuccessBody> = match (&success.ty, success.decoding) {
             (_, ResponseDecoding::None) | (None, _) => None,
-            (Some(ty), ResponseDecoding::Json) => Some(Ok(ty.clone())),
-            (Some(_), _) => Some(Err("a non-JSON body".into())),
+            (Some(TypeRef::Csv(_)), _) => Some(Err("a CSV body".into())),
+            (Some(ty), decoding) => Some(Ok((decoding, ty.clone()))),
         };
         if more.iter().all(|(_, _, b)| *b == first_body) {
             return;
         }
-        let plain_first = success.envelope.is_none()
-            && success.text_result.is_none()
-            && !success.download
-            && success.error_code_field.is_none()
-            && !matches!(first_body, Some(Err(_)));
-        for (_, pos, body) in &more {
-            let problem = match body {
-                Some(Err(what)) => Some(what.clone()),
-                _ if !plain_first => Some("a first 2xx response that is not plain JSON".into()),
+        let read_specially = success.envelope.is_some()
+            || success.text_result.is_some()
+            || success.download
+            || success.error_code_field.is_some();
+        let problem = match &first_body {
+            Some(Err(what)) => Some((first_pos, format!("the first with {what}"))),
+            _ if read_specially => Some((
+                first_pos,
+                "the first read through an extension, a download or an error code".to_string(),
+            )),
+            _ => more.iter().find_map(|(_, pos, body)| match body {
+                Some(Err(what)) => Some((*pos, format!("one with {what}"))),
                 _ => None,
-            };
-            if let Some(what) = problem {
-                self.err(
-                    *pos,
-                    format!("this operation has several 2xx responses of different shapes, one with {what}"),
-                    Some("only plain JSON (or empty) 2xx responses can be told apart by status; give them one schema, or declare one 2xx response".into()),
-                );
-                return;
-            }
+            }),
+        };
+        if let Some((pos, what)) = problem {
+            self.err(
+                pos,
+                format!("this operation has several 2xx responses of different shapes, {what}"),
+                Some("only plain 2xx responses (JSON, text, binary or empty) can be told apart by status; give them one schema, or declare one 2xx response".into()),
+            );
+            return;
         }
         let mut variants = Namer::new();
         let mut members = Vec::new();
@@ -221,8 +231,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             std::iter::once((first, first_body)).chain(more.into_iter().map(|(m, _, b)| (m, b)))
         {
             let variant = variants.unique(status_variant(matcher));
-            let ty = body.and_then(Result::ok);
-            by_status.push((matcher, variant.clone(), ty.is_some()));
+            let (decoding, ty) = match body.and_then(Result::ok) {
+                Some((decoding, ty)) => (decoding, Some(ty)),
+                None => (ResponseDecoding::None, None),
+            };
+            by_status.push((matcher, variant.clone(), decoding));
             members.push((variant, ty));
         }
         by_status.sort_by_key(|(m, _, _)| *m);
@@ -254,8 +267,9 @@ impl<'d> Lowerer<'d, '_, '_> {
     }
 }
 
-/// A typed 2xx body, or what keeps it from being one.
-type SuccessBody = Result<TypeRef, String>;
+/// A plain 2xx body (how it is decoded, its type), or what keeps it from
+/// being one.
+type SuccessBody = Result<(ResponseDecoding, TypeRef), String>;
 
 /// The variant name for a status: its reason phrase (`NotFound`), else
 /// `Status418`, `Status4xx` or `Other`.
