@@ -30,12 +30,13 @@ fn main() {
 }
 
 fn generate(spec: &Path, out_dir: &Path) {
-    let display = spec.to_string_lossy().replace('\\', "/");
-    let text = match std::fs::read_to_string(spec) {
-        Ok(text) => text,
-        Err(e) => fail(&format!("cannot read {display}: {e}")),
+    let source = match pasarela_gen::Source::from_path(spec) {
+        Ok(source) => source,
+        Err(e) => fail(&format!("cannot read {}: {e}", spec.display())),
     };
-    let source = pasarela_gen::Source::new(display, text);
+    for included in &source.includes {
+        println!("cargo:rerun-if-changed={}", included.path);
+    }
     match pasarela_gen::generate(&source, &pasarela_gen::Config::default()) {
         Ok(output) => {
             let target = out_dir.join(format!("{}.rs", output.module_name));

@@ -36,6 +36,7 @@ fn main() {
         fail(&format!("no fixtures in {}", fixtures.display()));
     }
     generate_random(&out_dir, &mut all);
+    generate_split_spec(&manifest_dir, &out_dir, &mut all);
     if std::env::var_os("CARGO_FEATURE_CORPUS").is_some() {
         let corpus = manifest_dir.join("../../shared/corpus");
         generate_dir(&corpus, "corpus", "corpus_", &out_dir, &mut all);
@@ -178,6 +179,33 @@ fn generate_random(out_dir: &Path, all: &mut String) {
         fail(&format!(
             "only {generated} of {RANDOM_SPECS} random specs generated: the random builder makes too many invalid specs"
         ));
+    }
+}
+
+/// The spec split over files (`generator/tests/external/`), read with its
+/// includes the way the CLI and build scripts read it.
+fn generate_split_spec(manifest_dir: &Path, out_dir: &Path, all: &mut String) {
+    let spec = manifest_dir.join("../generator/tests/external/api.yaml");
+    println!("cargo:rerun-if-changed={}", spec.display());
+    let source = match pasarela_gen::Source::from_path(&spec) {
+        Ok(source) => source,
+        Err(e) => fail(&format!("cannot read {}: {e}", spec.display())),
+    };
+    for included in &source.includes {
+        println!("cargo:rerun-if-changed={}", included.path);
+    }
+    match pasarela_gen::generate(&source, &pasarela_gen::Config::default()) {
+        Ok(output) => {
+            let target = out_dir.join("external.rs");
+            if let Err(e) = std::fs::write(&target, output.code) {
+                fail(&format!("cannot write {}: {e}", target.display()));
+            }
+            all.push_str(
+                "/// The spec split over files in `generator/tests/external/`.\n\
+                 pub mod external { include!(concat!(env!(\"OUT_DIR\"), \"/external.rs\")); }\n",
+            );
+        }
+        Err(d) => fail(&format!("{d}")),
     }
 }
 

@@ -5,10 +5,24 @@ use std::fmt;
 /// A position in a source file (1-based line and column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Pos {
+    /// Which file: 0 is the spec itself, 1.. the files its `$ref`s name
+    /// (see [`crate::Source::include`]), in the order they were added.
+    pub file: u32,
     /// 1-based line.
     pub line: usize,
     /// 1-based column.
     pub column: usize,
+}
+
+impl Pos {
+    /// A position in the spec itself (file 0).
+    pub const fn new(line: usize, column: usize) -> Self {
+        Self {
+            file: 0,
+            line,
+            column,
+        }
+    }
 }
 
 /// How serious a [`Diagnostic`] is.
@@ -132,11 +146,12 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// Collects diagnostics for one source file and renders source lines.
+/// Collects diagnostics for a spec (and the files its `$ref`s name) and
+/// renders source lines.
 #[derive(Debug)]
 pub struct Reporter<'a> {
-    file: &'a str,
-    lines: Vec<&'a str>,
+    /// (name, lines) per file; index = [`Pos::file`].
+    files: Vec<(&'a str, Vec<&'a str>)>,
     found: Vec<Diagnostic>,
     lenient: bool,
 }
@@ -145,10 +160,28 @@ impl<'a> Reporter<'a> {
     /// A reporter for `text`, shown as `file`.
     pub fn new(file: &'a str, text: &'a str) -> Self {
         Self {
-            file,
-            lines: text.lines().collect(),
+            files: vec![(file, text.lines().collect())],
             found: Vec::new(),
             lenient: false,
+        }
+    }
+
+    /// Registers another file (named by a `$ref`) and returns its index for
+    /// [`Pos::file`]; a file already registered keeps its index.
+    pub fn add_file(&mut self, file: &'a str, text: &'a str) -> u32 {
+        if let Some(i) = self.files.iter().position(|(name, _)| *name == file) {
+            return u32::try_from(i).unwrap_or(0);
+        }
+        self.files.push((file, text.lines().collect()));
+        u32::try_from(self.files.len() - 1).unwrap_or(0)
+    }
+
+    /// Takes the diagnostics another reporter found in file `file` (one
+    /// registered with [`Reporter::add_file`]).
+    pub fn absorb(&mut self, file: u32, found: Diagnostics) {
+        for d in found.0 {
+            let pos = Pos { file, ..d.pos };
+            self.push(d.severity, d.repairable, pos, d.message, d.hint);
         }
     }
 
@@ -166,15 +199,19 @@ impl<'a> Reporter<'a> {
         message: String,
         hint: Option<String>,
     ) {
-        let source_line = self
-            .lines
+        let (file, lines) = usize::try_from(pos.file)
+            .ok()
+            .and_then(|i| self.files.get(i))
+            .or(self.files.first())
+            .map_or(("", &[][..]), |(name, lines)| (*name, lines.as_slice()));
+        let source_line = lines
             .get(pos.line.saturating_sub(1))
             .map(|l| l.trim_end().to_string());
         self.found.push(Diagnostic {
             severity,
             repairable,
             message,
-            file: self.file.to_string(),
+            file: file.to_string(),
             pos,
             source_line,
             hint,

@@ -31,6 +31,9 @@ pub enum Place {
     /// Anything else (parameters, media types, `info`, ...): no extension
     /// has an effect there.
     Elsewhere,
+    /// A place this check cannot tell (inside a file of named pieces that
+    /// a `$ref` names): names and values are checked, the place is not.
+    Anywhere,
 }
 
 impl Place {
@@ -43,6 +46,7 @@ impl Place {
             Place::Property => "an object property",
             Place::SecurityScheme => "a security scheme",
             Place::Elsewhere => "this object",
+            Place::Anywhere => "any object",
         }
     }
 }
@@ -353,7 +357,8 @@ pub fn check(key: &crate::load::Key, value: &Node, place: Place, reporter: &mut 
         );
         return;
     };
-    let effective = spec.places.contains(&place)
+    let effective = place == Place::Anywhere
+        || spec.places.contains(&place)
         || (place == Place::Property && spec.places.contains(&Place::Schema));
     if !effective {
         let wanted = spec

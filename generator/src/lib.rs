@@ -46,7 +46,14 @@ pub struct Source {
     pub path: String,
     /// The document's text.
     pub text: String,
+    /// Other files the document's `$ref`s name (`schemas/pet.yaml#/Pet`),
+    /// each named by its path joined to the spec's directory
+    /// (`specs/schemas/pet.yaml`). [`Source::from_path`] fills this in.
+    pub includes: Vec<Source>,
 }
+
+/// Most files one spec may pull in through `$ref`s.
+pub const MAX_INCLUDES: usize = 1_000;
 
 impl Source {
     /// A source named `path` with content `text`.
@@ -54,7 +61,56 @@ impl Source {
         Self {
             path: path.into(),
             text: text.into(),
+            includes: Vec::new(),
         }
+    }
+
+    /// Adds a file that a `$ref` names, by its path joined to the spec's
+    /// directory (for a spec `specs/api.yaml` with `$ref: common.yaml#/X`,
+    /// the path is `specs/common.yaml`).
+    pub fn include(mut self, path: impl Into<String>, text: impl Into<String>) -> Self {
+        self.includes.push(Source::new(path, text));
+        self
+    }
+
+    /// Reads the spec at `path` and, transitively, every local file its
+    /// `$ref`s name (relative to the file that holds the `$ref`). A file
+    /// that cannot be read is left out; the reference to it is then
+    /// reported with its position. Only the spec itself failing to read is
+    /// an error.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> std::io::Result<Source> {
+        let shown = path
+            .as_ref()
+            .to_string_lossy()
+            .replace('\\', "/")
+            .trim_start_matches("./")
+            .to_string();
+        let text = std::fs::read_to_string(path.as_ref())?;
+        let mut source = Source::new(shown, text);
+        let mut queue = vec![(source.path.clone(), source.text.clone())];
+        let mut seen = std::collections::BTreeSet::from([source.path.clone()]);
+        while let Some((file, text)) = queue.pop() {
+            let mut quiet = diagnostics::Reporter::new(&file, &text);
+            let Some(mut root) = load::load(&file, &text, &mut quiet) else {
+                continue;
+            };
+            resolve::canonicalize(&mut root, &file, &source.path);
+            let mut named = std::collections::BTreeSet::new();
+            resolve::referenced_files(&root, &mut named);
+            for next in named {
+                if seen.len() > MAX_INCLUDES || !seen.insert(next.clone()) {
+                    continue;
+                }
+                if let Ok(text) = std::fs::read_to_string(&next) {
+                    source
+                        .includes
+                        .push(Source::new(next.clone(), text.clone()));
+                    queue.push((next, text));
+                }
+            }
+        }
+        source.includes.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(source)
     }
 }
 
@@ -146,7 +202,7 @@ fn internal_error(source: &Source, what: &str) -> Diagnostics {
         repairable: false,
         message: format!("internal error: {what}"),
         file: source.path.clone(),
-        pos: Pos { line: 1, column: 1 },
+        pos: Pos::new(1, 1),
         source_line: None,
         hint: Some("this is a bug in pasarela-gen; please report it with the spec".into()),
     }])
@@ -161,7 +217,19 @@ fn check_on_this_thread(source: &Source, config: &Config) -> Result<Checked, Dia
     if swagger2::is_swagger2(&root) {
         root = swagger2::upgrade(&root, &mut reporter);
     }
-    let doc = resolve::Doc::new(&root);
+    resolve::canonicalize(&mut root, &source.path, &source.path);
+    let mut included = Vec::new();
+    for file in &source.includes {
+        match load::load(&file.path, &file.text, &mut reporter) {
+            Some(mut node) => {
+                resolve::canonicalize(&mut node, &file.path, &source.path);
+                included.push((file.path.as_str(), node));
+            }
+            // Its problems are reported; references into it would only add noise.
+            None => return Err(reporter.finish()),
+        }
+    }
+    let doc = resolve::Doc::with_files(&root, included.iter().map(|(p, n)| (*p, n)));
     if !resolve::validate(&doc, &mut reporter) {
         return Err(reporter.finish());
     }

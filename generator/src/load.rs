@@ -171,14 +171,44 @@ pub const MAX_NODES: usize = 5_000_000;
 /// `None` returned. A file named `*.json` must be strict JSON (no trailing
 /// commas, comments or YAML-only syntax), even though the tree is built by
 /// the YAML reader, which keeps positions.
-pub fn load(path: &str, text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
+pub fn load<'a>(path: &'a str, text: &'a str, reporter: &mut Reporter<'a>) -> Option<Node> {
+    let file = reporter.add_file(path, text);
+    if file == 0 {
+        return load_file(path, text, reporter);
+    }
+    // An included file: load it on its own, then move its positions (and
+    // any problems) into its place among the reporter's files.
+    let mut own = Reporter::new(path, text);
+    let loaded = load_file(path, text, &mut own);
+    reporter.absorb(file, own.finish());
+    let mut node = loaded?;
+    set_file(&mut node, file);
+    Some(node)
+}
+
+/// Marks every position of a loaded tree as belonging to file `file`.
+fn set_file(node: &mut Node, file: u32) {
+    node.pos.file = file;
+    match &mut node.value {
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                key.pos.file = file;
+                set_file(value, file);
+            }
+        }
+        Value::Seq(items) => items.iter_mut().for_each(|item| set_file(item, file)),
+        _ => {}
+    }
+}
+
+fn load_file(path: &str, text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
     if path.to_ascii_lowercase().ends_with(".json") && !strict_json(text, reporter) {
         return None;
     }
     let (depth, line) = nesting_estimate(text);
     if depth > MAX_DEPTH {
         reporter.error(
-            Pos { line, column: 1 },
+            Pos::new(line, 1),
             format!("the document nests deeper than {MAX_DEPTH} levels"),
             Some("flatten the structure with `$ref`s to named components".into()),
         );
@@ -197,7 +227,7 @@ pub fn load(path: &str, text: &str, reporter: &mut Reporter<'_>) -> Option<Node>
         }
         Err(_) => {
             reporter.error(
-                Pos { line: 1, column: 1 },
+                Pos::new(1, 1),
                 "the YAML parser failed on this document",
                 Some(
                     "check the file is valid YAML or JSON (a YAML linter will point at the spot)"
@@ -224,10 +254,7 @@ fn strict_json(text: &str, reporter: &mut Reporter<'_>) -> bool {
                 .unwrap_or(&message)
                 .to_string();
             reporter.error(
-                Pos {
-                    line: e.line().max(1),
-                    column: e.column().max(1),
-                },
+                Pos::new(e.line().max(1), e.column().max(1)),
                 format!("invalid JSON: {message}"),
                 Some(
                     "a `.json` spec must be strict JSON (no trailing commas or comments); \
@@ -296,7 +323,7 @@ fn parse(text: &str, max_nodes: usize) -> Result<Node, Vec<Problem>> {
     match builder.root {
         Some(root) if problems.is_empty() => Ok(root),
         _ if problems.is_empty() => Err(vec![Problem::new(
-            Pos { line: 1, column: 1 },
+            Pos::new(1, 1),
             "the YAML parser ended without a document",
             "check the file is valid YAML or JSON (a YAML linter will point at the spot)",
         )]),
@@ -306,10 +333,7 @@ fn parse(text: &str, max_nodes: usize) -> Result<Node, Vec<Problem>> {
 
 /// A parser marker as a 1-based position.
 fn pos(mark: &Marker) -> Pos {
-    Pos {
-        line: mark.line().max(1),
-        column: mark.col() + 1,
-    }
+    Pos::new(mark.line().max(1), mark.col() + 1)
 }
 
 /// The name of the alias written at `mark` (`*name`), for messages.
@@ -767,7 +791,7 @@ mod tests {
         let n = load_ok("a: 1\nb:\n  c: 123456789012345678901234567890\n");
         let c = n.get("b").and_then(|b| b.get("c")).expect("c");
         assert_eq!(c.as_str(), Some("123456789012345678901234567890"));
-        assert_eq!(c.pos, Pos { line: 3, column: 6 });
+        assert_eq!(c.pos, Pos::new(3, 6));
     }
 
     #[test]
@@ -810,39 +834,21 @@ mod tests {
     fn positions_are_one_based_for_nodes_and_keys() {
         let n = load_ok("a:\n  - x\n  - {k: v}\n\"q\": [1, \"two\"]\n");
         let (key, a) = &n.entries().expect("map")[0];
-        assert_eq!(key.pos, Pos { line: 1, column: 1 });
-        assert_eq!(n.pos, Pos { line: 1, column: 1 });
+        assert_eq!(key.pos, Pos::new(1, 1));
+        assert_eq!(n.pos, Pos::new(1, 1));
         let items = a.items().expect("seq");
-        assert_eq!(items[0].pos, Pos { line: 2, column: 5 });
-        assert_eq!(items[1].pos, Pos { line: 3, column: 5 });
+        assert_eq!(items[0].pos, Pos::new(2, 5));
+        assert_eq!(items[1].pos, Pos::new(3, 5));
         let (k, v) = &items[1].entries().expect("map")[0];
-        assert_eq!(
-            (k.pos, v.pos),
-            (Pos { line: 3, column: 6 }, Pos { line: 3, column: 9 })
-        );
+        assert_eq!((k.pos, v.pos), (Pos::new(3, 6), Pos::new(3, 9)));
         let (q, list) = &n.entries().expect("map")[1];
-        assert_eq!(q.pos, Pos { line: 4, column: 1 });
+        assert_eq!(q.pos, Pos::new(4, 1));
         let two = &list.items().expect("seq")[1];
-        assert_eq!(
-            (two.as_str(), two.pos),
-            (
-                Some("two"),
-                Pos {
-                    line: 4,
-                    column: 10
-                }
-            )
-        );
+        assert_eq!((two.as_str(), two.pos), (Some("two"), Pos::new(4, 10)));
         // Columns count characters, not bytes.
         let n = load_ok("ñandú: {é: x}\n");
         let x = n.get("ñandú").and_then(|m| m.get("é")).expect("x");
-        assert_eq!(
-            x.pos,
-            Pos {
-                line: 1,
-                column: 12
-            }
-        );
+        assert_eq!(x.pos, Pos::new(1, 12));
     }
 
     #[test]
@@ -879,13 +885,7 @@ mod tests {
         let list = n.get("list").and_then(Node::items).expect("list");
         assert_eq!(list[0], list[1]);
         // A scalar starts at its text, after any `&anchor`.
-        assert_eq!(
-            list[1].pos,
-            Pos {
-                line: 5,
-                column: 11
-            }
-        );
+        assert_eq!(list[1].pos, Pos::new(5, 11));
         // An anchor may be redefined; an alias refers to the latest one.
         let n = load_ok("a: &v 1\nb: &v 2\nc: *v\n");
         assert_eq!(n.str_at("c"), Some("2"));
@@ -911,10 +911,7 @@ mod tests {
         let values: Vec<_> = ["x", "b", "a", "c"].map(|k| many.str_at(k)).into();
         assert_eq!(values, [Some("0"), Some("20"), Some("1"), Some("7")]);
         // A merged entry keeps its positions.
-        assert_eq!(
-            many.get("a").map(|a| a.pos),
-            Some(Pos { line: 2, column: 6 })
-        );
+        assert_eq!(many.get("a").map(|a| a.pos), Some(Pos::new(2, 6)));
         // A quoted `<<` is an ordinary key.
         assert_eq!(names(n.get("quoted").expect("quoted")), ["<<"]);
 

@@ -148,18 +148,10 @@ fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
     Ok(files)
 }
 
+/// The spec and every local file its `$ref`s name.
 fn read_source(path: &Path) -> Result<Source, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-    Ok(Source::new(display_path(path), text))
-}
-
-/// Paths are shown with `/` so generated headers are the same on every OS.
-fn display_path(path: &Path) -> String {
-    path.to_string_lossy()
-        .replace('\\', "/")
-        .trim_start_matches("./")
-        .to_string()
+    Source::from_path(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 fn generate_one(spec: &Path, out: &Path, config: &Config) -> Result<bool, Failure> {

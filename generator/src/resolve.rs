@@ -7,11 +7,14 @@ use std::collections::BTreeSet;
 use crate::diagnostics::{Pos, Reporter};
 use crate::load::{Node, Value};
 
-/// A loaded document with `$ref` lookup.
+/// A loaded document with `$ref` lookup, and the other files its `$ref`s
+/// name (by path, as [`canonicalize`] writes them).
 #[derive(Debug)]
 pub struct Doc<'a> {
     /// The root node.
     pub root: &'a Node,
+    /// Included files' roots, by path.
+    pub files: std::collections::BTreeMap<&'a str, &'a Node>,
 }
 
 /// What went wrong following a reference.
@@ -28,15 +31,34 @@ pub enum RefError {
 impl<'a> Doc<'a> {
     /// Wraps a loaded root.
     pub fn new(root: &'a Node) -> Self {
-        Self { root }
+        Self {
+            root,
+            files: Default::default(),
+        }
     }
 
-    /// Looks up a local JSON pointer such as `#/components/schemas/Pet`.
+    /// Wraps a loaded root and the files its `$ref`s name.
+    pub fn with_files(
+        root: &'a Node,
+        files: impl IntoIterator<Item = (&'a str, &'a Node)>,
+    ) -> Self {
+        Self {
+            root,
+            files: files.into_iter().collect(),
+        }
+    }
+
+    /// Looks up a reference in canonical form: `#/pointer` in the spec,
+    /// `path#/pointer` (or `path#`, the whole file) in an included file.
     pub fn pointer(&self, reference: &str) -> Result<&'a Node, RefError> {
-        let Some(path) = reference.strip_prefix('#') else {
-            return Err(RefError::External(reference.to_string()));
+        let (mut node, path) = match reference.split_once('#') {
+            Some(("", path)) => (self.root, path),
+            Some((file, path)) => match self.files.get(file) {
+                Some(root) => (*root, path),
+                None => return Err(RefError::External(reference.to_string())),
+            },
+            None => return Err(RefError::External(reference.to_string())),
         };
-        let mut node = self.root;
         for raw in path.split('/').skip(1) {
             let segment = percent_decode(raw).replace("~1", "/").replace("~0", "~");
             node = match &node.value {
@@ -111,7 +133,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Returns false when the document is not one the later stages can read
 /// (not a mapping, or not OpenAPI 3), so that no follow-on errors are shown.
 pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
-    let start = Pos { line: 1, column: 1 };
+    let start = Pos::new(1, 1);
     let root = doc.root;
     if !root.is_map() {
         reporter.error(
@@ -187,6 +209,10 @@ pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
     check_refs(doc, root, reporter);
     check_schema_shapes(root, reporter);
     crate::structure::check(root, reporter);
+    for included in doc.files.values() {
+        check_refs(doc, included, reporter);
+        crate::structure::check_included(included, reporter);
+    }
     true
 }
 
@@ -236,11 +262,121 @@ const NAME_MAPS: &[&str] = &[
     "scopes",
 ];
 
+/// True when `key` holds a mapping whose keys are author-chosen names.
+fn is_name_map(key: &str, value: &Node) -> bool {
+    NAME_MAPS.contains(&key) && value.is_map()
+}
+
+/// Rewrites every `$ref` of a tree loaded from `this_file` into canonical
+/// form, so that a reference means the same wherever it is written: into
+/// the spec (`main`) as `#/pointer`, into another file as
+/// `path#/pointer`, with `path` joined to `this_file`'s directory and
+/// normalised (`./`, `..`). Remote references (`https://...`) are left as
+/// they are (and reported as unsupported).
+pub fn canonicalize(node: &mut Node, this_file: &str, main: &str) {
+    let Value::Map(entries) = &mut node.value else {
+        if let Value::Seq(items) = &mut node.value {
+            items
+                .iter_mut()
+                .for_each(|i| canonicalize(i, this_file, main));
+        }
+        return;
+    };
+    for (key, value) in entries.iter_mut() {
+        if is_name_map(&key.name, value) {
+            if let Value::Map(named) = &mut value.value {
+                for (_, v) in named.iter_mut() {
+                    canonicalize(v, this_file, main);
+                }
+            }
+        } else if key.name == "$ref" {
+            if let Value::Scalar(r) = &mut value.value {
+                *r = canonical_ref(r, this_file, main);
+            }
+        } else if key.name != "example" && key.name != "examples" {
+            canonicalize(value, this_file, main);
+        }
+    }
+}
+
+fn canonical_ref(reference: &str, this_file: &str, main: &str) -> String {
+    if reference.contains("://") {
+        return reference.to_string();
+    }
+    let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+    let target = if file.is_empty() {
+        this_file.to_string()
+    } else {
+        join_path(this_file, file)
+    };
+    if target == main {
+        format!("#{fragment}")
+    } else {
+        format!("{target}#{fragment}")
+    }
+}
+
+/// `relative` read from the directory of `base` (a file path with `/`
+/// separators), with `.` and `..` segments resolved where possible.
+pub fn join_path(base: &str, relative: &str) -> String {
+    let relative = relative.replace('\\', "/");
+    let joined = if relative.starts_with('/') {
+        relative
+    } else {
+        match base.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{relative}"),
+            None => relative,
+        }
+    };
+    let absolute = joined.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in joined.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let path = parts.join("/");
+    if absolute {
+        format!("/{path}")
+    } else {
+        path
+    }
+}
+
+/// The files named by the canonical `$ref`s of `node` (see [`canonicalize`]).
+pub fn referenced_files(node: &Node, out: &mut BTreeSet<String>) {
+    match &node.value {
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                if is_name_map(&key.name, value) {
+                    for (_, v) in value.entries().unwrap_or(&[]) {
+                        referenced_files(v, out);
+                    }
+                } else if key.name == "$ref" {
+                    if let Some((file, _)) = value.as_str().and_then(|r| r.split_once('#')) {
+                        if !file.is_empty() && !file.contains("://") {
+                            out.insert(file.to_string());
+                        }
+                    }
+                } else if key.name != "example" && key.name != "examples" {
+                    referenced_files(value, out);
+                }
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|i| referenced_files(i, out)),
+        _ => {}
+    }
+}
+
 fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                if NAME_MAPS.contains(&key.name.as_str()) && value.is_map() {
+                if is_name_map(&key.name, value) {
                     // Keys of these maps are names (of properties, schemas,
                     // media types, ...), not keywords: any of them may be
                     // called `$ref`.
@@ -271,10 +407,18 @@ fn check_one_ref(doc: &Doc<'_>, target: &str, pos: Pos, reporter: &mut Reporter<
     let result = doc.pointer(target).and_then(|n| doc.deref(n));
     match result {
         Ok(_) => {}
+        Err(RefError::External(r)) if r.contains("://") => reporter.error(
+            pos,
+            format!("remote reference `{r}` is not supported"),
+            Some("download the document beside the spec and refer to it by a relative path".into()),
+        ),
         Err(RefError::External(r)) => reporter.error(
             pos,
-            format!("external reference `{r}` is not supported"),
-            Some("inline the referenced document into this spec's `components`".into()),
+            format!(
+                "`$ref` names file `{}`, which was not found",
+                r.split('#').next().unwrap_or(&r)
+            ),
+            Some("relative paths are read from the directory of the file that holds the `$ref` (library users: `Source::from_path` or `Source::include`)".into()),
         ),
         Err(RefError::Missing(r)) => {
             let hint = missing_ref_hint(doc, &r);

@@ -34,6 +34,8 @@ enum Ctx {
     },
     /// An object we only scan for misplaced extensions.
     Other,
+    /// Part of an included file whose kind is not known here.
+    Unknown,
 }
 
 /// The shape a section must have.
@@ -62,6 +64,8 @@ enum Child {
     Skip,
     /// Scanned as [`Ctx::Other`].
     Scan,
+    /// Walked as this kind of object, without a shape check.
+    Within(Ctx),
 }
 
 const METHODS: &[&str] = &[
@@ -165,6 +169,7 @@ fn child(ctx: Ctx, key: &str) -> Child {
             _ => Scan,
         },
         Ctx::Other => Scan,
+        Ctx::Unknown => Within(Ctx::Unknown),
     }
 }
 
@@ -176,6 +181,7 @@ fn place(ctx: Ctx) -> Place {
         Ctx::SecurityScheme => Place::SecurityScheme,
         Ctx::Schema { property: true } => Place::Property,
         Ctx::Schema { property: false } => Place::Schema,
+        Ctx::Unknown => Place::Anywhere,
         _ => Place::Elsewhere,
     }
 }
@@ -183,6 +189,32 @@ fn place(ctx: Ctx) -> Place {
 /// Checks the structure of the document rooted at `root`.
 pub fn check(root: &Node, reporter: &mut Reporter<'_>) {
     walk(root, Ctx::Document, reporter, 0);
+}
+
+/// Checks a file named by a `$ref`: a whole OpenAPI document, or (the
+/// usual case) a bare schema.
+pub fn check_included(root: &Node, reporter: &mut Reporter<'_>) {
+    let has = |keys: &[&str]| keys.iter().any(|k| root.get(k).is_some());
+    let ctx = if has(&["openapi", "swagger", "paths", "components"]) {
+        Ctx::Document
+    } else if has(&[
+        "type",
+        "properties",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "items",
+        "enum",
+        "$ref",
+    ]) {
+        Ctx::Schema { property: false }
+    } else {
+        // A file of named pieces (`Tag: {...}`, `NotFound: {...}`): what
+        // each piece is depends on where it is used, so extensions in it
+        // are checked for their name and value, not their place.
+        Ctx::Unknown
+    };
+    walk(root, ctx, reporter, 0);
 }
 
 /// Deep enough for any real document; the loader already refuses deeper ones.
@@ -206,9 +238,9 @@ fn walk(node: &Node, ctx: Ctx, reporter: &mut Reporter<'_>, depth: usize) {
                 }
             }
         }
-        Value::Seq(items) if ctx == Ctx::Other => {
+        Value::Seq(items) if matches!(ctx, Ctx::Other | Ctx::Unknown) => {
             for item in items {
-                walk(item, Ctx::Other, reporter, depth + 1);
+                walk(item, ctx, reporter, depth + 1);
             }
         }
         _ => {}
@@ -219,6 +251,7 @@ fn entry(ctx: Ctx, key: &Key, value: &Node, reporter: &mut Reporter<'_>, depth: 
     match child(ctx, &key.name) {
         Child::Skip => {}
         Child::Scan => walk(value, Ctx::Other, reporter, depth + 1),
+        Child::Within(inner) => walk(value, inner, reporter, depth + 1),
         Child::Shape(want) => {
             expect(key, value, want, reporter);
         }

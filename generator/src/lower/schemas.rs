@@ -295,11 +295,45 @@ impl<'d> Lowerer<'d, '_, '_> {
         if let Some(name) = self.components.get(reference) {
             return TypeRef::Named(name.clone());
         }
+        if !reference.starts_with('#') {
+            return self.external_schema(reference);
+        }
         match self.doc.pointer(reference) {
             Ok(target) => self.schema_type(target, hint),
             // A broken reference was already reported by `resolve::validate`.
             Err(_) => TypeRef::Json,
         }
+    }
+
+    /// A schema in another file (`path#/pointer`): one named type per
+    /// target, named after the pointer's last segment (or the file's stem
+    /// for a whole-file schema), defined the first time it is used.
+    fn external_schema(&mut self, reference: &str) -> TypeRef {
+        let Ok(target) = self.doc.pointer(reference) else {
+            // Reported by `resolve::validate`.
+            return TypeRef::Json;
+        };
+        let (file, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+        let base = pointer
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .unwrap_or_else(|| {
+                let stem = file.rsplit('/').next().unwrap_or(file);
+                stem.split('.').next().unwrap_or(stem).to_string()
+            });
+        let name = self.type_namer.unique(ident::pascal(&base));
+        // Registered before it is defined, so that a schema that refers
+        // back to itself (across files too) finds its name.
+        self.components.insert(reference.to_string(), name.clone());
+        let kind = self.define(&name, target);
+        self.types.push(TypeDef {
+            name: name.clone(),
+            doc: doc_text(target),
+            kind,
+        });
+        TypeRef::Named(name)
     }
 
     /// The type for a schema used in place; named shapes (objects, enums,
