@@ -26,7 +26,10 @@ async fn cookie_query_styles_and_a_part_named_like_a_query_parameter_are_sent() 
         .and(query_param("filter[a]", "x y"))
         .and(body_string_contains("name=\"file\""))
         .and(body_string_contains("file-bytes"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"ok": true})))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(serde_json::json!({"ok": true, "count": u64::MAX})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -42,7 +45,11 @@ async fn cookie_query_styles_and_a_part_named_like_a_query_parameter_are_sent() 
         .await
         .expect("201 decodes");
     match answer {
-        types::UploadSuccess::Created(r) => assert_eq!(r.ok, Some(true)),
+        types::UploadSuccess::Created(r) => {
+            assert_eq!(r.ok, Some(true));
+            // `format: uint64` is u64: values above i64::MAX decode.
+            assert_eq!(r.count, Some(u64::MAX));
+        }
         other => panic!("expected Created, got {other:?}"),
     }
 }

@@ -333,6 +333,8 @@ pub enum TypeRef {
     I32,
     /// `i64`.
     I64,
+    /// `u64` (`format: uint64` or `uint`: values above `i64::MAX` occur).
+    U64,
     /// `f64` (only for `format: float|double`; money is never f64).
     F64,
     /// `rust_decimal::Decimal`; `wire_number` says whether it is written as a JSON number.

@@ -160,7 +160,7 @@ fn broken_specs_show_positioned_hinted_diagnostics() {
         "extensions.yaml",
         "shapes.yaml",
         "trailing_comma.json",
-        "undeclared.yaml",
+        "repairable.yaml",
         "envelope_and_text.yaml",
     ] {
         let relative = format!("tests/broken/{name}");

@@ -149,6 +149,7 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
+        TypeRef::U64 => quote!(u64),
         TypeRef::F64 => quote!(f64),
         TypeRef::Decimal { .. } => quote!(#rt::Decimal),
         TypeRef::Json => quote!(#rt::serde_json::Value),

@@ -31,6 +31,7 @@ fn is_text_scalar(ty: &TypeRef) -> bool {
             | TypeRef::Bool
             | TypeRef::I32
             | TypeRef::I64
+            | TypeRef::U64
             | TypeRef::F64
             | TypeRef::Decimal { .. }
     )

@@ -23,7 +23,7 @@ pub(super) fn serde_attrs(f: &Field) -> TokenStream {
         (TypeRef::Decimal { wire_number: true }, _) => Some("decimal_number"),
         (TypeRef::Decimal { wire_number: false }, _) => Some("decimal_string"),
         (TypeRef::String, true) => Some("lenient_string"),
-        (TypeRef::I64 | TypeRef::I32, true) => Some("lenient_i64"),
+        (TypeRef::I64 | TypeRef::I32 | TypeRef::U64, true) => Some("lenient_i64"),
         (TypeRef::Bool, true) => Some("lenient_bool"),
         _ => None,
     };
@@ -42,7 +42,8 @@ pub(super) fn serde_attrs(f: &Field) -> TokenStream {
 /// A lenient `i32` is widened to `i64` so one helper serves both.
 pub(super) fn field_type(f: &Field) -> TokenStream {
     let ty = match (&f.ty, f.lenient) {
-        (TypeRef::I32, true) => TypeRef::I64,
+        // No lenient reader for u64: a lenient `uint64` field reads as i64.
+        (TypeRef::I32 | TypeRef::U64, true) => TypeRef::I64,
         (t, _) => t.clone(),
     };
     let mut t = type_tokens(&ty, Scope::Types);
@@ -325,11 +326,12 @@ pub(super) fn checks(ty: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
         let Some(b) = bound else { continue };
         let exclusive = b.exclusive;
         match ty {
-            TypeRef::I32 | TypeRef::I64 => {
-                let as_i64 = if matches!(ty, TypeRef::I32) {
-                    quote!(i64::from(*value))
-                } else {
-                    quote!(*value)
+            TypeRef::I32 | TypeRef::I64 | TypeRef::U64 => {
+                let as_i64 = match ty {
+                    TypeRef::I32 => quote!(i64::from(*value)),
+                    // Bounds in a spec fit in i64; a larger value is past any of them.
+                    TypeRef::U64 => quote!(i64::try_from(*value).unwrap_or(i64::MAX)),
+                    _ => quote!(*value),
                 };
                 if let Ok(n) = b.value.parse::<i64>() {
                     let n = Literal::i64_suffixed(n);

@@ -331,6 +331,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             | TypeRef::Bool
             | TypeRef::I32
             | TypeRef::I64
+            | TypeRef::U64
             | TypeRef::F64
             | TypeRef::Decimal { .. } => true,
             _ => false,

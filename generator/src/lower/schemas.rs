@@ -376,6 +376,17 @@ impl<'d> Lowerer<'d, '_, '_> {
             Some("string") => TypeRef::String,
             Some("boolean") => TypeRef::Bool,
             Some("integer") if format == "int32" => TypeRef::I32,
+            Some("integer") if matches!(format, "uint64" | "uint") => TypeRef::U64,
+            Some("integer") if !integer_format_fits(format) => {
+                let at = node.get("format").map_or(node.pos, |f| f.pos);
+                self.reporter.repairable(
+                    at,
+                    format!("integer format `{format}` names a width this client has no type for"),
+                    "use int32, int64, uint64 (or no format)",
+                    "read it as i64 (values outside i64 fail to decode)",
+                );
+                TypeRef::I64
+            }
             Some("integer") => TypeRef::I64,
             Some("number") if matches!(format, "float" | "double") => TypeRef::F64,
             Some("number") => TypeRef::Decimal { wire_number: true },
@@ -412,6 +423,20 @@ impl<'d> Lowerer<'d, '_, '_> {
     }
 }
 
+/// False for a `format` that names an integer width wider than i64/u64
+/// (`int128`, `uint256`): reading it as i64 would lose values. Other
+/// formats (`int8`…`uint32`, `unixtime`, ...) fit or are annotations.
+fn integer_format_fits(format: &str) -> bool {
+    let digits = format
+        .strip_prefix("uint")
+        .or_else(|| format.strip_prefix("int"))
+        .filter(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+    match digits.and_then(|d| d.parse::<u32>().ok()) {
+        Some(bits) => bits <= 64,
+        None => true,
+    }
+}
+
 fn single_member(node: &Node) -> Option<&Node> {
     let members = node.get("oneOf").or_else(|| node.get("anyOf"))?.items()?;
     if node.get("properties").is_some() {
@@ -430,7 +455,7 @@ fn variant_name_for(ty: &TypeRef, hint: &str) -> String {
         TypeRef::String => "String".into(),
         TypeRef::Secret => "Secret".into(),
         TypeRef::Bool => "Bool".into(),
-        TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::U64 => "Integer".into(),
         TypeRef::F64 | TypeRef::Decimal { .. } => "Number".into(),
         TypeRef::Vec(_) => "List".into(),
         TypeRef::Map(_) => "Map".into(),
