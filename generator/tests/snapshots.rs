@@ -490,3 +490,53 @@ fn recursive_fields_are_boxed_only_where_needed() {
     assert!(!field(node, "children").boxed, "a Vec already allocates");
     assert!(field(node, "owner").boxed, "Node → Owner → Node");
 }
+
+#[test]
+fn oauth2_flows_the_client_cannot_run_take_a_token_and_unusable_schemes_warn_once() {
+    let spec = r#"
+openapi: 3.0.3
+info: {title: S, version: "1"}
+paths:
+  /a:
+    get:
+      operationId: a
+      security: [{user: []}]
+      responses: {"204": {description: ok}}
+  /b:
+    get:
+      operationId: b
+      security: [{digest: []}]
+      responses: {"204": {description: ok}}
+  /c:
+    get:
+      operationId: c
+      security: [{digest: []}]
+      responses: {"204": {description: ok}}
+components:
+  securitySchemes:
+    user:
+      type: oauth2
+      flows:
+        authorizationCode:
+          authorizationUrl: https://example.com/authorize
+          tokenUrl: https://example.com/token
+          scopes: {}
+    digest: {type: http, scheme: digest}
+"#;
+    let output = pasarela_gen::generate(&Source::new("s.yaml", spec), &Config::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+    let user = &output.api.security_schemes[0];
+    assert_eq!(
+        user.kind,
+        SchemeKind::HttpBearer,
+        "an authorization-code scheme takes a token"
+    );
+    assert!(output.code.contains("pub fn bearer_token("));
+    assert_eq!(output.api.operations[0].security, [["user"]]);
+    // `digest` cannot be sent: one warning, at the scheme, counting both operations.
+    assert_eq!(output.warnings.len(), 1, "{}", output.warnings);
+    let w = &output.warnings.0[0];
+    assert_eq!(w.pos.line, 29, "at `digest:`");
+    assert!(w.message.contains("2 operations"), "{w}");
+    assert!(output.api.operations[1].security.is_empty());
+}

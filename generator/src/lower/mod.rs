@@ -99,6 +99,7 @@ pub fn lower(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> Option<Api> {
         type_namer,
         components: BTreeMap::new(),
         types: Vec::new(),
+        unsupported_security: BTreeMap::new(),
     };
     let api = l.api();
     if l.reporter.has_errors() {
@@ -115,6 +116,9 @@ struct Lowerer<'d, 'r, 'a> {
     /// `$ref` string → Rust type name, for component schemas.
     components: BTreeMap<String, String>,
     types: Vec<TypeDef>,
+    /// Unsupported security scheme → (first operation, how many operations
+    /// accept only it), for one warning per scheme.
+    unsupported_security: BTreeMap<String, (String, usize)>,
 }
 
 fn doc_text(node: &Node) -> Option<String> {
@@ -156,6 +160,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.register_components();
         self.lower_components();
         let mut operations = self.operations(&security_schemes);
+        self.warn_unsupported_security();
         self.inline_csv_aliases(&mut operations);
         mark_boxed_fields(&mut self.types);
         Api {

@@ -76,18 +76,28 @@ impl<'d> Lowerer<'d, '_, '_> {
                                 .map(|(k, _)| k.name.clone())
                                 .collect(),
                         },
-                        // Other OAuth2 flows need a user in a browser; the
-                        // client cannot drive them, so the scheme is skipped.
-                        None => continue,
+                        // Other OAuth2 flows need a user in a browser: the
+                        // client cannot drive them, but it can send the access
+                        // token the application obtained (a bearer token).
+                        None => SchemeKind::HttpBearer,
                     }
                 }
+                // An OpenID Connect ID/access token is sent as a bearer token.
+                Some("openIdConnect") => SchemeKind::HttpBearer,
                 _ => continue,
+            };
+            let description = match (&kind, node.str_at("type")) {
+                (SchemeKind::HttpBearer, Some(t @ ("oauth2" | "openIdConnect"))) => Some(
+                    doc_text(node).map_or(String::new(), |d| format!("{d}\n\n"))
+                        + &format!("A `{t}` scheme: this client cannot run its flow, so give it the access token your application obtained; it is sent as `Authorization: Bearer <token>`."),
+                ),
+                _ => doc_text(node),
             };
             out.push(SecurityScheme {
                 name: key.name.clone(),
                 method_prefix: String::new(),
                 kind,
-                description: doc_text(node),
+                description,
             });
         }
         // Builder methods are named by kind; prefix with the scheme name only
@@ -107,6 +117,33 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
         }
         out
+    }
+
+    /// One warning per security scheme the client cannot apply that some
+    /// operations accept as their only security: at its declaration, with
+    /// how many operations go without credentials.
+    pub(super) fn warn_unsupported_security(&mut self) {
+        let schemes = self
+            .doc
+            .root
+            .get("components")
+            .and_then(|c| c.get("securitySchemes"));
+        for (name, (first, count)) in std::mem::take(&mut self.unsupported_security) {
+            let pos = schemes
+                .and_then(Node::entries)
+                .and_then(|e| e.iter().find(|(k, _)| k.name == name))
+                .map_or(self.doc.root.pos, |(k, _)| k.pos);
+            let ops = if count == 1 {
+                format!("operation `{first}`, which accepts only it, is")
+            } else {
+                format!("{count} operations that accept only it (`{first}`, ...) are")
+            };
+            self.reporter.warning(
+                pos,
+                format!("security scheme `{name}` cannot be applied by this client; {ops} sent without credentials"),
+                Some("supported: apiKey (header, query, cookie, form), HTTP basic and bearer, OAuth2 (client credentials run by the client; other flows take your access token), OpenID Connect (your token)".into()),
+            );
+        }
     }
 
     /// The operation's security requirements as alternatives (OpenAPI: the
@@ -161,14 +198,12 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
         }
         if alternatives.is_empty() && !reqs.is_empty() {
-            if let Some((name, pos)) = dropped.first() {
-                self.reporter.warning(
-                    *pos,
-                    format!(
-                        "operation `{op_id}` accepts only security this client cannot apply (`{name}`); it is sent without credentials"
-                    ),
-                    Some("supported: apiKey (header, query, cookie, form), HTTP basic and bearer, OAuth2 client credentials".into()),
-                );
+            if let Some((name, _)) = dropped.first() {
+                let entry = self
+                    .unsupported_security
+                    .entry(name.clone())
+                    .or_insert_with(|| (op_id.to_string(), 0));
+                entry.1 += 1;
             }
         }
         alternatives
