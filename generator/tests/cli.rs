@@ -161,3 +161,50 @@ fn generate_on_an_invalid_spec_exits_1_and_writes_nothing() {
         "no file for a spec that does not generate"
     );
 }
+
+#[test]
+fn a_repairable_spec_is_refused_strictly_and_generated_with_lenient() {
+    const REPAIRABLE: &str = "tests/broken/repairable.yaml";
+    let strict = run(&["check", REPAIRABLE]);
+    assert_eq!(strict.status.code(), Some(1));
+    let err = stderr(&strict);
+    assert!(err.contains("error: path template"), "{err}");
+    assert!(
+        err.contains("--lenient"),
+        "the hint names the way out: {err}"
+    );
+
+    let tmp = TempDir::new("lenient");
+    let out_file = tmp.path().join("repairable.rs");
+    let out_arg = out_file.to_string_lossy().into_owned();
+    let lenient = run(&["generate", REPAIRABLE, "--out", &out_arg, "--lenient"]);
+    assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
+    let warnings = stderr(&lenient);
+    assert!(warnings.contains("warning: path template"), "{warnings}");
+    assert!(warnings.contains("read leniently"), "{warnings}");
+    let code = std::fs::read_to_string(&out_file).expect("written");
+    assert!(code.contains("project_id: impl Into<String>"), "{code}");
+}
+
+#[test]
+fn a_spec_split_over_files_is_read_with_the_files_it_names() {
+    let out = run(&["check", "tests/external/api.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("ok (1 operations, 3 types)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_json_spec_with_a_trailing_comma_is_refused_with_its_position() {
+    let out = run(&["check", "tests/broken/trailing_comma.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("invalid JSON"), "{err}");
+    assert!(
+        err.contains("tests/broken/trailing_comma.json:5:1"),
+        "{err}"
+    );
+}
