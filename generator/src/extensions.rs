@@ -108,8 +108,8 @@ pub enum Ext {
     Csv,
     /// `x-pasarela-csv-omittable`
     CsvOmittable,
-    /// `x-pasarela-wire-type`
-    WireType,
+    /// `x-pasarela-as-text`
+    AsText,
     /// `x-pasarela-lenient`
     Lenient,
     /// `x-pasarela-error-code`
@@ -235,10 +235,10 @@ pub const EXTENSIONS: &[ExtSpec] = &[
         shape: Shape::Bool,
     },
     ExtSpec {
-        ext: Ext::WireType,
-        name: "x-pasarela-wire-type",
+        ext: Ext::AsText,
+        name: "x-pasarela-as-text",
         places: &[Place::Schema, Place::Property],
-        shape: Shape::OneOf(&["number"]),
+        shape: Shape::Bool,
     },
     ExtSpec {
         ext: Ext::Lenient,
@@ -271,6 +271,12 @@ pub const EXTENSIONS: &[ExtSpec] = &[
         shape: Shape::OneOf(&["form"]),
     },
 ];
+
+/// Extensions that are no longer read, with what to write instead.
+pub const RETIRED: &[(&str, &str)] = &[(
+    "x-pasarela-wire-type",
+    "it contradicted the standard `type`, which must say what the wire carries: declare `type: integer` and add `x-pasarela-as-text: true` to keep the digits as text in Rust",
+)];
 
 /// The prefix every extension of ours starts with.
 pub const PREFIX: &str = "x-pasarela-";
@@ -338,6 +344,14 @@ pub fn looks_like_ours(key: &str) -> bool {
 /// Checks one extension-like `key` with `value`, standing in an object of
 /// kind `place`.
 pub fn check(key: &crate::load::Key, value: &Node, place: Place, reporter: &mut Reporter<'_>) {
+    if let Some((name, instead)) = RETIRED.iter().find(|(n, _)| *n == key.name) {
+        reporter.error(
+            key.pos,
+            format!("`{name}` is no longer read"),
+            Some((*instead).to_string()),
+        );
+        return;
+    }
     let Some(spec) = EXTENSIONS.iter().find(|e| e.name == key.name) else {
         let hint = match suggest(&key.name, EXTENSIONS.iter().map(|e| e.name)) {
             Some(name) => format!("did you mean `{name}`?"),

@@ -175,9 +175,9 @@ fn a_value_of_the_wrong_type_is_refused() {
             "`x-pasarela-envelope.rules[0].outcome` cannot be `partal`",
         ),
         (
-            "x-pasarela-wire-type: number",
-            "x-pasarela-wire-type: integer",
-            "`x-pasarela-wire-type` cannot be `integer`",
+            "x-pasarela-as-text: true",
+            "x-pasarela-as-text: number",
+            "`x-pasarela-as-text` must be `true` or `false`, found `number`",
         ),
         (
             "encodings: [utf-8, windows-1252]",
@@ -251,4 +251,41 @@ fn extensions_of_other_tools_are_left_alone() {
         "      operationId: getStatus\n      x-amazon-apigateway-integration: {type: http}\n      x-codeSamples: [{lang: rust}]\n",
     );
     check(&text).unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn an_extension_that_contradicts_the_standard_type_is_refused() {
+    let text = every_extension_text();
+    // `x-pasarela-as-text` keeps a number as text; on a string it would
+    // say the wire carries something the schema denies.
+    let changed = text.replace(
+        "              type: integer\n              pattern: \"^[1-9][0-9]*$\"",
+        "              type: string\n              pattern: \"^[1-9][0-9]*$\"",
+    );
+    assert_ne!(changed, text);
+    let d = check(&changed).expect_err("as-text on a string");
+    assert!(
+        d.0.iter().any(|d| d
+            .message
+            .contains("`x-pasarela-as-text` applies to `type: integer`")
+            && d.hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("type the wire carries")),
+        "{d}"
+    );
+    // The retired wire-type extension points at the standard construct.
+    let retired = text.replace("x-pasarela-as-text: true", "x-pasarela-wire-type: number");
+    let d = check(&retired).expect_err("retired");
+    let hit =
+        d.0.iter()
+            .find(|d| d.message.contains("no longer read"))
+            .expect("diagnosed");
+    assert!(
+        hit.hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("type: integer"),
+        "{hit}"
+    );
 }

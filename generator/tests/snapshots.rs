@@ -540,3 +540,51 @@ components:
     assert!(w.message.contains("2 operations"), "{w}");
     assert!(output.api.operations[1].security.is_empty());
 }
+
+#[test]
+fn a_value_in_either_json_spelling_is_one_lenient_scalar() {
+    let spec = r##"
+openapi: 3.1.0
+info: {title: S, version: "1"}
+paths: {}
+components:
+  schemas:
+    Order:
+      type: object
+      properties:
+        id:
+          anyOf: [{type: integer, format: int64}, {type: string, pattern: "^[0-9]+$"}]
+        code:
+          anyOf: [{type: string}, {type: number}]
+        total:
+          anyOf: [{type: string, format: decimal}, {type: number}]
+        amount:
+          oneOf: [{type: number}, {type: string, pattern: "^[0-9.]+$"}, {type: "null"}]
+        cycle:
+          type: [integer, string]
+          pattern: "^[0-9]+$"
+        label:
+          type: [string, integer]
+        either:
+          anyOf: [{type: string}, {$ref: "#/components/schemas/Other"}]
+    Other: {type: object, properties: {a: {type: string}}}
+"##;
+    let output = pasarela_gen::generate(&Source::new("s.yaml", spec), &Config::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+    let fields = struct_fields(&output.api, "Order");
+    let field = |name: &str| fields.iter().find(|f| f.wire_name == name).expect(name);
+    for (name, ty) in [
+        ("id", TypeRef::I64),
+        ("code", TypeRef::String),
+        ("total", TypeRef::Decimal { wire_number: false }),
+        ("amount", TypeRef::Decimal { wire_number: true }),
+        ("cycle", TypeRef::I64),
+        ("label", TypeRef::String),
+    ] {
+        assert_eq!(field(name).ty, ty, "{name}");
+        assert!(field(name).lenient, "{name} reads either spelling");
+    }
+    // A union with a structured member stays a union.
+    assert!(matches!(field("either").ty, TypeRef::Named(_)));
+    assert!(output.code.contains("lenient_i64_opt"));
+}

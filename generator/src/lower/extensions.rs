@@ -22,22 +22,29 @@ impl<'d> Lowerer<'d, '_, '_> {
             .map(str::to_string)
     }
 
-    pub(super) fn string_as_number(&mut self, node: &Node, ty: &TypeRef) -> bool {
-        let Some(wire) = Ext::WireType.on(node) else {
+    /// `x-pasarela-as-text` on an integer or number schema: the value is
+    /// kept as its text in Rust (`String`, so nothing is reinterpreted) and
+    /// written as a JSON number. Sets `ty` and returns true when it applies.
+    pub(super) fn as_text(&mut self, prop: &Node, target: &Node, ty: &mut TypeRef) -> bool {
+        let Some(flag) = Ext::AsText.on(prop).or_else(|| Ext::AsText.on(target)) else {
             return false;
         };
-        match (wire.as_str(), ty) {
-            (Some("number"), TypeRef::String) => true,
-            (Some("number"), _) => {
+        if flag.as_str() != Some("true") {
+            return false;
+        }
+        match ty {
+            TypeRef::I32 | TypeRef::I64 | TypeRef::U64 | TypeRef::Decimal { .. } => {
+                *ty = TypeRef::String;
+                true
+            }
+            _ => {
                 self.err(
-                    wire.pos,
-                    "`x-pasarela-wire-type: number` applies to `type: string` only",
-                    Some("declare the field `type: string` (with a `pattern` of digits) to keep its text".into()),
+                    flag.pos,
+                    "`x-pasarela-as-text` applies to `type: integer` or `type: number`",
+                    Some("declare the type the wire carries (e.g. `type: integer`); the extension only keeps it as text in Rust".into()),
                 );
                 false
             }
-            // Any other value was reported by the extension check.
-            _ => false,
         }
     }
 

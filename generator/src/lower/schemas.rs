@@ -209,11 +209,13 @@ impl<'d> Lowerer<'d, '_, '_> {
         for (key, prop) in entries {
             let rust_name = namer.unique(ident::snake(&key.name));
             let hint = format!("{owner}{}", ident::pascal(&key.name));
-            let ty = self.schema_type(prop, &hint);
+            let mut ty = self.schema_type(prop, &hint);
             let target = self.deref(prop).unwrap_or(prop);
-            let lenient = Ext::Lenient.is_set(prop) || Ext::Lenient.is_set(target);
+            let lenient = Ext::Lenient.is_set(prop)
+                || Ext::Lenient.is_set(target)
+                || either_spelling(target).is_some();
             let constraints = self.constraints(target);
-            let string_as_number = self.string_as_number(target, &ty);
+            let string_as_number = self.as_text(prop, target, &mut ty);
             out.push(Field {
                 wire_name: key.name.clone(),
                 rust_name,
@@ -342,6 +344,9 @@ impl<'d> Lowerer<'d, '_, '_> {
         if let Some(reference) = node.str_at("$ref") {
             return self.reference(reference, hint);
         }
+        if let Some(scalar) = either_spelling(node) {
+            return scalar;
+        }
         let needs_name = node.get("oneOf").is_some()
             || node.get("anyOf").is_some()
             || node.get("allOf").is_some()
@@ -421,6 +426,97 @@ impl<'d> Lowerer<'d, '_, '_> {
             .iter()
             .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct(_)))
     }
+}
+
+/// A scalar described in standard terms as arriving in either JSON
+/// spelling: OpenAPI 3.1 `type: [integer, string]`, or 3.0
+/// `anyOf`/`oneOf` of a plain `{type: integer}` and a plain
+/// `{type: string}` (`number` and `boolean` likewise; a `null` member
+/// only makes it optional). The Rust type is the non-string one when the
+/// string alternative is constrained (`pattern`, `format` or `enum`: the
+/// value written as text), else `String` (text that may arrive as a
+/// number). Read leniently; written in the Rust type's own spelling.
+fn either_spelling(node: &Node) -> Option<TypeRef> {
+    let plain = |n: &Node| -> Option<String> {
+        let structural = [
+            "properties",
+            "items",
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "$ref",
+            "additionalProperties",
+        ];
+        if structural.iter().any(|k| n.get(k).is_some()) {
+            return None;
+        }
+        type_word(n.get("type")?).map(str::to_string)
+    };
+    let constrained = |n: &Node| {
+        ["pattern", "format", "enum"]
+            .iter()
+            .any(|k| n.get(k).is_some())
+    };
+    // (the other type, its schema node, whether the string side is constrained)
+    // A decimal written as a string (`format: decimal`) that may arrive as a number.
+    let decimal_string = |n: &Node| n.str_at("format") == Some("decimal");
+    if let Some(members) = node
+        .get("anyOf")
+        .or_else(|| node.get("oneOf"))
+        .and_then(Node::items)
+    {
+        let members: Vec<&Node> = members.iter().filter(|m| !is_null_schema(m)).collect();
+        if let [a, b] = members.as_slice() {
+            let kinds = (plain(a), plain(b));
+            let string_side = match (kinds.0.as_deref(), kinds.1.as_deref()) {
+                (Some("string"), Some("number")) => Some(*a),
+                (Some("number"), Some("string")) => Some(*b),
+                _ => None,
+            };
+            if string_side.is_some_and(decimal_string) {
+                return Some(TypeRef::Decimal { wire_number: false });
+            }
+        }
+    }
+    let (other, other_node, string_constrained) = match node.get("type").map(|t| &t.value) {
+        Some(Value::Seq(words)) => {
+            let words: Vec<&str> = words
+                .iter()
+                .filter_map(type_word)
+                .filter(|w| *w != "null")
+                .collect();
+            match words.as_slice() {
+                ["string", other] | [other, "string"] => {
+                    (other.to_string(), node, constrained(node))
+                }
+                _ => return None,
+            }
+        }
+        _ => {
+            let members = node.get("anyOf").or_else(|| node.get("oneOf"))?.items()?;
+            let members: Vec<&Node> = members.iter().filter(|m| !is_null_schema(m)).collect();
+            let [a, b] = members.as_slice() else {
+                return None;
+            };
+            match (plain(a)?.as_str(), plain(b)?.as_str()) {
+                ("string", other) => (other.to_string(), *b, constrained(a)),
+                (other, "string") => (other.to_string(), *a, constrained(b)),
+                _ => return None,
+            }
+        }
+    };
+    let scalar = match other.as_str() {
+        "integer" if other_node.str_at("format") == Some("int32") => TypeRef::I32,
+        "integer" => TypeRef::I64,
+        "number" => TypeRef::Decimal { wire_number: true },
+        "boolean" => TypeRef::Bool,
+        _ => return None,
+    };
+    Some(if string_constrained {
+        scalar
+    } else {
+        TypeRef::String
+    })
 }
 
 /// False for a `format` that names an integer width wider than i64/u64
