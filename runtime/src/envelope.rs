@@ -23,7 +23,10 @@
 //! 3. If [`EnvelopeSpec::codes`] is not empty and the code is missing or not
 //!    listed, the call ends in [`Error::Api`] with an [`EnvelopeError`] whose
 //!    `documented` is `false` and `meaning` is `None`; the whole envelope is
-//!    kept.
+//!    kept. For an operation that moves money (and likewise when nothing
+//!    decides in step 4) it ends in [`Error::OutcomeUnknown`] instead, its
+//!    reason quoting the code, the text and the envelope: an undocumented
+//!    answer does not say whether the money moved.
 //! 4. Otherwise the first [`Rule`] whose conditions all match decides the
 //!    outcome; if none matches, the listed code's [`CodeMeaning::outcome`]
 //!    decides; if still nothing decides (no codes table), the call ends in
@@ -332,10 +335,28 @@ impl Response {
         })?;
 
         // 2.–5. Decide.
-        let (outcome, envelope) = decide(spec, envelope).map_err(|e| Error::Api {
-            status,
-            error: wrap(e),
-        })?;
+        let (outcome, envelope) = match decide(spec, envelope) {
+            Ok(decided) => decided,
+            // On a call that moves money, a code the spec does not document
+            // (or none) does not say whether the money moved.
+            Err(e) if !e.documented && self.operation().is_some_and(|op| op.moves_money) => {
+                return Err(Error::OutcomeUnknown {
+                    reason: format!(
+                        "the server answered HTTP {status} with a result envelope that does not say whether the call succeeded ({e}); envelope: {}",
+                        excerpt(&e.envelope.to_string(), EXCERPT_CHARS)
+                    ),
+                    status: Some(status),
+                    reference: self.outcome_reference().map(str::to_owned),
+                    envelope: Some(e.envelope),
+                });
+            }
+            Err(e) => {
+                return Err(Error::Api {
+                    status,
+                    error: wrap(e),
+                })
+            }
+        };
 
         // 6. Decode the payload.
         let prefix = pointer_to_path(spec.data);

@@ -131,6 +131,10 @@ pub enum Error<E> {
         /// as `name=value` (e.g. `orderId=274`); `None` when the operation
         /// declares none or the request body does not hold it.
         reference: Option<String>,
+        /// The whole result envelope, when the server answered one whose
+        /// code the spec does not document (or none): it did not say whether
+        /// the call succeeded, but what it said is kept.
+        envelope: Option<serde_json::Value>,
     },
 }
 
@@ -219,10 +223,12 @@ impl<E> Error<E> {
                 reason,
                 status,
                 reference,
+                envelope,
             } => Error::OutcomeUnknown {
                 reason,
                 status,
                 reference,
+                envelope,
             },
         }
     }
@@ -250,6 +256,7 @@ impl<E> Error<E> {
             reason,
             status: None,
             reference,
+            envelope: None,
         }
     }
 }
@@ -513,6 +520,7 @@ mod tests {
             reason: "the server answered HTTP 504 with an empty body".into(),
             status: Some(504),
             reference: Some("orderId=9".into()),
+            envelope: None,
         };
         assert!(e.outcome_unknown());
         assert_eq!(e.status(), Some(504));

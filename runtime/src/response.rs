@@ -165,6 +165,7 @@ impl Response {
                     ),
                     status: Some(status),
                     reference: self.reference.clone(),
+                    envelope: None,
                 })
             }
             other => other,
@@ -220,6 +221,7 @@ impl Response {
                 reason,
                 status: Some(self.status),
                 reference: self.reference,
+                envelope: None,
             };
         }
         Error::UnexpectedStatus {

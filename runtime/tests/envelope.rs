@@ -362,3 +362,55 @@ async fn without_a_codes_table_rules_decide() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+/// Serves `body` (HTTP 200) once to the money-moving `PAY_OPEN` and returns
+/// the response.
+async fn money_response(body: Value) -> Response {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = ClientBuilder::new(&API)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    c.send::<Infallible>(Request::new(&PAY_OPEN)).await.unwrap()
+}
+
+#[tokio::test]
+async fn on_a_money_moving_call_an_undocumented_or_missing_code_is_an_unknown_outcome() {
+    for (body, code) in [
+        (
+            json!({"header": {"codReturn": 7, "txtReturn": "Mantenimiento"}, "data": {}}),
+            "7",
+        ),
+        (
+            json!({"header": {"txtReturn": "sin codigo"}, "data": {}}),
+            "txtReturn",
+        ),
+    ] {
+        let resp = money_response(body).await;
+        let err = decide::<Batch>(&resp, &SPEC).unwrap_err();
+        assert!(err.outcome_unknown(), "{err:?}");
+        match &err {
+            Error::OutcomeUnknown { reason, status, .. } => {
+                assert_eq!(*status, Some(200));
+                // The envelope is quoted, so the caller can see what came back.
+                assert!(reason.contains(code), "{reason}");
+                assert!(reason.contains("envelope"), "{reason}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // A documented error code is an ordinary declared error: the server
+    // said the money did not move.
+    let resp = money_response(json!({"header": {"codReturn": 1, "txtReturn": "ERROR"}})).await;
+    let err = decide::<Batch>(&resp, &SPEC).unwrap_err();
+    assert!(!err.outcome_unknown());
+    assert!(
+        matches!(err, Error::Api { error: Declared(ref e), .. } if e.documented),
+        "{err:?}"
+    );
+}
