@@ -108,6 +108,7 @@ pub mod error;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod scrub;
 pub mod secret;
 pub mod serde_util;
 pub mod streaming;

@@ -142,6 +142,15 @@ impl Response {
         }
     }
 
+    /// The response with every configured secret in its body replaced by
+    /// `***` (see [`crate::scrub`]).
+    pub(crate) fn scrubbed(mut self, scrubber: &crate::scrub::Scrubber) -> Self {
+        if let Some(clean) = scrubber.scrub(&self.body) {
+            self.body = Bytes::from(clean);
+        }
+        self
+    }
+
     /// For an operation that moves money, a 2xx answer that cannot be read
     /// does not mean the money did not move: such a decode error becomes
     /// [`Error::OutcomeUnknown`] (keeping the path, message and excerpt in its

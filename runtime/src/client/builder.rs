@@ -276,7 +276,9 @@ impl ClientBuilder {
         };
 
         let mut credentials = BTreeMap::new();
+        let mut echoed = Vec::new();
         for (name, input) in self.credentials {
+            echoed.extend(input.secrets());
             let scheme = lookup(&name, input.method())?;
             if !input.fits(&scheme.kind) {
                 return Err(BuildError::SchemeKindMismatch {
@@ -371,6 +373,7 @@ impl ClientBuilder {
                 total_timeout: self.total_timeout,
                 retry: self.retry,
                 credentials,
+                echoed: crate::scrub::Scrubber::new(echoed),
             }),
         })
     }

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 
+use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, AUTHORIZATION};
 use tokio::time::Instant;
 
@@ -43,6 +44,31 @@ impl CredentialInput {
             CredentialInput::Basic { .. } => "basic_auth",
             CredentialInput::Bearer(_) => "bearer_token",
             CredentialInput::OAuth2 { .. } => "oauth2_client_credentials",
+        }
+    }
+
+    /// Every form in which this credential's secret may come back from a
+    /// server that echoes the request: the secret itself and, for the
+    /// `user:password` pairs, their Basic-auth encoding.
+    pub(super) fn secrets(&self) -> Vec<String> {
+        let basic = |user: &str, secret: &Secret| {
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{user}:{}", secret.expose()).as_bytes())
+        };
+        match self {
+            CredentialInput::ApiKey(key) | CredentialInput::Bearer(key) => {
+                vec![key.expose().to_owned()]
+            }
+            CredentialInput::Basic { user, password } => {
+                vec![password.expose().to_owned(), basic(user, password)]
+            }
+            CredentialInput::OAuth2 {
+                client_id,
+                client_secret,
+            } => vec![
+                client_secret.expose().to_owned(),
+                basic(client_id, client_secret),
+            ],
         }
     }
 

@@ -52,6 +52,9 @@ struct Inner {
     total_timeout: Option<Duration>,
     retry: RetryPolicy,
     credentials: BTreeMap<&'static str, Credential>,
+    /// The configured secrets, removed from what servers answer (a server
+    /// that echoes a request must not put a key into an error or a log).
+    echoed: crate::scrub::Scrubber,
 }
 
 impl fmt::Debug for Client {
@@ -103,7 +106,9 @@ impl Client {
         let op = req.op;
         let reference = req.outcome_reference();
         let resp = self.run(req, reference.clone(), read_whole).await?;
-        Ok(resp.with_operation(op, reference))
+        Ok(resp
+            .scrubbed(&self.inner.echoed)
+            .with_operation(op, reference))
     }
 
     /// Sends a request like [`send`](Client::send) (same auth, retries of
