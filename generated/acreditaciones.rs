@@ -16,18 +16,18 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
 /// A client for Acreditaciones (version excerpt). Cheap to clone; clones share connections and credentials.
 ///
 /// A company credits salaries to its collaborators' accounts: `crear` creates
-/// an order, `ejecutar` executes it (seed). Money moves: neither call is ever
+/// an order, `ejecutar` executes it (documented). Money moves: neither call is ever
 /// retried automatically, and a timeout or a 5xx after sending is reported as
-/// an unknown outcome so the caller checks before trying again (DOMAIN-NOTES).
+/// an unknown outcome so the caller checks before trying again (docs/apis/acreditaciones.md).
 ///
 /// Every response is an envelope `{"header": {"codReturn", "txtReturn"}, "data"}`
-/// (seed). Its outcome is decided from `data` first, then `txtReturn`, then
-/// `codReturn` (DOMAIN-NOTES): the seed's own crear example answers
+/// (documented). Its outcome is decided from `data` first, then `txtReturn`, then
+/// `codReturn` (docs/apis/acreditaciones.md): the API document's own crear example answers
 /// `codReturn: 1`, `txtReturn: "WARNING"`, `estadoAcreditacion: "APROBADO"`
 /// with valid and invalid credits, which is a partial success.
 ///
 /// Base URLs are private to each customer: there is no default server and the
-/// client requires one (DOMAIN-NOTES).
+/// client requires one (docs/apis/acreditaciones.md).
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: ::pasarela_runtime::Client,
@@ -45,8 +45,8 @@ impl Client {
     }
     /// Crea una nueva orden de acreditación.
     ///
-    /// Creates a credit order for a list of collaborators (seed). The same
-    /// document number may appear more than once in one order (seed example);
+    /// Creates a credit order for a list of collaborators (documented). The same
+    /// document number may appear more than once in one order (documented example);
     /// every entry is sent.
     ///
     /// `POST /acreditaciones/crear` (operationId `crearAcreditacion`).
@@ -63,7 +63,7 @@ impl Client {
     }
     /// Ejecutar una acreditación.
     ///
-    /// Executes a credit order created with `crear` (seed).
+    /// Executes a credit order created with `crear` (documented).
     ///
     /// `POST /acreditaciones/ejecutar` (operationId `ejecutarAcreditacion`).
     ///
@@ -130,7 +130,7 @@ impl ClientBuilder {
     }
     /// The API key for scheme `apiKey` (sent as `API-KEY`).
     ///
-    /// The company's API key, sent in the `API-KEY` header (seed). A secret: never shown in Debug, errors or logs.
+    /// The company's API key, sent in the `API-KEY` header (documented). A secret: never shown in Debug, errors or logs.
     pub fn api_key(mut self, key: impl Into<::pasarela_runtime::Secret>) -> Self {
         self.inner = self.inner.api_key("apiKey", key);
         self
@@ -175,10 +175,10 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct NuevaAcreditacion {
-        /// The name of the user who created the order, to associate with the request (seed; optional, "puede enviar").
+        /// The name of the user who created the order, to associate with the request (documented; optional, "puede enviar").
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub usuario: Option<String>,
-        /// A description to associate with the request, e.g. 'Acreditación de Salario mes de Junio' (seed; optional).
+        /// A description to associate with the request, e.g. 'Acreditación de Salario mes de Junio' (documented; optional).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub descripcion: Option<String>,
         /// The credits. (assumed) At least one.
@@ -205,13 +205,13 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Credito {
-        /// The collaborator's document number. Must be numeric (seed) and is sent as a JSON number (seed example); kept as text in Rust so it is never reinterpreted.
+        /// The collaborator's document number. Must be numeric (documented) and is sent as a JSON number (documented example); kept as text in Rust so it is never reinterpreted.
         #[serde(
             rename = "nroDocumento",
             with = "::pasarela_runtime::serde_util::string_as_number"
         )]
         pub nro_documento: String,
-        /// Amount in guaraníes, "sin separación de puntos ni decimales" (seed): a whole number. (assumed) Above zero.
+        /// Amount in guaraníes, "sin separación de puntos ni decimales" (documented): a whole number. (assumed) Above zero.
         #[serde(with = "::pasarela_runtime::serde_util::lenient_i64")]
         pub monto: i64,
     }
@@ -264,10 +264,10 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct AcreditacionAEjecutar {
-        /// The user executing the order (seed example).
+        /// The user executing the order (documented example).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub usuario: Option<String>,
-        /// The order to execute, as returned by `crear` (sent as a number in the seed's example, answered as a string).
+        /// The order to execute, as returned by `crear` (sent as a number in the API document's example, answered as a string).
         #[serde(
             rename = "idAcreditacion",
             with = "::pasarela_runtime::serde_util::lenient_i64"
@@ -277,7 +277,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for AcreditacionAEjecutar {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// The envelope's header (seed).
+    /// The envelope's header (documented).
     #[derive(
         Debug,
         Clone,
@@ -288,7 +288,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Header {
-        /// Result code (a number in the seed; accepted as a string too).
+        /// Result code (a number in the API document; accepted as a string too).
         #[serde(
             rename = "codReturn",
             default,
@@ -296,14 +296,14 @@ pub mod types {
             with = "::pasarela_runtime::serde_util::lenient_i64_opt"
         )]
         pub cod_return: Option<i64>,
-        /// Result text such as SUCCESS, WARNING or ERROR (seed).
+        /// Result text such as SUCCESS, WARNING or ERROR (documented).
         #[serde(rename = "txtReturn", default, skip_serializing_if = "Option::is_none")]
         pub txt_return: Option<String>,
     }
     impl ::pasarela_runtime::Validate for Header {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// The envelope crear answers (seed).
+    /// The envelope crear answers (documented).
     #[derive(
         Debug,
         Clone,
@@ -336,7 +336,7 @@ pub mod types {
             }
         }
     }
-    /// What crear reports about the order (seed).
+    /// What crear reports about the order (documented).
     #[derive(
         Debug,
         Clone,
@@ -347,14 +347,14 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CrearAcreditacionData {
-        /// The order's state, e.g. APROBADO, or a description of the failure (seed).
+        /// The order's state, e.g. APROBADO, or a description of the failure (documented).
         #[serde(
             rename = "estadoAcreditacion",
             default,
             skip_serializing_if = "Option::is_none"
         )]
         pub estado_acreditacion: Option<String>,
-        /// The new order's id (a string on the wire, "274"; seed).
+        /// The new order's id (a string on the wire, "274"; documented).
         #[serde(
             rename = "idAcreditacion",
             default,
@@ -362,14 +362,14 @@ pub mod types {
             with = "::pasarela_runtime::serde_util::lenient_i64_opt"
         )]
         pub id_acreditacion: Option<i64>,
-        /// Credits accepted for the order (seed).
+        /// Credits accepted for the order (documented).
         #[serde(
             rename = "acreditacionesValidas",
             default,
             skip_serializing_if = "Option::is_none"
         )]
         pub acreditaciones_validas: Option<Vec<CreditoProcesado>>,
-        /// Credits rejected, with the reason in `estado` (seed).
+        /// Credits rejected, with the reason in `estado` (documented).
         #[serde(
             rename = "acreditacionesNoValidas",
             default,
@@ -397,7 +397,7 @@ pub mod types {
             }
         }
     }
-    /// One credit as processed (seed; numbers arrive as strings).
+    /// One credit as processed (documented; numbers arrive as strings).
     #[derive(
         Debug,
         Clone,
@@ -427,7 +427,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for CreditoProcesado {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// The envelope ejecutar answers (seed).
+    /// The envelope ejecutar answers (documented).
     #[derive(
         Debug,
         Clone,
@@ -470,7 +470,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct EjecutarAcreditacionData {
-        /// What happened, e.g. "Se proceso correctamente" (seed).
+        /// What happened, e.g. "Se proceso correctamente" (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub descripcion: Option<String>,
     }

@@ -23,7 +23,7 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
 /// A client for PayPerTIC API v2 (version 2). Cheap to clone; clones share connections and credentials.
 ///
 /// Collections for institutions (cobranzas, by CSV) and provisioning for
-/// carriers (reference). Every call is authorised by a secret `hash` sent as
+/// carriers (documented). Every call is authorised by a secret `hash` sent as
 /// a form field (or, for GET, a query parameter): an institution's hash for
 /// the cobranzas operations, the carrier's hash for the carrier operations.
 ///
@@ -33,7 +33,7 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
 ///
 /// The documented base URL is plain `http://`; the client refuses to send a
 /// hash over plain HTTP to a host other than loopback unless the caller opts
-/// in with `allow_insecure_http(true)` (DOMAIN-NOTES). Use `https://` if the
+/// in with `allow_insecure_http(true)` (docs/apis/paypertic.md). Use `https://` if the
 /// server offers it.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -52,7 +52,7 @@ impl Client {
     }
     /// Importar cobranzas para el periodo en curso, a través de un archivo CSV.
     ///
-    /// Uploads the collections to charge in the current period (seed). The client writes the CSV from typed rows, or sends the caller's own CSV bytes or file; a field that cannot be written (it contains `;`, `"` or a line break) is rejected before anything is sent.
+    /// Uploads the collections to charge in the current period (documented). The client writes the CSV from typed rows, or sends the caller's own CSV bytes or file; a field that cannot be written (it contains `;`, `"` or a line break) is rejected before anything is sent.
     ///
     /// `POST /cobranzas/importar/csv` (operationId `importarCobranzas`).
     pub fn importar_cobranzas(
@@ -66,7 +66,7 @@ impl Client {
     }
     /// Revisar el estado de las cobranzas, en CSV plano.
     ///
-    /// The filters combine as AND (reference).
+    /// The filters combine as AND (documented).
     ///
     /// `GET /cobranzas/exportar/csv` (operationId `exportarCobranzas`).
     pub fn exportar_cobranzas(&self) -> requests::ExportarCobranzas {
@@ -114,7 +114,7 @@ impl Client {
     }
     /// Alta de institución cobradora; retorna el HASH de la institución.
     ///
-    /// Creates an institution and answers its hash (reference). Uses the carrier's hash. Not retried automatically (it creates something).
+    /// Creates an institution and answers its hash (documented). Uses the carrier's hash. Not retried automatically (it creates something).
     ///
     /// `POST /carrier/institucion/crear` (operationId `crearInstitucion`).
     pub fn crear_institucion(
@@ -128,7 +128,7 @@ impl Client {
     }
     /// Ver HASH de institución cobradora.
     ///
-    /// Answers an existing institution's hash, or `ERROR: El CUIT no está registrado` (reference).
+    /// Answers an existing institution's hash, or `ERROR: El CUIT no está registrado` (documented).
     ///
     /// `GET /carrier/institucion/ver_hash` (operationId `verHash`).
     pub fn ver_hash(&self, cuit: impl Into<String>) -> requests::VerHash {
@@ -199,14 +199,14 @@ impl ClientBuilder {
     }
     /// The API key for scheme `hash` (sent as `hash`).
     ///
-    /// The institution's HASH (reference; UUID-shaped). Sent as the `hash` form field of a POST (multipart or urlencoded) or as a query parameter of a GET. A secret.
+    /// The institution's HASH (documented; UUID-shaped). Sent as the `hash` form field of a POST (multipart or urlencoded) or as a query parameter of a GET. A secret.
     pub fn hash_api_key(mut self, key: impl Into<::pasarela_runtime::Secret>) -> Self {
         self.inner = self.inner.api_key("hash", key);
         self
     }
     /// The API key for scheme `carrierHash` (sent as `hash`).
     ///
-    /// The carrier's HASH (reference), for the carrier operations. Sent like the institution's hash. A secret.
+    /// The carrier's HASH (documented), for the carrier operations. Sent like the institution's hash. A secret.
     pub fn carrier_hash_api_key(
         mut self,
         key: impl Into<::pasarela_runtime::Secret>,
@@ -223,7 +223,7 @@ impl ClientBuilder {
 }
 /// Models: the request and response bodies of this API.
 pub mod types {
-    /// One row of the import CSV, columns in this order (reference): IDCliente;NombreCliente;CelularCliente;TelefonoCliente;MailCliente;IDConcepto;DescripcionConcepto;Monto;Opcional1;Opcional2. No header row and UTF-8, as the example file shows (no document says so in words). Opcional1 and Opcional2 are left out of a row when both are empty, as in the example file.
+    /// One row of the import CSV, columns in this order (documented): IDCliente;NombreCliente;CelularCliente;TelefonoCliente;MailCliente;IDConcepto;DescripcionConcepto;Monto;Opcional1;Opcional2. No header row and UTF-8, as the example file shows (no document says so in words). Opcional1 and Opcional2 are left out of a row when both are empty, as in the example file.
     #[derive(
         Debug,
         Clone,
@@ -233,49 +233,49 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Cobranza {
-        /// Alphanumeric id of the client / member / student to charge (reference; required). Text, never a number.
+        /// Alphanumeric id of the client / member / student to charge (documented; required). Text, never a number.
         #[serde(rename = "IDCliente")]
         pub id_cliente: String,
-        /// The client's name (reference; required).
+        /// The client's name (documented; required).
         #[serde(rename = "NombreCliente")]
         pub nombre_cliente: String,
-        /// Mobile number (reference). Text.
+        /// Mobile number (documented). Text.
         #[serde(
             rename = "CelularCliente",
             default,
             skip_serializing_if = "Option::is_none"
         )]
         pub celular_cliente: Option<String>,
-        /// Landline number (reference). Text.
+        /// Landline number (documented). Text.
         #[serde(
             rename = "TelefonoCliente",
             default,
             skip_serializing_if = "Option::is_none"
         )]
         pub telefono_cliente: Option<String>,
-        /// The client's e-mail (reference; required, without it the payer cannot be invited).
+        /// The client's e-mail (documented; required, without it the payer cannot be invited).
         #[serde(rename = "MailCliente")]
         pub mail_cliente: String,
-        /// Alphanumeric id of the concept to charge (reference; required).
+        /// Alphanumeric id of the concept to charge (documented; required).
         #[serde(rename = "IDConcepto")]
         pub id_concepto: String,
-        /// A description of the concept, e.g. Cuota Social (reference).
+        /// A description of the concept, e.g. Cuota Social (documented).
         #[serde(
             rename = "DescripcionConcepto",
             default,
             skip_serializing_if = "Option::is_none"
         )]
         pub descripcion_concepto: Option<String>,
-        /// Amount in pesos, `.` as the decimal point, e.g. 2786.35 (reference; required).
+        /// Amount in pesos, `.` as the decimal point, e.g. 2786.35 (documented; required).
         #[serde(
             rename = "Monto",
             with = "::pasarela_runtime::serde_util::decimal_string"
         )]
         pub monto: ::pasarela_runtime::Decimal,
-        /// Free text to identify the charge later (reference).
+        /// Free text to identify the charge later (documented).
         #[serde(rename = "Opcional1", default, skip_serializing_if = "Option::is_none")]
         pub opcional1: Option<String>,
-        /// Free text to identify the charge later (reference).
+        /// Free text to identify the charge later (documented).
         #[serde(rename = "Opcional2", default, skip_serializing_if = "Option::is_none")]
         pub opcional2: Option<String>,
     }
@@ -345,7 +345,7 @@ pub mod types {
     }
     /// The import file.
     pub type Cobranzas = Vec<Cobranza>;
-    /// One row of an export: the import's columns plus the current state and the rejection reason (reference: "formato similar al de importacion, con 2 nuevas columnas"). Rows come with or without the two optional columns.
+    /// One row of an export: the import's columns plus the current state and the rejection reason (documented: "formato similar al de importacion, con 2 nuevas columnas"). Rows come with or without the two optional columns.
     #[derive(
         Debug,
         Clone,
@@ -390,10 +390,10 @@ pub mod types {
         pub opcional1: Option<String>,
         #[serde(rename = "Opcional2", default, skip_serializing_if = "Option::is_none")]
         pub opcional2: Option<String>,
-        /// The collection's current state (reference; its values are not documented).
+        /// The collection's current state (documented; its values are not documented).
         #[serde(rename = "Estado", default, skip_serializing_if = "Option::is_none")]
         pub estado: Option<String>,
-        /// Why a collection was rejected, for rejected ones (reference).
+        /// Why a collection was rejected, for rejected ones (documented).
         #[serde(
             rename = "MotivoRechazo",
             default,
@@ -472,7 +472,7 @@ pub mod types {
     }
     /// The export. (assumed) UTF-8 when the bytes are valid UTF-8, else Windows-1252, as files from PHP systems of this region often are; decoded per row, never with silent replacement characters.
     pub type CobranzasEstado = Vec<CobranzaEstado>;
-    /// Export filters; when several are given they combine as AND (reference).
+    /// Export filters; when several are given they combine as AND (documented).
     #[derive(
         Debug,
         Clone,
@@ -483,26 +483,26 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct FiltrosCobranzas {
-        /// The period to query (default: the current one); `*` returns every period (reference). Its format is not documented: an opaque string.
+        /// The period to query (default: the current one); `*` returns every period (documented). Its format is not documented: an opaque string.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub periodo: Option<String>,
-        /// Only collections of this IDCliente (reference).
+        /// Only collections of this IDCliente (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id_cliente: Option<String>,
-        /// Only collections of this IDConcepto (reference).
+        /// Only collections of this IDConcepto (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id_concepto: Option<String>,
-        /// Only collections with this Opcional1 (reference).
+        /// Only collections with this Opcional1 (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub opcional1: Option<String>,
-        /// Only collections with this Opcional2 (reference).
+        /// Only collections with this Opcional2 (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub opcional2: Option<String>,
     }
     impl ::pasarela_runtime::Validate for FiltrosCobranzas {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// The download documents only `periodo` (reference).
+    /// The download documents only `periodo` (documented).
     #[derive(
         Debug,
         Clone,
@@ -520,7 +520,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for FiltroPeriodo {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// `OK: <periodo en curso> - <N registros importados> [- <N registros fallidos>]` (reference).
+    /// `OK: <periodo en curso> - <N registros importados> [- <N registros fallidos>]` (documented).
     #[derive(
         Debug,
         Clone,
@@ -546,7 +546,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for ResultadoImportacion {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// The reference's variable list for crear, with its obligatorio marks, is the contract (DOMAIN-NOTES). Its one curl example spells some fields differently (`smtp_user`, `smtp_pass`, `smtp_host`, `resp_mail`, `resp_telefono`) and adds `resp_nombre`, `resp_cargo`, `ante_iva`, without `mail`/`telefono`; the curl-only extras are optional fields here.
+    /// The reference's variable list for crear, with its obligatorio marks, is the contract (docs/apis/paypertic.md). Its one curl example spells some fields differently (`smtp_user`, `smtp_pass`, `smtp_host`, `resp_mail`, `resp_telefono`) and adds `resp_nombre`, `resp_cargo`, `ante_iva`, without `mail`/`telefono`; the curl-only extras are optional fields here.
     #[derive(
         Debug,
         Clone,
@@ -556,19 +556,19 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct NuevaInstitucion {
-        /// The institution's CUIT, 11 digits without dashes or spaces (reference).
+        /// The institution's CUIT, 11 digits without dashes or spaces (documented).
         pub cuit: String,
         pub nombre: String,
         pub mail: String,
         pub domicilio: String,
         pub telefono: String,
-        /// SMTP user of the account that e-mails payers (reference).
+        /// SMTP user of the account that e-mails payers (documented).
         pub smtpuser: String,
-        /// SMTP password (reference). A secret.
+        /// SMTP password (documented). A secret.
         pub smtppass: ::pasarela_runtime::Secret,
-        /// SMTP server, e.g. smtp.la-institucion.com (reference).
+        /// SMTP server, e.g. smtp.la-institucion.com (documented).
         pub smtphost: String,
-        /// SMTP port; the server's default is 587 (reference).
+        /// SMTP port; the server's default is 587 (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub smtpport: Option<i64>,
         /// The person in charge (curl example only).
@@ -607,7 +607,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ConsultaHash {
-        /// The institution's CUIT, 11 digits (reference).
+        /// The institution's CUIT, 11 digits (documented).
         pub cuit: String,
     }
     impl ::pasarela_runtime::Validate for ConsultaHash {
@@ -621,7 +621,7 @@ pub mod types {
             );
         }
     }
-    /// An institution's HASH, answered as bare text (reference). A secret.
+    /// An institution's HASH, answered as bare text (documented). A secret.
     pub type HashInstitucion = ::pasarela_runtime::Secret;
 }
 /// One error enum per operation: the error responses the spec declares.
@@ -854,35 +854,35 @@ pub mod requests {
     }
     #[allow(clippy::result_large_err)]
     impl ExportarCobranzas {
-        /// Period (default the current one); `*` for all periods (reference).
+        /// Period (default the current one); `*` for all periods (documented).
         ///
         /// Sets the optional query parameter `periodo`.
         pub fn periodo(mut self, value: impl Into<String>) -> Self {
             self.periodo = Some(value.into());
             self
         }
-        /// Only this IDCliente (reference).
+        /// Only this IDCliente (documented).
         ///
         /// Sets the optional query parameter `id_cliente`.
         pub fn id_cliente(mut self, value: impl Into<String>) -> Self {
             self.id_cliente = Some(value.into());
             self
         }
-        /// Only this IDConcepto (reference).
+        /// Only this IDConcepto (documented).
         ///
         /// Sets the optional query parameter `id_concepto`.
         pub fn id_concepto(mut self, value: impl Into<String>) -> Self {
             self.id_concepto = Some(value.into());
             self
         }
-        /// Only this Opcional1 (reference).
+        /// Only this Opcional1 (documented).
         ///
         /// Sets the optional query parameter `opcional1`.
         pub fn opcional1(mut self, value: impl Into<String>) -> Self {
             self.opcional1 = Some(value.into());
             self
         }
-        /// Only this Opcional2 (reference).
+        /// Only this Opcional2 (documented).
         ///
         /// Sets the optional query parameter `opcional2`.
         pub fn opcional2(mut self, value: impl Into<String>) -> Self {

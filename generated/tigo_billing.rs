@@ -15,11 +15,11 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
 };
 /// A client for Tigo Billing v2 (tigo_b2b_co_billing_v2) (version 2.0.0). Cheap to clone; clones share connections and credentials.
 ///
-/// This is the Standard API related to Billing in Version 2 (seed): Tigo Colombia B2B billing — contracts, bills, payments of bills, party characteristics, payment checkout/registration and payment validation.
+/// This is the Standard API related to Billing in Version 2 (documented): Tigo Colombia B2B billing — contracts, bills, payments of bills, party characteristics, payment checkout/registration and payment validation.
 ///
-/// Authentication: OAuth 2.0 client credentials (the original's "application" flow), applied to every operation. The token URL declared here is the one in the original Swagger 2.0 document (`https://test.api.tigo.com/oauth/client_credential/accesstoken?grant_type=client_credentials`); Tigo's OAuth document describes `POST /v2/oauth/token` instead, so the client lets the caller override the token URL. Per the OAuth document the token request sends `grant_type=client_credentials` (and an optional `scope`) as an `application/x-www-form-urlencoded` body with the client id/secret by HTTP Basic; any query the token URL already carries is kept (RFC 6749 §3.2). The gateway's token answer has every field as a string (`expires_in` e.g. `"172799"`, `token_type` `"BearerToken"`, extra fields such as `developer.email`) and is parsed leniently; requests send `Authorization: Bearer <token>`. The seed lists `Authorization` as a header parameter of the five lookups: that is this security scheme, not a parameter, and it is not declared as one here.
+/// Authentication: OAuth 2.0 client credentials (the original's "application" flow), applied to every operation. The token URL declared here is the one in the original Swagger 2.0 document (`https://test.api.tigo.com/oauth/client_credential/accesstoken?grant_type=client_credentials`); Tigo's OAuth document describes `POST /v2/oauth/token` instead, so the client lets the caller override the token URL. Per the OAuth document the token request sends `grant_type=client_credentials` (and an optional `scope`) as an `application/x-www-form-urlencoded` body with the client id/secret by HTTP Basic; any query the token URL already carries is kept (RFC 6749 §3.2). The gateway's token answer has every field as a string (`expires_in` e.g. `"172799"`, `token_type` `"BearerToken"`, extra fields such as `developer.email`) and is parsed leniently; requests send `Authorization: Bearer <token>`. The API document lists `Authorization` as a header parameter of the five lookups: that is this security scheme, not a parameter, and it is not declared as one here.
 ///
-/// Identifiers (`contractId`, `identification`, `billNo`) are strings even where the original types them number, so leading zeros survive (DOMAIN-NOTES). Money is typed three ways in the original (decimal strings, JSON numbers, both in one object) and always decodes into an exact decimal. Dates come in more than one format without a time zone (`2017-05-02 16:51:28`, `2017-05-02T16:52:43.517`) and are kept as text. Error bodies are `ErrorBody` (the API's documented `errorBody`, the OAuth document's error, and (assumed) Apigee policy faults); any other error body is kept as text.
+/// Identifiers (`contractId`, `identification`, `billNo`) are strings even where the original types them number, so leading zeros survive (docs/apis/tigo-billing.md). Money is typed three ways in the original (decimal strings, JSON numbers, both in one object) and always decodes into an exact decimal. Dates come in more than one format without a time zone (`2017-05-02 16:51:28`, `2017-05-02T16:52:43.517`) and are kept as text. Error bodies are `ErrorBody` (the API's documented `errorBody`, the OAuth document's error, and (assumed) Apigee policy faults); any other error body is kept as text.
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: ::pasarela_runtime::Client,
@@ -37,7 +37,7 @@ impl Client {
     }
     /// Find Contracts By Contract Id
     ///
-    /// Return a Contract associated to the requested ContractId (seed). The response is a `contractsDetails` object wrapping `contractsCollection`, even for this lookup by contract id (DOMAIN-NOTES).
+    /// Return a Contract associated to the requested ContractId (documented). The response is a `contractsDetails` object wrapping `contractsCollection`, even for this lookup by contract id (docs/apis/tigo-billing.md).
     ///
     /// `GET /contracts/{contractId}` (operationId `getContract`).
     pub fn get_contract(&self, contract_id: impl Into<String>) -> requests::GetContract {
@@ -48,7 +48,7 @@ impl Client {
     }
     /// Find Contracts By Customer Identification and his Id Type
     ///
-    /// Return a list of Contracts associated to the Customer Identification and the Id Type (seed).
+    /// Return a list of Contracts associated to the Customer Identification and the Id Type (documented).
     ///
     /// `GET /customers/{idType}/{identification}/contracts` (operationId `listCustomerContracts`).
     pub fn list_customer_contracts(
@@ -66,7 +66,7 @@ impl Client {
     }
     /// Find Customer Bills History by Contract Id
     ///
-    /// Return a list of Bills associated to the Contract Identification Number (seed). The body is a bare top-level JSON array (DOMAIN-NOTES).
+    /// Return a list of Bills associated to the Contract Identification Number (documented). The body is a bare top-level JSON array (docs/apis/tigo-billing.md).
     ///
     /// `GET /customers/contracts/{contractId}/bills` (operationId `listBills`).
     pub fn list_bills(&self, contract_id: impl Into<String>) -> requests::ListBills {
@@ -78,7 +78,7 @@ impl Client {
     }
     /// Find Customer Payments by ContractId and Bill number
     ///
-    /// Return Payments associated to the Contract Identification Number (seed). Despite the plural, the response is one `Payment` object (seed, DOMAIN-NOTES).
+    /// Return Payments associated to the Contract Identification Number (documented). Despite the plural, the response is one `Payment` object (documented; see docs/apis/tigo-billing.md).
     ///
     /// `GET /customers/contracts/{contractId}/bills/{billNo}/payments` (operationId `listBillPayments`).
     pub fn list_bill_payments(
@@ -94,7 +94,7 @@ impl Client {
     }
     /// Find Party Characteristics by Identification and Contract Id
     ///
-    /// Return Party Characteristics associated to the Identification and the Id Type (seed).
+    /// Return Party Characteristics associated to the Identification and the Id Type (documented).
     ///
     /// `GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics` (operationId `getPartyCharacteristics`).
     pub fn get_party_characteristics(
@@ -114,7 +114,7 @@ impl Client {
     }
     /// This resource allows to create a transaction flow for one or many bill payments
     ///
-    /// This resource allows create a transaction flow to make payments for one or many bills (seed). Moves money: never retried automatically. A 200 can still carry an error code in its body (`CheckoutPaymentResponse.error`); it is surfaced as an error (DOMAIN-NOTES).
+    /// This resource allows create a transaction flow to make payments for one or many bills (documented). Moves money: never retried automatically. A 200 can still carry an error code in its body (`CheckoutPaymentResponse.error`); it is surfaced as an error (docs/apis/tigo-billing.md).
     ///
     /// `POST /customers/{idType}/{identification}/payments/checkout` (operationId `checkoutPayment`).
     ///
@@ -134,7 +134,7 @@ impl Client {
     }
     /// This resource allows register previously payments for one or many bill payments
     ///
-    /// This feature allows to insert (register) previously made payments that did not use the UNE payment gateway, support a collection of Bills, client information and payment data (seed). Moves money: never retried automatically.
+    /// This feature allows to insert (register) previously made payments that did not use the UNE payment gateway, support a collection of Bills, client information and payment data (documented). Moves money: never retried automatically.
     ///
     /// `POST /customers/{idType}/{identification}/payments/register` (operationId `registerPayments`).
     ///
@@ -154,7 +154,7 @@ impl Client {
     }
     /// validate a Payment Transaction by using the signature value
     ///
-    /// This resource returns information about the payment using it signature, previously made through the payment gateways (seed).
+    /// This resource returns information about the payment using it signature, previously made through the payment gateways (documented).
     ///
     /// `GET /payments/{paymentId}/validate` (operationId `validatePayment`).
     pub fn validate_payment(
@@ -168,7 +168,7 @@ impl Client {
     }
     /// validate a Payment Transaction by using coupon or signature value
     ///
-    /// This resource returns information about the payment using it coupon, previously made through the payment gateways (seed).
+    /// This resource returns information about the payment using it coupon, previously made through the payment gateways (documented).
     ///
     /// `GET /payments/{couponId}/{id}/validate` (operationId `validateCouponPayment`).
     pub fn validate_coupon_payment(
@@ -265,7 +265,7 @@ impl ClientBuilder {
 }
 /// Models: the request and response bodies of this API.
 pub mod types {
-    /// Body of checkout and register (seed; members from the original Swagger 2.0 document, DOMAIN-NOTES). No member is required in the original.
+    /// Body of checkout and register (documented; members from the original Swagger 2.0 document, docs/apis/tigo-billing.md). No member is required in the original.
     #[derive(
         Debug,
         Clone,
@@ -360,7 +360,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for ClientInformation {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// The bills to pay or register: a bare top-level JSON array, not an object with one field (DOMAIN-NOTES; item type from the original).
+    /// The bills to pay or register: a bare top-level JSON array, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type BillListRequest = Vec<BillListRequestItem>;
     /// One bill in a checkout/register request (original).
     #[derive(
@@ -461,7 +461,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for PaymentDataMethodItem {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// `paymentData` of CheckoutPaymentRequest (an inline object in the original; members from the original, DOMAIN-NOTES). Decimal strings and JSON numbers sit side by side here, as in the original.
+    /// `paymentData` of CheckoutPaymentRequest (an inline object in the original; members from the original, docs/apis/tigo-billing.md). Decimal strings and JSON numbers sit side by side here, as in the original.
     #[derive(
         Debug,
         Clone,
@@ -549,7 +549,7 @@ pub mod types {
             }
         }
     }
-    /// Answer of checkout: the signature of the payment, the url and some description if it exists (seed).
+    /// Answer of checkout: the signature of the payment, the url and some description if it exists (documented).
     #[derive(
         Debug,
         Clone,
@@ -562,14 +562,14 @@ pub mod types {
     pub struct CheckoutPaymentResponse {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub description: Option<String>,
-        /// Error code carried in a 200 (DOMAIN-NOTES: a 200 from checkout can still carry an error code; surface it). (assumed) 0 or absent means success; any other value is surfaced to the caller as an error. Accepted as a JSON string or number.
+        /// Error code carried in a 200 (docs/apis/tigo-billing.md: a 200 from checkout can still carry an error code; surface it). (assumed) 0 or absent means success; any other value is surfaced to the caller as an error. Accepted as a JSON string or number.
         #[serde(
             default,
             skip_serializing_if = "Option::is_none",
             with = "::pasarela_runtime::serde_util::lenient_i64_opt"
         )]
         pub error: Option<i64>,
-        /// Signature of the payment; the `paymentId` of validatePayment (seed).
+        /// Signature of the payment; the `paymentId` of validatePayment (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub signature: Option<String>,
         /// URL of the payment gateway to send the payer to (assumed meaning).
@@ -579,9 +579,9 @@ pub mod types {
     impl ::pasarela_runtime::Validate for CheckoutPaymentResponse {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// A JSON object mapping each bill number to whether it was registered (`{"909501941-90": true}`), not a struct (DOMAIN-NOTES; the seed renders its example keys `909501941-90` and `910911145-94` as fields).
+    /// A JSON object mapping each bill number to whether it was registered (`{"909501941-90": true}`), not a struct (docs/apis/tigo-billing.md; the API document renders its example keys `909501941-90` and `910911145-94` as fields).
     pub type RegisterPaymentResponse = ::std::collections::BTreeMap<String, bool>;
-    /// Information about a payment made through the payment gateways (seed; members from the original, DOMAIN-NOTES). Snake_case and camelCase keys sit side by side on the wire; each key is spelled exactly as sent.
+    /// Information about a payment made through the payment gateways (documented; members from the original; see docs/apis/tigo-billing.md). Snake_case and camelCase keys sit side by side on the wire; each key is spelled exactly as sent.
     #[derive(
         Debug,
         Clone,
@@ -689,7 +689,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for ValidatePaymentResponse {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// `contractsDetails` (seed): returned by both contract lookups, even the one by contract id; wraps the array `contractsCollection` (DOMAIN-NOTES). All three members are required (original).
+    /// `contractsDetails` (documented): returned by both contract lookups, even the one by contract id; wraps the array `contractsCollection` (docs/apis/tigo-billing.md). All three members are required (original).
     #[derive(
         Debug,
         Clone,
@@ -699,7 +699,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ContractsDetails {
-        /// Business identification (seed).
+        /// Business identification (documented).
         pub identification: String,
         pub organization: Organization,
         #[serde(rename = "contractsCollection")]
@@ -723,7 +723,7 @@ pub mod types {
             );
         }
     }
-    /// Organization Details (seed; member `name` from the original).
+    /// Organization Details (documented; member `name` from the original).
     #[derive(
         Debug,
         Clone,
@@ -740,7 +740,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for Organization {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// `contractsItem` (seed): one contract of a customer.
+    /// `contractsItem` (documented): one contract of a customer.
     #[derive(
         Debug,
         Clone,
@@ -751,7 +751,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ContractsItem {
-        /// Unique Identifier for the Contract (seed).
+        /// Unique Identifier for the Contract (documented).
         #[serde(rename = "contractId", default, skip_serializing_if = "Option::is_none")]
         pub contract_id: Option<String>,
         #[serde(
@@ -801,9 +801,9 @@ pub mod types {
             }
         }
     }
-    /// A bare top-level JSON array, not an object with one field (DOMAIN-NOTES; item type from the original).
+    /// A bare top-level JSON array, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type ContractCharacteristicsList = Vec<ContractCharacteristics>;
-    /// Characteristics of a contract (seed).
+    /// Characteristics of a contract (documented).
     #[derive(
         Debug,
         Clone,
@@ -828,7 +828,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for ContractCharacteristics {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// Address of a contract or bill (seed; `geographicPlace` members from the original).
+    /// Address of a contract or bill (documented; `geographicPlace` members from the original).
     #[derive(
         Debug,
         Clone,
@@ -879,9 +879,9 @@ pub mod types {
     impl ::pasarela_runtime::Validate for GeographicPlace {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// A bare top-level JSON array of bills, not an object with one field (DOMAIN-NOTES; item type from the original).
+    /// A bare top-level JSON array of bills, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type BillsCollection = Vec<BillList>;
-    /// One bill (seed).
+    /// One bill (documented).
     #[derive(
         Debug,
         Clone,
@@ -954,7 +954,7 @@ pub mod types {
             }
         }
     }
-    /// The payment of one bill; the payments lookup returns one `Payment`, not an array (seed, DOMAIN-NOTES).
+    /// The payment of one bill; the payments lookup returns one `Payment`, not an array (documented; see docs/apis/tigo-billing.md).
     #[derive(
         Debug,
         Clone,
@@ -984,7 +984,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for Payment {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// Party characteristics selected with `fields` (seed).
+    /// Party characteristics selected with `fields` (documented).
     #[derive(
         Debug,
         Clone,
@@ -994,7 +994,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct PartyCharacteristics {
-        /// Is plus customer (seed, `fields=plus`).
+        /// Is plus customer (documented, `fields=plus`).
         #[serde(rename = "plusCustomer")]
         pub plus_customer: bool,
         #[serde(
@@ -1019,7 +1019,7 @@ pub mod types {
     impl ::pasarela_runtime::Validate for PartyCharacteristics {
         fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
     }
-    /// Any error body that reaches the client, one of: `ApiError`, the API's own `errorBody` (documented in the seed/original); `OAuthError`, the gateway's OAuth error (documented in the OAuth document); or `GatewayFault`, (assumed) the gateway's own policy errors — invalid or expired token, quota, spike arrest — in Apigee Edge's fault shape. Any other error body is kept as text.
+    /// Any error body that reaches the client, one of: `ApiError`, the API's own `errorBody` (documented in the API document and the original); `OAuthError`, the gateway's OAuth error (documented in the OAuth document); or `GatewayFault`, (assumed) the gateway's own policy errors — invalid or expired token, quota, spike arrest — in Apigee Edge's fault shape. Any other error body is kept as text.
     ///
     /// Decoded by trying each variant in order; the first that fits wins.
     #[derive(
@@ -1049,7 +1049,7 @@ pub mod types {
             }
         }
     }
-    /// The API's `errorBody` (seed), e.g. `{"error":{"statusCode":"401","code":"401","message":…,"developerMessage":…}}` (documented, DOMAIN-NOTES).
+    /// The API's `errorBody` (documented), e.g. `{"error":{"statusCode":"401","code":"401","message":…,"developerMessage":…}}` (documented, docs/apis/tigo-billing.md).
     #[derive(
         Debug,
         Clone,
@@ -1532,14 +1532,14 @@ pub mod requests {
     }
     #[allow(clippy::result_large_err)]
     impl ListCustomerContracts {
-        /// Number of Pages (seed). Typed number in the original; (assumed) a whole number.
+        /// Number of Pages (documented). Typed number in the original; (assumed) a whole number.
         ///
         /// Sets the optional query parameter `reg_ini`.
         pub fn reg_ini(mut self, value: i64) -> Self {
             self.reg_ini = Some(value);
             self
         }
-        /// Number of Records (seed). Typed number in the original; (assumed) a whole number.
+        /// Number of Records (documented). Typed number in the original; (assumed) a whole number.
         ///
         /// Sets the optional query parameter `num_reg`.
         pub fn num_reg(mut self, value: i64) -> Self {
@@ -1644,7 +1644,7 @@ pub mod requests {
     }
     #[allow(clippy::result_large_err)]
     impl ListBills {
-        /// Number of Bills (seed). Typed number in the original; (assumed) a whole number.
+        /// Number of Bills (documented). Typed number in the original; (assumed) a whole number.
         ///
         /// Sets the optional query parameter `quantity`.
         pub fn quantity(mut self, value: i64) -> Self {
