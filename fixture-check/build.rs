@@ -116,14 +116,8 @@ fn generate_dir(
                         first.message
                     );
                 }
-                let target = out_dir.join(format!("{module}.rs"));
-                if let Err(e) = std::fs::write(&target, output.code) {
-                    fail(&format!("cannot write {}: {e}", target.display()));
-                }
-                all.push_str(&format!(
-                    "/// The client generated from `{shown_dir}/{file_name}`.\n\
-                     pub mod {module} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n"
-                ));
+                let doc = format!("The client generated from `{shown_dir}/{file_name}`.");
+                add_module(out_dir, &module, &output.code, &doc, all);
                 count += 1;
             }
             Err(diagnostics) => {
@@ -154,15 +148,8 @@ fn generate_random(out_dir: &Path, all: &mut String) {
         let source = pasarela_gen::Source::new(shown.clone(), text);
         match pasarela_gen::generate(&source, &pasarela_gen::Config::default()) {
             Ok(output) => {
-                let module = format!("random_{n}");
-                let target = out_dir.join(format!("{module}.rs"));
-                if let Err(e) = std::fs::write(&target, output.code) {
-                    fail(&format!("cannot write {}: {e}", target.display()));
-                }
-                all.push_str(&format!(
-                    "/// Random spec number {n} (fixture-check/random_specs.rs).\n\
-                     pub mod {module} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n"
-                ));
+                let doc = format!("Random spec number {n} (fixture-check/random_specs.rs).");
+                add_module(out_dir, &format!("random_{n}"), &output.code, &doc, all);
                 generated += 1;
             }
             Err(d) => {
@@ -195,18 +182,26 @@ fn generate_split_spec(manifest_dir: &Path, out_dir: &Path, all: &mut String) {
         println!("cargo:rerun-if-changed={}", included.path);
     }
     match pasarela_gen::generate(&source, &pasarela_gen::Config::default()) {
-        Ok(output) => {
-            let target = out_dir.join("external.rs");
-            if let Err(e) = std::fs::write(&target, output.code) {
-                fail(&format!("cannot write {}: {e}", target.display()));
-            }
-            all.push_str(
-                "/// The spec split over files in `generator/tests/external/`.\n\
-                 pub mod external { include!(concat!(env!(\"OUT_DIR\"), \"/external.rs\")); }\n",
-            );
-        }
+        Ok(output) => add_module(
+            out_dir,
+            "external",
+            &output.code,
+            "The spec split over files in `generator/tests/external/`.",
+            all,
+        ),
         Err(d) => fail(&format!("{d}")),
     }
+}
+
+/// Writes `OUT_DIR/<module>.rs` and adds its `pub mod` line (with `doc`) to `all`.
+fn add_module(out_dir: &Path, module: &str, code: &str, doc: &str, all: &mut String) {
+    let target = out_dir.join(format!("{module}.rs"));
+    if let Err(e) = std::fs::write(&target, code) {
+        fail(&format!("cannot write {}: {e}", target.display()));
+    }
+    all.push_str(&format!(
+        "/// {doc}\npub mod {module} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n"
+    ));
 }
 
 fn env_path(name: &str) -> PathBuf {

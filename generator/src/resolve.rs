@@ -347,60 +347,51 @@ pub fn join_path(base: &str, relative: &str) -> String {
     }
 }
 
-/// The files named by the canonical `$ref`s of `node` (see [`canonicalize`]).
-pub fn referenced_files(node: &Node, out: &mut BTreeSet<String>) {
+/// Calls `visit` with the value of every `$ref` in `node`: the one walk
+/// that knows which keys are keywords. Keys of name maps (properties,
+/// schemas, media types, ...) are names, so any of them may be called
+/// `$ref`; examples are data and are not entered. ([`canonicalize`] walks
+/// the same way, mutably.)
+fn visit_refs<'n>(node: &'n Node, visit: &mut impl FnMut(&'n Node)) {
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
                 if is_name_map(&key.name, value) {
-                    for (_, v) in value.entries().unwrap_or(&[]) {
-                        referenced_files(v, out);
+                    for (_, named) in value.entries().unwrap_or(&[]) {
+                        visit_refs(named, visit);
                     }
                 } else if key.name == "$ref" {
-                    if let Some((file, _)) = value.as_str().and_then(|r| r.split_once('#')) {
-                        if !file.is_empty() && !file.contains("://") {
-                            out.insert(file.to_string());
-                        }
-                    }
+                    visit(value);
                 } else if key.name != "example" && key.name != "examples" {
-                    referenced_files(value, out);
+                    visit_refs(value, visit);
                 }
             }
         }
-        Value::Seq(items) => items.iter().for_each(|i| referenced_files(i, out)),
+        Value::Seq(items) => items.iter().for_each(|i| visit_refs(i, visit)),
         _ => {}
     }
 }
 
-fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
-    match &node.value {
-        Value::Map(entries) => {
-            for (key, value) in entries {
-                if is_name_map(&key.name, value) {
-                    // Keys of these maps are names (of properties, schemas,
-                    // media types, ...), not keywords: any of them may be
-                    // called `$ref`.
-                    for (_, schema) in value.entries().unwrap_or(&[]) {
-                        check_refs(doc, schema, reporter);
-                    }
-                } else if key.name == "$ref" {
-                    if let Some(target) = value.as_str() {
-                        check_one_ref(doc, target, value.pos, reporter);
-                    } else {
-                        reporter.error(
-                            value.pos,
-                            "`$ref` must be a string",
-                            Some("e.g. `$ref: '#/components/schemas/Name'`".into()),
-                        );
-                    }
-                } else if key.name != "example" && key.name != "examples" {
-                    check_refs(doc, value, reporter);
-                }
+/// The files named by the canonical `$ref`s of `node` (see [`canonicalize`]).
+pub fn referenced_files(node: &Node, out: &mut BTreeSet<String>) {
+    visit_refs(node, &mut |value| {
+        if let Some((file, _)) = value.as_str().and_then(|r| r.split_once('#')) {
+            if !file.is_empty() && !file.contains("://") {
+                out.insert(file.to_string());
             }
         }
-        Value::Seq(items) => items.iter().for_each(|i| check_refs(doc, i, reporter)),
-        _ => {}
-    }
+    });
+}
+
+fn check_refs(doc: &Doc<'_>, node: &Node, reporter: &mut Reporter<'_>) {
+    visit_refs(node, &mut |value| match value.as_str() {
+        Some(target) => check_one_ref(doc, target, value.pos, reporter),
+        None => reporter.error(
+            value.pos,
+            "`$ref` must be a string",
+            Some("e.g. `$ref: '#/components/schemas/Name'`".into()),
+        ),
+    });
 }
 
 fn check_one_ref(doc: &Doc<'_>, target: &str, pos: Pos, reporter: &mut Reporter<'_>) {
