@@ -176,6 +176,12 @@ impl<'a> Reporter<'a> {
         u32::try_from(self.files.len() - 1).unwrap_or(0)
     }
 
+    /// Line `line` (1-based) of file `file` as written, when there is one.
+    pub fn source_line(&self, file: u32, line: usize) -> Option<&'a str> {
+        let (_, lines) = self.files.get(usize::try_from(file).ok()?)?;
+        lines.get(line.checked_sub(1)?).copied()
+    }
+
     /// Takes the diagnostics another reporter found in file `file` (one
     /// registered with [`Reporter::add_file`]).
     pub fn absorb(&mut self, file: u32, found: Diagnostics) {

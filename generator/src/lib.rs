@@ -24,6 +24,8 @@
 
 pub mod diagnostics;
 pub mod emit;
+#[cfg(feature = "examples")]
+pub mod examples;
 pub mod extensions;
 pub mod format;
 pub mod ident;
@@ -125,6 +127,23 @@ pub struct Config {
     /// becomes a required `String` argument, ...). Off by default: a
     /// payments generator does not guess silently.
     pub lenient: bool,
+    /// Whether every `example`/`examples` value is checked against its
+    /// schema, and how a mismatch is reported. Off by default (a build
+    /// script that only generates does not pay for it); the CLI's `check`
+    /// turns it on. Needs the `examples` cargo feature (on by default).
+    pub examples: ExampleCheck,
+}
+
+/// How [`Config::examples`] reports an example that its schema rejects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExampleCheck {
+    /// Examples are not checked.
+    #[default]
+    Off,
+    /// A mismatch is a warning.
+    Warn,
+    /// A mismatch is an error (`pasarela-gen check --strict`).
+    Error,
 }
 
 impl Config {
@@ -136,6 +155,12 @@ impl Config {
     /// Sets the module name.
     pub fn module_name(mut self, name: impl Into<String>) -> Self {
         self.module_name = Some(name.into());
+        self
+    }
+
+    /// Checks examples against their schemas (see [`Config::examples`]).
+    pub fn examples(mut self, examples: ExampleCheck) -> Self {
+        self.examples = examples;
         self
     }
 
@@ -237,6 +262,7 @@ fn check_on_this_thread(source: &Source, config: &Config) -> Result<Checked, Dia
     if let Some(api) = &api {
         ir_check::check(api, &mut reporter);
     }
+    check_examples(&doc, config.examples, &mut reporter);
     match api {
         Some(api) if !reporter.has_errors() => Ok(Checked {
             api,
@@ -244,6 +270,27 @@ fn check_on_this_thread(source: &Source, config: &Config) -> Result<Checked, Dia
         }),
         _ => Err(reporter.finish()),
     }
+}
+
+/// Runs the [`examples`] stage when [`Config::examples`] asks for it.
+fn check_examples(
+    doc: &resolve::Doc<'_>,
+    mode: ExampleCheck,
+    reporter: &mut diagnostics::Reporter<'_>,
+) {
+    let severity = match mode {
+        ExampleCheck::Off => return,
+        ExampleCheck::Warn => Severity::Warning,
+        ExampleCheck::Error => Severity::Error,
+    };
+    #[cfg(feature = "examples")]
+    examples::check(doc, severity, reporter);
+    #[cfg(not(feature = "examples"))]
+    reporter.warning(
+        doc.root.pos,
+        format!("examples not checked ({severity:?} requested): pasarela-gen was built without its `examples` feature"),
+        Some("depend on pasarela-gen with `features = [\"examples\"]`".into()),
+    );
 }
 
 /// Generates a client from `source`. Same input, byte-identical output.

@@ -1,26 +1,29 @@
 //! The `pasarela-gen` command line: a thin wrapper around the library.
 //!
 //! ```text
-//! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient]   write one file (only if changed)
-//! pasarela-gen check <SPEC> [--lenient]                       validate only
-//! pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient]     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
+//! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]   write one file (only if changed)
+//! pasarela-gen check <SPEC> [--lenient] [--strict]                       validate only
+//! pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
 //! ```
 //! `--lenient` turns repairable spec violations into warnings and generates
-//! anyway. Warnings are printed to stderr in both modes.
+//! anyway. Every example is checked against its schema: a mismatch is a
+//! warning, or an error with `--strict`. Warnings are printed to stderr.
 //! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or I/O error.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pasarela_gen::{generate, Config, Source};
+use pasarela_gen::{generate, Config, ExampleCheck, Source};
 
 const USAGE: &str = "usage:
-  pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient]
-  pasarela-gen check <SPEC> [--lenient]
-  pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient]
+  pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]
+  pasarela-gen check <SPEC> [--lenient] [--strict]
+  pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]
 
 --lenient: read repairable spec violations (e.g. an undeclared path template
-parameter) as warnings and generate; without it they are errors.";
+parameter) as warnings and generate; without it they are errors.
+--strict: an example that does not match its schema is an error (without
+it, a warning).";
 
 enum Failure {
     Invalid(String),
@@ -29,11 +32,14 @@ enum Failure {
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let lenient = args.last().is_some_and(|a| a == "--lenient");
-    if lenient {
-        args.pop();
-    }
-    let config = Config::default().lenient(lenient);
+    let lenient = take_flag(&mut args, "--lenient");
+    let strict = take_flag(&mut args, "--strict");
+    let examples = if strict {
+        ExampleCheck::Error
+    } else {
+        ExampleCheck::Warn
+    };
+    let config = Config::default().lenient(lenient).examples(examples);
     match run(&args, &config) {
         Ok(message) => {
             if !message.is_empty() {
@@ -53,6 +59,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Removes every `flag` from `args`; true when there was one.
+fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != flag);
+    args.len() != before
 }
 
 /// Prints a line, ignoring a closed pipe (`pasarela-gen check x | head -1`).

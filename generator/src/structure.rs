@@ -194,8 +194,13 @@ pub fn check(root: &Node, reporter: &mut Reporter<'_>) {
 /// Checks a file named by a `$ref`: a whole OpenAPI document, or (the
 /// usual case) a bare schema.
 pub fn check_included(root: &Node, reporter: &mut Reporter<'_>) {
+    walk(root, included_ctx(root), reporter, 0);
+}
+
+/// What kind of object the root of a file named by a `$ref` is.
+fn included_ctx(root: &Node) -> Ctx {
     let has = |keys: &[&str]| keys.iter().any(|k| root.get(k).is_some());
-    let ctx = if has(&["openapi", "swagger", "paths", "components"]) {
+    if has(&["openapi", "swagger", "paths", "components"]) {
         Ctx::Document
     } else if has(&[
         "type",
@@ -213,8 +218,82 @@ pub fn check_included(root: &Node, reporter: &mut Reporter<'_>) {
         // each piece is depends on where it is used, so extensions in it
         // are checked for their name and value, not their place.
         Ctx::Unknown
+    }
+}
+
+/// The objects that can carry `example`/`examples`, as [`visit_holders`]
+/// finds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// A schema (its `example`, and 3.1 `examples`, are instances of it).
+    Schema,
+    /// A media type object (examples of its `schema`).
+    MediaType,
+    /// A parameter (examples of its `schema`).
+    Parameter,
+    /// A header (examples of its `schema`).
+    Header,
+}
+
+/// Calls `found` for every schema, media type, parameter and header object
+/// of a document (`included`: of a file named by a `$ref`), walking the
+/// same table of what each key holds as the structure check. Reference
+/// objects (but for schemas) are not entered: what they name is visited
+/// where it is defined.
+pub fn visit_holders<'n>(root: &'n Node, included: bool, found: &mut dyn FnMut(Holder, &'n Node)) {
+    let ctx = if included {
+        included_ctx(root)
+    } else {
+        Ctx::Document
     };
-    walk(root, ctx, reporter, 0);
+    visit(root, ctx, found, 0);
+}
+
+/// Like [`visit_holders`] for one schema (and the schemas inside it), e.g.
+/// the target of a `$ref` into a file of named pieces.
+pub fn visit_schema<'n>(schema: &'n Node, found: &mut dyn FnMut(Holder, &'n Node)) {
+    visit(schema, Ctx::Schema { property: false }, found, 0);
+}
+
+fn visit<'n>(node: &'n Node, ctx: Ctx, found: &mut dyn FnMut(Holder, &'n Node), depth: usize) {
+    let Some(entries) = node.entries() else {
+        return;
+    };
+    // A reference object is visited where its target is defined; a schema
+    // beside a `$ref` (3.1) is a schema of its own.
+    let schema = matches!(ctx, Ctx::Schema { .. });
+    if depth > MAX_WALK_DEPTH || (node.get("$ref").is_some() && !schema) {
+        return;
+    }
+    let holder = match ctx {
+        Ctx::Schema { .. } => Some(Holder::Schema),
+        Ctx::MediaType => Some(Holder::MediaType),
+        Ctx::Parameter => Some(Holder::Parameter),
+        Ctx::Header => Some(Holder::Header),
+        _ => None,
+    };
+    if let Some(holder) = holder {
+        found(holder, node);
+    }
+    for (key, value) in entries {
+        if key.name.starts_with("x-") {
+            continue;
+        }
+        match child(ctx, &key.name) {
+            Child::One(_, inner) | Child::Within(inner) => visit(value, inner, found, depth + 1),
+            Child::MapOf(inner) => {
+                for (_, item) in value.entries().unwrap_or(&[]) {
+                    visit(item, inner, found, depth + 1);
+                }
+            }
+            Child::ListOf(inner) => {
+                for item in value.items().unwrap_or(&[]) {
+                    visit(item, inner, found, depth + 1);
+                }
+            }
+            Child::Shape(_) | Child::Skip | Child::Scan => {}
+        }
+    }
 }
 
 /// Deep enough for any real document; the loader already refuses deeper ones.

@@ -208,3 +208,26 @@ fn a_json_spec_with_a_trailing_comma_is_refused_with_its_position() {
         "{err}"
     );
 }
+
+#[test]
+fn check_warns_about_example_mismatches_and_strict_makes_them_errors() {
+    const PLANTED: &str = "tests/examples/planted.yaml";
+    let out = run(&["check", PLANTED]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "warning: example does not match its schema: at `/amount`: 12.5 is not of type \"integer\"\n  --> {PLANTED}:27:23"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("warnings)"), "{}", stdout(&out));
+
+    let strict = run(&["check", PLANTED, "--strict"]);
+    assert_eq!(strict.status.code(), Some(1), "stdout: {}", stdout(&strict));
+    assert!(
+        stderr(&strict).contains("error: example does not match its schema"),
+        "{}",
+        stderr(&strict)
+    );
+}

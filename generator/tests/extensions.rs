@@ -289,3 +289,39 @@ fn an_extension_that_contradicts_the_standard_type_is_refused() {
         "{hit}"
     );
 }
+
+#[test]
+fn the_older_lenient_extension_still_reads_but_points_at_the_standard_form() {
+    let source = Source::new(EVERY, every_extension_text());
+    let output =
+        pasarela_gen::generate(&source, &Config::default()).unwrap_or_else(|d| panic!("{d}"));
+    let count = output
+        .api
+        .types
+        .iter()
+        .find_map(|t| match &t.kind {
+            pasarela_gen::ir::TypeKind::Struct(fields) => {
+                fields.iter().find(|f| f.wire_name == "count")
+            }
+            _ => None,
+        })
+        .expect("the `count` field");
+    assert!(count.lenient, "read as before: {count:?}");
+    let warning = output
+        .warnings
+        .0
+        .iter()
+        .find(|d| {
+            d.message
+                .contains("`x-pasarela-lenient` says the wire may carry a digit string")
+        })
+        .unwrap_or_else(|| panic!("warned: {}", output.warnings));
+    assert!(
+        warning
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("anyOf: [{type: integer}, {type: string, pattern: '^-?[0-9]+$'}]"),
+        "{warning}"
+    );
+}

@@ -211,9 +211,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             let hint = format!("{owner}{}", ident::pascal(&key.name));
             let mut ty = self.schema_type(prop, &hint);
             let target = self.deref(prop).unwrap_or(prop);
-            let lenient = Ext::Lenient.is_set(prop)
-                || Ext::Lenient.is_set(target)
-                || either_spelling(target).is_some();
+            let lenient = either_spelling(target).is_some() || self.lenient_extension(prop, target);
             let constraints = self.constraints(target);
             let string_as_number = self.as_text(prop, target, &mut ty);
             out.push(Field {
@@ -231,6 +229,53 @@ impl<'d> Lowerer<'d, '_, '_> {
             });
         }
         out
+    }
+
+    /// `x-pasarela-lenient: true` on a property or its schema: read as
+    /// before, with a warning that the standard `type` contradicts it and
+    /// the standard construct that says the same thing.
+    fn lenient_extension(&mut self, prop: &Node, target: &Node) -> bool {
+        let Some(flag) = [prop, target]
+            .into_iter()
+            .filter_map(|n| Ext::Lenient.on(n))
+            .find(|flag| flag.as_str() == Some("true"))
+        else {
+            return false;
+        };
+        let ty = target.str_at("type").unwrap_or("string");
+        let (other, standard) = match ty {
+            "integer" => (
+                "a digit string",
+                "`anyOf: [{type: integer}, {type: string, pattern: '^-?[0-9]+$'}]`",
+            ),
+            "number" => (
+                "a numeric string",
+                "`anyOf: [{type: number}, {type: string, pattern: '^-?[0-9]+([.][0-9]+)?$'}]`",
+            ),
+            "boolean" => (
+                "`\"true\"`/`\"false\"`",
+                "`anyOf: [{type: boolean}, {type: string, enum: ['true', 'false']}]`",
+            ),
+            _ => (
+                "a number or boolean",
+                "`anyOf: [{type: string}, {type: integer}]`",
+            ),
+        };
+        let types_31 = match ty {
+            "string" => "string, integer".to_string(),
+            other => format!("{other}, string"),
+        };
+        self.reporter.warning(
+            flag.pos,
+            format!(
+                "`{}` says the wire may carry {other} where the schema says `type: {ty}`; tools that do not read our extensions believe the schema",
+                Ext::Lenient.name()
+            ),
+            Some(format!(
+                "describe both spellings in standard terms, {standard} (OpenAPI 3.1: `type: [{types_31}]`), and drop the extension; the Rust type stays the same"
+            )),
+        );
+        true
     }
 
     fn string_enum(&mut self, node: &Node, values: &[Node]) -> TypeKind {
