@@ -14,6 +14,8 @@ pub struct Api {
     pub description: Option<String>,
     /// Server URLs in document order; the first is the default base URL.
     pub servers: Vec<String>,
+    /// Where `servers` is declared (the document's start when it is not).
+    pub servers_pos: crate::diagnostics::Pos,
     /// Security schemes in document order.
     pub security_schemes: Vec<SecurityScheme>,
     /// Operations in document order.
@@ -25,6 +27,8 @@ pub struct Api {
 /// A security scheme the client builder can be given credentials for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityScheme {
+    /// Where it is declared.
+    pub pos: crate::diagnostics::Pos,
     /// The scheme's key in `components.securitySchemes`.
     pub name: String,
     /// The builder method(s) prefix; empty when the kind is unique in the spec.
@@ -69,6 +73,19 @@ pub enum SchemeKind {
         /// Declared scopes.
         scopes: Vec<String>,
     },
+}
+
+impl SchemeKind {
+    /// The name of the client builder method that takes this scheme's
+    /// credentials, before [`SecurityScheme::method_prefix`].
+    pub fn builder_method(&self) -> &'static str {
+        match self {
+            Self::ApiKey { .. } => "api_key",
+            Self::HttpBasic => "basic_auth",
+            Self::HttpBearer => "bearer_token",
+            Self::OAuth2ClientCredentials { .. } => "oauth2_client_credentials",
+        }
+    }
 }
 
 /// HTTP methods.
@@ -214,6 +231,8 @@ pub enum ParamStyle {
 /// One parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// Where it is declared.
+    pub pos: crate::diagnostics::Pos,
     /// How a list or object value is written.
     pub style: ParamStyle,
     /// Name on the wire.
@@ -359,6 +378,8 @@ pub enum TypeRef {
 /// A named type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDef {
+    /// Where its schema is.
+    pub pos: crate::diagnostics::Pos,
     /// Rust name.
     pub name: String,
     /// Doc text.
@@ -403,6 +424,8 @@ pub struct Tagged {
 /// A struct field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
+    /// Where the property is declared.
+    pub pos: crate::diagnostics::Pos,
     /// Wire name.
     pub wire_name: String,
     /// Rust name.

@@ -23,6 +23,7 @@
 //! ```
 
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 #[cfg(feature = "examples")]
 pub mod examples;
@@ -40,7 +41,7 @@ pub mod swagger2;
 pub use diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
 
 /// A spec to generate from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     /// How the file is named in diagnostics and in the generated header
     /// (e.g. `specs/my-api.yaml`). Use a relative path so output is
@@ -88,7 +89,22 @@ impl Source {
             .trim_start_matches("./")
             .to_string();
         let text = std::fs::read_to_string(path.as_ref())?;
-        let mut source = Source::new(shown, text);
+        Ok(Self::with_includes(shown, text, |file| {
+            std::fs::read_to_string(file).ok()
+        }))
+    }
+
+    /// The spec `path` with content `text` and, transitively, every local
+    /// file its `$ref`s name, read by `read` (given the path joined to the
+    /// spec's directory; `None` leaves the file out, and the reference to
+    /// it is reported). [`Source::from_path`] reads from the file system;
+    /// `diff` reads an earlier version from git this way.
+    pub fn with_includes(
+        path: impl Into<String>,
+        text: impl Into<String>,
+        mut read: impl FnMut(&str) -> Option<String>,
+    ) -> Source {
+        let mut source = Source::new(path, text);
         let mut queue = vec![(source.path.clone(), source.text.clone())];
         let mut seen = std::collections::BTreeSet::from([source.path.clone()]);
         while let Some((file, text)) = queue.pop() {
@@ -103,7 +119,7 @@ impl Source {
                 if seen.len() > MAX_INCLUDES || !seen.insert(next.clone()) {
                     continue;
                 }
-                if let Ok(text) = std::fs::read_to_string(&next) {
+                if let Some(text) = read(&next) {
                     source
                         .includes
                         .push(Source::new(next.clone(), text.clone()));
@@ -112,7 +128,16 @@ impl Source {
             }
         }
         source.includes.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(source)
+        source
+    }
+
+    /// The files positions of this source index ([`Pos::file`]): the spec,
+    /// then the files its `$ref`s name.
+    pub fn files(&self) -> Vec<String> {
+        std::iter::once(&self.path)
+            .chain(self.includes.iter().map(|s| &s.path))
+            .cloned()
+            .collect()
     }
 }
 
@@ -291,6 +316,39 @@ fn check_examples(
         format!("examples not checked ({severity:?} requested): pasarela-gen was built without its `examples` feature"),
         Some("depend on pasarela-gen with `features = [\"examples\"]`".into()),
     );
+}
+
+/// Which document of a [`diff_sources`] comparison is invalid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DiffError {
+    /// The earlier document does not pass `check`.
+    #[error("the old document is invalid:\n{0}")]
+    Old(Diagnostics),
+    /// The later document does not pass `check`.
+    #[error("the new document is invalid:\n{0}")]
+    New(Diagnostics),
+}
+
+/// Compares what the clients generated from `old` and `new` would be
+/// (both run through load → resolve → lower with `config`); see [`diff`].
+pub fn diff_sources(
+    old: &Source,
+    new: &Source,
+    config: &Config,
+) -> Result<diff::Report, DiffError> {
+    let old_api = check_with(old, config).map_err(DiffError::Old)?.api;
+    let new_api = check_with(new, config).map_err(DiffError::New)?.api;
+    let (old_files, new_files) = (old.files(), new.files());
+    Ok(diff::diff(
+        diff::Side {
+            api: &old_api,
+            files: &old_files,
+        },
+        diff::Side {
+            api: &new_api,
+            files: &new_files,
+        },
+    ))
 }
 
 /// Generates a client from `source`. Same input, byte-identical output.

@@ -4,11 +4,13 @@
 //! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]   write one file (only if changed)
 //! pasarela-gen check <SPEC> [--lenient] [--strict]                       validate only
 //! pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
+//! pasarela-gen diff <OLD> <NEW> [--format text|json|markdown] [--deny breaking]
 //! ```
 //! `--lenient` turns repairable spec violations into warnings and generates
 //! anyway. Every example is checked against its schema: a mismatch is a
 //! warning, or an error with `--strict`. Warnings are printed to stderr.
-//! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or I/O error.
+//! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or
+//! I/O error, 3 breaking changes found by `diff --deny breaking`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,15 +21,20 @@ const USAGE: &str = "usage:
   pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]
   pasarela-gen check <SPEC> [--lenient] [--strict]
   pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]
+  pasarela-gen diff <OLD_SPEC> <NEW_SPEC> [--format text|json|markdown] [--deny breaking]
 
 --lenient: read repairable spec violations (e.g. an undeclared path template
 parameter) as warnings and generate; without it they are errors.
 --strict: an example that does not match its schema is an error (without
-it, a warning).";
+it, a warning).
+diff: what NEW changes on the wire and in the generated Rust API, with a
+semver verdict; --deny breaking exits 3 when anything breaks.";
 
 enum Failure {
     Invalid(String),
     Usage(String),
+    /// `diff --deny breaking` found breaking changes (the report is printed).
+    Breaking(String),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +57,14 @@ fn main() -> ExitCode {
         Err(Failure::Invalid(report)) => {
             say(&mut std::io::stderr(), &report);
             ExitCode::from(1)
+        }
+        Err(Failure::Breaking(report)) => {
+            say(&mut std::io::stdout(), &report);
+            say(
+                &mut std::io::stderr(),
+                "error: breaking changes found (--deny breaking)",
+            );
+            ExitCode::from(3)
         }
         Err(Failure::Usage(message)) => {
             say(
@@ -103,6 +118,7 @@ fn run(args: &[String], config: &Config) -> Result<String, Failure> {
             let changed = generate_one(Path::new(spec), Path::new(out), config)?;
             Ok(report(out, changed))
         }
+        [cmd, old, new, flags @ ..] if cmd == "diff" => diff(old, new, flags, config),
         [cmd, dir, flag, out] if cmd == "codegen" && flag == "--out" => {
             let mut lines = Vec::new();
             let mut failures = Vec::new();
@@ -114,6 +130,9 @@ fn run(args: &[String], config: &Config) -> Result<String, Failure> {
                         let target = Path::new(out).join(format!("{}.rs", output.module_name));
                         let changed = write_if_changed(&target, &output.code)?;
                         lines.push(report(&target.display().to_string(), changed));
+                        if let Some(summary) = change_summary(&source, config) {
+                            lines.push(format!("{}: {summary}", output.module_name));
+                        }
                     }
                     Err(d) => failures.push(d.to_string()),
                 }
@@ -132,6 +151,67 @@ fn run(args: &[String], config: &Config) -> Result<String, Failure> {
                 args.join(" ")
             }
         ))),
+    }
+}
+
+/// `pasarela-gen diff OLD NEW [--format text|json|markdown] [--deny breaking]`.
+fn diff(old: &str, new: &str, flags: &[String], config: &Config) -> Result<String, Failure> {
+    let mut format = "text";
+    let mut deny = false;
+    let mut rest = flags.iter();
+    while let Some(flag) = rest.next() {
+        match (flag.as_str(), rest.next().map(String::as_str)) {
+            ("--format", Some(f @ ("text" | "json" | "markdown"))) => format = f,
+            ("--deny", Some("breaking")) => deny = true,
+            (flag, value) => {
+                return Err(Failure::Usage(format!(
+                "unknown diff option `{flag}{}` (use --format text|json|markdown, --deny breaking)",
+                value.map(|v| format!(" {v}")).unwrap_or_default()
+            )))
+            }
+        }
+    }
+    let (old_source, new_source) = (read_source(Path::new(old))?, read_source(Path::new(new))?);
+    let config = config.clone().examples(ExampleCheck::Off);
+    let report = pasarela_gen::diff_sources(&old_source, &new_source, &config)
+        .map_err(|e| Failure::Invalid(e.to_string()))?;
+    let text = match format {
+        "json" => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default(),
+        "markdown" => report.to_markdown(&format!("{old} → {new}")),
+        _ => report.to_text().trim_end().to_string(),
+    };
+    if deny && report.semver == pasarela_gen::diff::Semver::Major {
+        return Err(Failure::Breaking(text));
+    }
+    Ok(text)
+}
+
+/// What changed since the spec checked in at git's `HEAD`, when it is
+/// tracked there and differs (`2 changes, semver minor`).
+fn change_summary(source: &Source, config: &Config) -> Option<String> {
+    let from_git = |path: &str| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(["show", &format!("HEAD:./{path}")])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8(out.stdout).ok())
+            .flatten()
+    };
+    let old_text = from_git(&source.path)?;
+    let old = Source::with_includes(source.path.clone(), old_text, from_git);
+    if old.text == source.text && old.includes == source.includes {
+        return None;
+    }
+    let config = config.clone().examples(ExampleCheck::Off);
+    match pasarela_gen::diff_sources(&old, source, &config) {
+        Ok(report) => Some(format!("{} (since git HEAD)", report.summary())),
+        Err(pasarela_gen::DiffError::Old(_)) => {
+            Some("the version at git HEAD is invalid; not compared".into())
+        }
+        Err(pasarela_gen::DiffError::New(_)) => None,
     }
 }
 

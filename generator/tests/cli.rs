@@ -231,3 +231,90 @@ fn check_warns_about_example_mismatches_and_strict_makes_them_errors() {
         stderr(&strict)
     );
 }
+
+#[test]
+fn diff_prints_changes_and_semver_and_exits_by_its_contract() {
+    const OLD: &str = "tests/diff/optional-parameter-added/old.yaml";
+    const ADDED: &str = "tests/diff/optional-parameter-added/new.yaml";
+    const BROKE: &str = "tests/diff/required-parameter-added/new.yaml";
+
+    let minor = run(&["diff", OLD, ADDED]);
+    assert_eq!(minor.status.code(), Some(0), "{}", stderr(&minor));
+    assert!(
+        stdout(&minor).starts_with("minor    parameter-added"),
+        "{}",
+        stdout(&minor)
+    );
+    assert_eq!(stdout(&minor).lines().last(), Some("semver: minor"));
+
+    // Not breaking: --deny breaking still exits 0.
+    let allowed = run(&["diff", OLD, ADDED, "--deny", "breaking"]);
+    assert_eq!(allowed.status.code(), Some(0));
+
+    let denied = run(&["diff", OLD, BROKE, "--deny", "breaking", "--format", "json"]);
+    assert_eq!(denied.status.code(), Some(3), "{}", stderr(&denied));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&denied)).expect("json report");
+    assert_eq!(json["semver"], "major");
+    assert!(stderr(&denied).contains("breaking changes found"));
+
+    let markdown = run(&["diff", OLD, BROKE, "--format", "markdown"]);
+    assert_eq!(markdown.status.code(), Some(0));
+    assert!(stdout(&markdown).contains("### Breaking changes"));
+
+    let invalid = run(&["diff", OLD, BROKEN]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(
+        stderr(&invalid).contains("the new document is invalid"),
+        "{}",
+        stderr(&invalid)
+    );
+
+    let usage = run(&["diff", OLD, ADDED, "--format", "yaml"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let missing = run(&["diff", OLD, "tests/diff/no-such.yaml"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn codegen_summarises_what_changed_since_the_spec_in_git_head() {
+    let tmp = TempDir::new("codegen-diff");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let specs = tmp.path().join("specs");
+    std::fs::create_dir_all(&specs).expect("specs dir");
+    let pairs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diff/optional-parameter-added");
+    std::fs::copy(pairs.join("old.yaml"), specs.join("charges.yaml")).expect("copy old");
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.test",
+        "commit",
+        "-qm",
+        "old",
+    ]);
+    std::fs::copy(pairs.join("new.yaml"), specs.join("charges.yaml")).expect("copy new");
+    let out = Command::new(env!("CARGO_BIN_EXE_pasarela-gen"))
+        .args(["codegen", "specs", "--out", "generated"])
+        .current_dir(tmp.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("charges: 1 change, semver minor (since git HEAD)"),
+        "{}",
+        stdout(&out)
+    );
+}

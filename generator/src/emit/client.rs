@@ -267,7 +267,7 @@ pub(super) fn scheme_methods(s: &SecurityScheme) -> TokenStream {
         .unwrap_or_default();
     match &s.kind {
         SchemeKind::OAuth2ClientCredentials { token_url, .. } => {
-            let cc = m("oauth2_client_credentials");
+            let cc = m(s.kind.builder_method());
             let url = m("oauth2_token_url");
             let scopes = m("oauth2_scopes");
             let d1 = doc(&format!(
@@ -295,7 +295,7 @@ pub(super) fn scheme_methods(s: &SecurityScheme) -> TokenStream {
             }
         }
         SchemeKind::ApiKey { param, .. } => {
-            let f = m("api_key");
+            let f = m(s.kind.builder_method());
             let d = doc(&format!(
                 "The API key for scheme `{}` (sent as `{param}`).{about}",
                 s.name
@@ -309,7 +309,7 @@ pub(super) fn scheme_methods(s: &SecurityScheme) -> TokenStream {
             }
         }
         SchemeKind::HttpBasic => {
-            let f = m("basic_auth");
+            let f = m(s.kind.builder_method());
             let d = doc(&format!(
                 "HTTP Basic credentials for scheme `{}`.{about}",
                 s.name
@@ -323,7 +323,7 @@ pub(super) fn scheme_methods(s: &SecurityScheme) -> TokenStream {
             }
         }
         SchemeKind::HttpBearer => {
-            let f = m("bearer_token");
+            let f = m(s.kind.builder_method());
             let d = doc(&format!("A bearer token for scheme `{}`.{about}", s.name));
             quote! {
                 #d

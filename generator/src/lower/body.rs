@@ -83,6 +83,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             };
             let constraints = self.constraints(target);
             out.push(Param {
+                pos: key.pos,
                 wire_name: key.name.clone(),
                 rust_name: namer.unique(ident::snake(&key.name)),
                 location: ParamLocation::Part,

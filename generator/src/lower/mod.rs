@@ -171,6 +171,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             version,
             description,
             servers,
+            servers_pos: root.get("servers").map_or(root.pos, |s| s.pos),
             security_schemes,
             operations,
             types: std::mem::take(&mut self.types),
@@ -258,6 +259,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             positions.insert(name.clone(), key.pos);
             let kind = self.define(&name, node);
             self.types.push(TypeDef {
+                pos: key.pos,
                 name,
                 doc: doc_text(node),
                 kind,

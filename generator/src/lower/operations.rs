@@ -224,6 +224,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 None => Constraints::default(),
             };
             let param = Param {
+                pos: p.pos,
                 style,
                 constraints,
                 wire_name: name.to_string(),
@@ -254,6 +255,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             );
             if repaired {
                 path_params.push(Param {
+                    pos: cx.path_pos,
                     constraints: Constraints::default(),
                     wire_name: name.clone(),
                     rust_name: namer.unique(ident::snake(name)),

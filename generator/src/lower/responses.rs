@@ -243,6 +243,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             .type_namer
             .unique(ident::pascal(&format!("{builder}Success")));
         self.types.push(TypeDef {
+            pos: first_pos,
             name: name.clone(),
             doc: Some(format!("What `{builder}` answers, by status.")),
             kind: TypeKind::Responses(members),

@@ -215,6 +215,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             let constraints = self.constraints(target);
             let string_as_number = self.as_text(prop, target, &mut ty);
             out.push(Field {
+                pos: key.pos,
                 wire_name: key.name.clone(),
                 rust_name,
                 ty,
@@ -376,6 +377,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.components.insert(reference.to_string(), name.clone());
         let kind = self.define(&name, target);
         self.types.push(TypeDef {
+            pos: target.pos,
             name: name.clone(),
             doc: doc_text(target),
             kind,
@@ -408,6 +410,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 return inner;
             }
             self.types.push(TypeDef {
+                pos: node.pos,
                 name: name.clone(),
                 doc: doc_text(node),
                 kind,

@@ -94,6 +94,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 _ => doc_text(node),
             };
             out.push(SecurityScheme {
+                pos: key.pos,
                 name: key.name.clone(),
                 method_prefix: String::new(),
                 kind,
