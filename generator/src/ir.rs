@@ -329,6 +329,8 @@ pub enum StatusMatch {
 /// A declared error response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorResponse {
+    /// Where its status is declared.
+    pub pos: crate::diagnostics::Pos,
     /// The statuses it covers.
     pub matcher: StatusMatch,
     /// The variant name in the operation's error enum.

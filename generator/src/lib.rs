@@ -15,6 +15,11 @@
 //! 4. [`emit`]: IR → tokens with `quote!`;
 //! 5. [`format`](mod@format): tokens → `prettyplease` source with a fixed header line.
 //!
+//! Two more consumers of the IR: `examples` (with the `examples` feature,
+//! when [`Config::examples`] asks) validates every example against its
+//! schema after lowering, and [`diff`] compares the IR of two versions of
+//! a spec ([`diff_sources`]).
+//!
 //! ```
 //! let spec = "openapi: 3.0.3\ninfo: {title: Pets, version: '1'}\npaths:\n  /pets:\n    get:\n      operationId: listPets\n      responses:\n        '200': {description: ok}\n";
 //! let source = pasarela_gen::Source::new("specs/pets.yaml", spec);

@@ -422,7 +422,6 @@ impl Differ<'_> {
     }
 
     fn error_responses(&mut self, o: &Operation, n: &Operation) {
-        let at = (Some(o.pos), Some(n.pos));
         let olds: BTreeMap<_, &ErrorResponse> = o.errors.iter().map(|e| (e.matcher, e)).collect();
         let news: BTreeMap<_, &ErrorResponse> = n.errors.iter().map(|e| (e.matcher, e)).collect();
         for (m, e) in &news {
@@ -439,7 +438,7 @@ impl Differ<'_> {
                     Wire::Compatible,
                     Rust::Breaking,
                     Semver::Major,
-                    at,
+                    (Some(o.pos), Some(e.pos)),
                 ),
                 Some(old) if old.ty != e.ty || old.variant != e.variant => self.push(
                     "response-error-type",
@@ -452,7 +451,7 @@ impl Differ<'_> {
                     Wire::Breaking,
                     Rust::Breaking,
                     Semver::Major,
-                    at,
+                    (Some(old.pos), Some(e.pos)),
                 ),
                 Some(_) => {}
             }
@@ -470,7 +469,7 @@ impl Differ<'_> {
                     Wire::Compatible,
                     Rust::Breaking,
                     Semver::Major,
-                    at,
+                    (Some(e.pos), Some(n.pos)),
                 );
             }
         }

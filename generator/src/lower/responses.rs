@@ -133,6 +133,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             };
             let variant = variants.unique(status_variant(matcher));
             errors.push(ErrorResponse {
+                pos: code.pos,
                 matcher,
                 variant,
                 description: response
