@@ -21,9 +21,13 @@
 //!
 //! The token is cached until [`refresh_skew`] before it expires:
 //! `min(30 s, lifetime / 2)`, counted from the moment the token request was
-//! sent. Concurrent callers share one fetch: the cache holds an async mutex
-//! across the token request, so 50 simultaneous calls on a cold client make
-//! exactly one token request.
+//! sent, and used at least [`MIN_TOKEN_REUSE`] whatever `expires_in` says.
+//! Concurrent callers share one fetch and its result, an error included:
+//! 1,000 simultaneous calls on a cold client make exactly one token
+//! request, and when the endpoint fails they all get that failure (callers
+//! arriving within [`TOKEN_FAILURE_CACHE`] after it too, without a new
+//! request). The fetch runs as a task of its own, so a caller that times
+//! out or is dropped does not abort it: the next caller finds the token.
 //!
 //! When the API answers 401 to a call made with a cached token, the client
 //! drops that token (only if it is still the cached one — another caller
@@ -41,7 +45,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use tokio::sync::Mutex;
+use std::sync::{Arc, Mutex as StdMutex};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::api::ApiKeyLocation;
@@ -118,8 +123,28 @@ struct CachedToken {
     refresh_at: Instant,
 }
 
-/// Caches the OAuth2 token of one security scheme and fetches it when needed.
+/// Shortest time a fetched token is used before another is fetched, whatever
+/// its `expires_in` says (`0` and negative values included): an API that
+/// rejects it answers 401, which replaces it anyway, so a server that
+/// announces no lifetime cannot make every call fetch a token.
+pub const MIN_TOKEN_REUSE: Duration = Duration::from_secs(1);
+
+/// How long a failed token request is remembered: callers that ask within
+/// this time get the same error without a new request to an endpoint that
+/// is down or refusing the credentials.
+pub const TOKEN_FAILURE_CACHE: Duration = Duration::from_secs(1);
+
+/// Caches the OAuth2 token of one security scheme and fetches it when
+/// needed: one fetch at a time, whose result (an error included) every
+/// waiting caller shares. The fetch runs as a task of its own, so a caller
+/// that gives up (a timeout, a dropped future) does not abort it.
 pub(crate) struct TokenCache {
+    fetcher: Arc<Fetcher>,
+    state: Arc<StdMutex<TokenState>>,
+}
+
+/// What a token fetch needs.
+struct Fetcher {
     scheme: &'static str,
     token_url: reqwest::Url,
     client_id: String,
@@ -128,16 +153,36 @@ pub(crate) struct TokenCache {
     http: reqwest::Client,
     attempt_timeout: Duration,
     retry: RetryPolicy,
-    state: Mutex<Option<CachedToken>>,
+}
+
+/// The result of one fetch, as every waiter receives it.
+type Shared = Result<Secret, Arc<AuthError>>;
+
+#[derive(Default)]
+struct TokenState {
+    cached: Option<CachedToken>,
+    /// The fetch in flight: its result arrives here.
+    inflight: Option<watch::Receiver<Option<Shared>>>,
+    /// The last failure and when it happened.
+    failed: Option<(Instant, Arc<AuthError>)>,
 }
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = &self.fetcher.token_url;
+        // The query may carry credentials of the gateway's own: not shown.
+        let shown = format!(
+            "{}://{}{}{}",
+            url.scheme(),
+            url.host_str().unwrap_or(""),
+            url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            url.path()
+        ) + if url.query().is_some() { "?…" } else { "" };
         f.debug_struct("OAuth2ClientCredentials")
-            .field("token_url", &self.token_url.as_str())
-            .field("client_id", &self.client_id)
+            .field("token_url", &shown)
+            .field("client_id", &self.fetcher.client_id)
             .field("client_secret", &"***")
-            .field("scopes", &self.scopes)
+            .field("scopes", &self.fetcher.scopes)
             .finish()
     }
 }
@@ -163,49 +208,117 @@ impl TokenCache {
     ) -> Result<Self, String> {
         let basic = basic_header(&client_id, client_secret)?;
         Ok(TokenCache {
-            scheme,
-            token_url,
-            client_id,
-            basic,
-            scopes,
-            http,
-            attempt_timeout,
-            retry,
-            state: Mutex::new(None),
+            fetcher: Arc::new(Fetcher {
+                scheme,
+                token_url,
+                client_id,
+                basic,
+                scopes,
+                http,
+                attempt_timeout,
+                retry,
+            }),
+            state: Arc::default(),
         })
     }
 
     /// The security scheme's name.
     pub(crate) fn scheme(&self) -> &'static str {
-        self.scheme
+        self.fetcher.scheme
     }
 
-    /// A valid token: the cached one, or a freshly fetched one. Concurrent
-    /// callers wait for a single fetch.
+    fn lock(state: &StdMutex<TokenState>) -> std::sync::MutexGuard<'_, TokenState> {
+        // The state stays consistent whatever panicked while it was held.
+        state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A valid token: the cached one, or the result of the one fetch in
+    /// flight (started here if there is none). Within
+    /// [`TOKEN_FAILURE_CACHE`] of a failed fetch, that failure.
     pub(crate) async fn token(&self) -> Result<Secret, Error<Infallible>> {
-        let mut state = self.state.lock().await;
-        if let Some(cached) = state.as_ref() {
-            if Instant::now() < cached.refresh_at {
-                return Ok(cached.value.clone());
+        let mut result = {
+            let mut state = Self::lock(&self.state);
+            let now = Instant::now();
+            if let Some(cached) = &state.cached {
+                if now < cached.refresh_at {
+                    return Ok(cached.value.clone());
+                }
             }
+            if let Some((at, error)) = &state.failed {
+                if now.duration_since(*at) < TOKEN_FAILURE_CACHE {
+                    return Err(Error::Auth(error.shared_copy()));
+                }
+            }
+            match &state.inflight {
+                Some(result) => result.clone(),
+                None => {
+                    let (tx, rx) = watch::channel(None);
+                    state.inflight = Some(rx.clone());
+                    self.spawn_fetch(tx);
+                    rx
+                }
+            }
+        };
+        let shared = match result.wait_for(Option::is_some).await {
+            Ok(value) => value.clone(),
+            Err(_) => None,
+        };
+        match shared {
+            Some(Ok(token)) => Ok(token),
+            Some(Err(error)) => Err(Error::Auth(error.shared_copy())),
+            None => Err(Error::Auth(AuthError::TokenTransport {
+                scheme: self.fetcher.scheme.to_owned(),
+                message: "the token request ended without an answer".to_owned(),
+                source: None,
+            })),
         }
-        *state = None;
-        let fresh = self.fetch().await?;
-        let value = fresh.value.clone();
-        *state = Some(fresh);
-        Ok(value)
+    }
+
+    /// Starts the fetch as a task that outlives any one caller.
+    fn spawn_fetch(&self, done: watch::Sender<Option<Shared>>) {
+        let fetcher = Arc::clone(&self.fetcher);
+        let state = Arc::clone(&self.state);
+        tokio::spawn(async move {
+            let fetched = fetcher.fetch().await;
+            let shared = {
+                let mut state = Self::lock(&state);
+                state.inflight = None;
+                match fetched {
+                    Ok(token) => {
+                        let value = token.value.clone();
+                        state.cached = Some(token);
+                        state.failed = None;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        let error = Arc::new(error);
+                        state.failed = Some((Instant::now(), Arc::clone(&error)));
+                        Err(error)
+                    }
+                }
+            };
+            // No receiver left is fine: the result is cached either way.
+            let _ = done.send(Some(shared));
+        });
     }
 
     /// Drops `used` from the cache if it is still the cached token.
     pub(crate) async fn invalidate(&self, used: &Secret) {
-        let mut state = self.state.lock().await;
-        if state.as_ref().is_some_and(|c| c.value == *used) {
-            tracing::debug!(scheme = self.scheme, "dropping the rejected OAuth2 token");
-            *state = None;
+        let mut state = Self::lock(&self.state);
+        if state.cached.as_ref().is_some_and(|c| c.value == *used) {
+            tracing::debug!(
+                scheme = self.fetcher.scheme,
+                "dropping the rejected OAuth2 token"
+            );
+            state.cached = None;
         }
     }
+}
 
-    async fn fetch(&self) -> Result<CachedToken, Error<Infallible>> {
+impl Fetcher {
+    async fn fetch(&self) -> Result<CachedToken, AuthError> {
         let mut backoff = self.retry.backoff();
         let mut attempt: u32 = 0;
         loop {
@@ -254,9 +367,9 @@ impl TokenCache {
                         reason = %failure.error,
                         "retrying the OAuth2 token request"
                     );
-                    tokio::time::sleep(delay).await;
+                    self.retry.sleep(delay).await;
                 }
-                None => return Err(Error::Auth(failure.error)),
+                None => return Err(failure.error),
             }
         }
     }
@@ -350,7 +463,7 @@ impl TokenCache {
             .unwrap_or(DEFAULT_EXPIRES_IN)
             .min(MAX_TOKEN_LIFETIME);
         let refresh_at = sent_at
-            .checked_add(lifetime - refresh_skew(lifetime))
+            .checked_add((lifetime - refresh_skew(lifetime)).max(MIN_TOKEN_REUSE))
             .unwrap_or(sent_at);
         Ok(CachedToken {
             value: token,

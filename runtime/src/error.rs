@@ -360,6 +360,57 @@ pub enum AuthError {
     },
 }
 
+impl AuthError {
+    /// The same error for another caller (the cached token fetch hands one
+    /// failure to every waiter): everything but the underlying transport
+    /// error, whose text is kept in `message`.
+    pub(crate) fn shared_copy(&self) -> AuthError {
+        match self {
+            AuthError::MissingCredentials {
+                operation,
+                schemes,
+                hint,
+            } => AuthError::MissingCredentials {
+                operation,
+                schemes: schemes.clone(),
+                hint: hint.clone(),
+            },
+            AuthError::TokenRejected {
+                scheme,
+                status,
+                body,
+            } => AuthError::TokenRejected {
+                scheme: scheme.clone(),
+                status: *status,
+                body: body.clone(),
+            },
+            AuthError::InvalidTokenResponse {
+                scheme,
+                status,
+                reason,
+            } => AuthError::InvalidTokenResponse {
+                scheme: scheme.clone(),
+                status: *status,
+                reason: reason.clone(),
+            },
+            AuthError::TokenTransport {
+                scheme, message, ..
+            } => AuthError::TokenTransport {
+                scheme: scheme.clone(),
+                message: message.clone(),
+                source: None,
+            },
+            AuthError::TokenTimeout { scheme } => AuthError::TokenTimeout {
+                scheme: scheme.clone(),
+            },
+            AuthError::InvalidCredential { scheme, reason } => AuthError::InvalidCredential {
+                scheme: scheme.clone(),
+                reason: reason.clone(),
+            },
+        }
+    }
+}
+
 /// Building a [`Client`](crate::Client) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -130,7 +130,7 @@ pub use envelope::{
 pub use error::{AuthError, BuildError, EncodeError, Error, TimeoutKind};
 pub use request::{ObjectStyle, Part, Request};
 pub use response::Response;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, Sleeper};
 pub use secret::Secret;
 pub use streaming::StreamingResponse;
 pub use text::{Download, TextError, TextResultSpec};

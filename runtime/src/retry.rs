@@ -17,6 +17,10 @@
 //! than what is left of the client's total timeout, the response is returned
 //! without retrying, so the caller can decide.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -36,6 +40,40 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     jitter: bool,
     max_retry_after: Duration,
+    sleeper: Sleeper,
+}
+
+/// A future that completes after a delay.
+pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// How the runtime waits between attempts (API calls and token requests).
+/// The default sleeps on tokio's clock; [`RetryPolicy::sleeper`] replaces
+/// it, e.g. in tests, with one that records the delays and returns at once.
+#[derive(Clone)]
+pub struct Sleeper(Arc<dyn Fn(Duration) -> SleepFuture + Send + Sync>);
+
+impl Sleeper {
+    /// A sleeper that runs `sleep` for each wait.
+    pub fn new(sleep: impl Fn(Duration) -> SleepFuture + Send + Sync + 'static) -> Self {
+        Sleeper(Arc::new(sleep))
+    }
+
+    /// Waits `delay` (as this sleeper understands it).
+    pub fn sleep(&self, delay: Duration) -> SleepFuture {
+        (self.0)(delay)
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Self {
+        Sleeper::new(|d| Box::pin(tokio::time::sleep(d)))
+    }
+}
+
+impl fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sleeper")
+    }
 }
 
 impl Default for RetryPolicy {
@@ -46,6 +84,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(2),
             jitter: true,
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            sleeper: Sleeper::default(),
         }
     }
 }
@@ -89,6 +128,19 @@ impl RetryPolicy {
     pub fn max_retry_after(mut self, d: Duration) -> Self {
         self.max_retry_after = d;
         self
+    }
+
+    /// Replaces how the runtime waits between attempts (default: tokio's
+    /// clock). Tests use it to make retries instant and their delays exact:
+    /// the sleeper sees every delay the policy and `Retry-After` chose.
+    pub fn sleeper(mut self, sleeper: Sleeper) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Waits `delay` with the configured sleeper.
+    pub(crate) fn sleep(&self, delay: Duration) -> SleepFuture {
+        self.sleeper.sleep(delay)
     }
 
     /// Maximum number of attempts, the first included.

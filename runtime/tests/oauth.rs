@@ -148,7 +148,9 @@ async fn fifty_concurrent_calls_share_one_token_request() {
 #[tokio::test]
 async fn short_lived_token_is_refreshed() {
     let server = MockServer::start().await;
-    // expires_in 1 s → refreshed 0.5 s after it was requested.
+    // expires_in 1 s → due for refresh after 0.5 s, but used at least
+    // MIN_TOKEN_REUSE (1 s) so that `expires_in: 0` cannot make every call
+    // fetch a token.
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
         .respond_with(token_response("first", "1"))
@@ -178,7 +180,7 @@ async fn short_lived_token_is_refreshed() {
     assert_eq!(r.text_lossy(), "first");
     let r = c.send::<Infallible>(get_item("1")).await.unwrap();
     assert_eq!(r.text_lossy(), "first", "still fresh: cached");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let r = c.send::<Infallible>(get_item("1")).await.unwrap();
     assert_eq!(r.text_lossy(), "second");
     let reqs = server.received_requests().await.unwrap();

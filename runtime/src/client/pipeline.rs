@@ -168,7 +168,7 @@ impl Inner {
                                 delay_ms = delay.as_millis() as u64,
                                 "retryable status; retrying"
                             );
-                            tokio::time::sleep(delay).await;
+                            self.retry.sleep(delay).await;
                             continue;
                         }
                     }
@@ -184,7 +184,7 @@ impl Inner {
                                 error = %failure.error,
                                 "attempt failed; retrying"
                             );
-                            tokio::time::sleep(delay).await;
+                            self.retry.sleep(delay).await;
                             continue;
                         }
                     }
