@@ -535,6 +535,7 @@ pub mod requests {
                 security: &[&["apiKey"]],
                 idempotent: false,
                 moves_money: true,
+                send_once: true,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)
@@ -693,6 +694,7 @@ pub mod requests {
                 security: &[&["apiKey"]],
                 idempotent: false,
                 moves_money: true,
+                send_once: true,
                 outcome_reference: Some("/acreditacion/idAcreditacion"),
             };
             ::pasarela_runtime::validate(&self.body)

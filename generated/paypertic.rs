@@ -52,9 +52,11 @@ impl Client {
     }
     /// Importar cobranzas para el periodo en curso, a través de un archivo CSV.
     ///
-    /// Uploads the collections to charge in the current period (documented). The client writes the CSV from typed rows, or sends the caller's own CSV bytes or file; a field that cannot be written (it contains `;`, `"` or a line break) is rejected before anything is sent.
+    /// Uploads the collections to charge in the current period (documented). The client writes the CSV from typed rows, or sends the caller's own CSV bytes or file; a field that cannot be written (it contains `;`, `"` or a line break) is rejected before anything is sent. Send-once (assumed: the document does not say what a second upload of the same rows does; it says each row creates a charge, so a repeat is taken to create them again): never retried, and a lost answer is an unknown outcome: export the period to see what was imported before uploading again.
     ///
     /// `POST /cobranzas/importar/csv` (operationId `importarCobranzas`).
+    ///
+    /// This call must not be repeated (it creates what a second call would create again): it is never retried automatically, and an error whose `outcome_unknown()` is true means the server may have acted on it.
     pub fn importar_cobranzas(
         &self,
         file: impl Into<::pasarela_runtime::csv::CsvInput<types::Cobranza>>,
@@ -765,6 +767,7 @@ pub mod requests {
                 security: &[&["hash"]],
                 idempotent: false,
                 moves_money: false,
+                send_once: true,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -904,6 +907,7 @@ pub mod requests {
                 security: &[&["hash"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1067,6 +1071,7 @@ pub mod requests {
                 security: &[&["hash"]],
                 idempotent: false,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)
@@ -1227,6 +1232,7 @@ pub mod requests {
                 security: &[&["hash"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1388,6 +1394,7 @@ pub mod requests {
                 security: &[&["hash"]],
                 idempotent: false,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)
@@ -1551,6 +1558,7 @@ pub mod requests {
                 security: &[&["carrierHash"]],
                 idempotent: false,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)
@@ -1630,6 +1638,7 @@ pub mod requests {
                 security: &[&["carrierHash"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut validator = ::pasarela_runtime::Validator::new();
@@ -1717,6 +1726,7 @@ pub mod requests {
                 security: &[&["carrierHash"]],
                 idempotent: false,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)

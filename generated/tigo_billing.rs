@@ -1465,6 +1465,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1561,6 +1562,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1666,6 +1668,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1749,6 +1752,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1837,6 +1841,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1934,6 +1939,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: false,
                 moves_money: true,
+                send_once: true,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)
@@ -2035,6 +2041,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: false,
                 moves_money: true,
+                send_once: true,
                 outcome_reference: None,
             };
             ::pasarela_runtime::validate(&self.body)
@@ -2125,6 +2132,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -2209,6 +2217,7 @@ pub mod requests {
                 security: &[&["application"]],
                 idempotent: true,
                 moves_money: false,
+                send_once: false,
                 outcome_reference: None,
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);

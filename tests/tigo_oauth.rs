@@ -100,7 +100,10 @@ async fn the_token_request_uses_basic_auth_and_keeps_the_urls_query() {
 #[tokio::test]
 async fn an_expired_token_is_refreshed() {
     let server = MockServer::start().await;
-    // A token that is already expired when it arrives (lifetime 0 s).
+    // A token that is already expired when it arrives (lifetime 0 s). It is
+    // still used for `MIN_TOKEN_REUSE` (1 s), so that a server announcing
+    // no lifetime cannot make every call fetch a token (issue 18); an API
+    // that rejects it answers 401, which fetches a new one anyway.
     mount_token(&server, "short-lived", "0").await;
     mount_payment(&server).await;
     let client = client(&server);
@@ -112,10 +115,19 @@ async fn an_expired_token_is_refreshed() {
         .list_bill_payments("1", "2")
         .await
         .expect("second call");
+    assert_eq!(token_requests(&server).await.len(), 1, "reused briefly");
+    tokio::time::sleep(
+        pasarela::runtime::auth::MIN_TOKEN_REUSE + std::time::Duration::from_millis(100),
+    )
+    .await;
+    client
+        .list_bill_payments("1", "2")
+        .await
+        .expect("third call");
     assert_eq!(
         token_requests(&server).await.len(),
         2,
-        "each call needed a fresh token"
+        "past the floor, the expired token is replaced"
     );
 }
 

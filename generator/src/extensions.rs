@@ -96,6 +96,8 @@ pub enum Ext {
     Module,
     /// `x-pasarela-moves-money`
     MovesMoney,
+    /// `x-pasarela-send-once`
+    SendOnce,
     /// `x-pasarela-idempotent`
     Idempotent,
     /// `x-pasarela-outcome-reference`
@@ -146,6 +148,12 @@ pub const EXTENSIONS: &[ExtSpec] = &[
     ExtSpec {
         ext: Ext::MovesMoney,
         name: "x-pasarela-moves-money",
+        places: &[Place::Operation],
+        shape: Shape::Bool,
+    },
+    ExtSpec {
+        ext: Ext::SendOnce,
+        name: "x-pasarela-send-once",
         places: &[Place::Operation],
         shape: Shape::Bool,
     },

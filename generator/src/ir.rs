@@ -181,6 +181,9 @@ pub struct Operation {
     pub idempotent: bool,
     /// Moves money (`x-pasarela-moves-money`).
     pub moves_money: bool,
+    /// Must not be repeated: never retried, a lost answer is an unknown
+    /// outcome (`x-pasarela-send-once`, and every money-moving operation).
+    pub send_once: bool,
     /// JSON pointer into the request body naming what to check when the
     /// outcome is unknown (`x-pasarela-outcome-reference`).
     pub outcome_reference: Option<String>,

@@ -213,6 +213,12 @@ pub struct Operation {
     /// [`Response::unexpected`](crate::Response::unexpected), is reported as
     /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
     pub moves_money: bool,
+    /// `true` when the request must not be repeated (it creates something
+    /// a second request would create again: charges from an imported file,
+    /// an order): like a money-moving call, it is never retried and a lost
+    /// answer is [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
+    /// Generated clients set it for money-moving operations too.
+    pub send_once: bool,
     /// A JSON pointer (RFC 6901, e.g. `"/order/orderId"`) into the request's
     /// JSON body naming the value a caller needs to check the outcome of the
     /// call (an order id, a batch number, …). When the outcome is unknown,
@@ -223,8 +229,16 @@ pub struct Operation {
 
 impl Operation {
     /// Whether the runtime may retry this operation automatically:
-    /// `idempotent && !moves_money`.
+    /// idempotent, and neither moving money nor send-once.
     pub fn retry_safe(&self) -> bool {
-        self.idempotent && !self.moves_money
+        self.idempotent && !self.outcome_may_be_unknown()
+    }
+
+    /// The one place that decides whether a lost or unreadable answer to
+    /// this operation is an unknown outcome (the request may have been
+    /// processed and must not be repeated blindly): it moves money or is
+    /// send-once. Every decode path asks this.
+    pub fn outcome_may_be_unknown(&self) -> bool {
+        self.moves_money || self.send_once
     }
 }

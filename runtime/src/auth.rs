@@ -424,7 +424,9 @@ impl Fetcher {
                 error: AuthError::TokenRejected {
                     scheme: self.scheme.to_owned(),
                     status,
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                    body: crate::serde_util::kept_body(
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ),
                 },
                 retryable: is_retryable_status(status),
                 retry_after: retry_after(&headers),

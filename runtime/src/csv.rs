@@ -375,6 +375,7 @@ fn encode_field(field: &str, encoding: TextEncoding) -> Result<Cow<'_, [u8]>, ch
 // Reading
 
 /// What one step of the record reader produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     /// A complete record is available in [`RecordReader::fields`].
     Record,
@@ -667,6 +668,11 @@ impl<R: CsvRow> CsvInput<R> {
 /// A source of body chunks; an error is already described as text.
 pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>>;
 
+/// Longest CSV record a [`CsvStream`] reads before it stops with an error.
+/// Streamed exports are not bounded as a whole (that is their point), but
+/// each record is, so memory stays bounded whatever the server sends.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
 /// CSV rows read as the body arrives.
 ///
 /// Memory is bounded by the largest record (plus one network chunk), not by
@@ -682,6 +688,8 @@ pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, String>> +
 ///   counts as such a failure (the whole download may take longer).
 pub struct CsvStream<R> {
     source: ChunkStream,
+    /// Bytes of the record being read so far.
+    record_bytes: usize,
     pending: Bytes,
     reader: RecordReader,
     format: &'static CsvFormat,
@@ -729,6 +737,7 @@ impl<R: CsvRow> CsvStream<R> {
     ) -> Self {
         CsvStream {
             source,
+            record_bytes: 0,
             pending: head,
             reader: RecordReader::new(format.separator),
             format,
@@ -765,8 +774,16 @@ impl<R: CsvRow> CsvStream<R> {
                 let input: &[u8] = if self.eof { &[] } else { &self.pending };
                 let (step, n) = self.reader.read(input);
                 self.pending.advance(n.min(self.pending.len()));
+                self.record_bytes = self.record_bytes.saturating_add(n);
+                if step == Step::NeedInput && self.record_bytes > MAX_RECORD_BYTES {
+                    self.done = true;
+                    return Some(Err(CsvError::Io(format!(
+                        "a CSV record is longer than {MAX_RECORD_BYTES} bytes; the stream was stopped (a body that never ends a record would otherwise grow without bound)"
+                    ))));
+                }
                 match step {
                     Step::Record => {
+                        self.record_bytes = 0;
                         let raw = self.reader.take_fields();
                         match self.rows.decode::<R>(&raw, self.format) {
                             Some(item) => return Some(item),

@@ -339,7 +339,12 @@ impl Response {
             Ok(decided) => decided,
             // On a call that moves money, a code the spec does not document
             // (or none) does not say whether the money moved.
-            Err(e) if !e.documented && self.operation().is_some_and(|op| op.moves_money) => {
+            Err(e)
+                if !e.documented
+                    && self
+                        .operation()
+                        .is_some_and(|op| op.outcome_may_be_unknown()) =>
+            {
                 return Err(Error::OutcomeUnknown {
                     reason: format!(
                         "the server answered HTTP {status} with a result envelope that does not say whether the call succeeded ({e}); envelope: {}",

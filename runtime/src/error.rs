@@ -57,7 +57,9 @@ pub enum Error<E> {
     UnexpectedStatus {
         /// HTTP status code.
         status: u16,
-        /// The full response body, decoded as UTF-8 (lossily).
+        /// The response body, decoded as UTF-8 (lossily); at most
+        /// [`KEPT_BODY_BYTES`](crate::serde_util::KEPT_BODY_BYTES), with a
+        /// marker when more was dropped.
         body: String,
     },
     /// The response body could not be decoded into the expected type.
@@ -74,6 +76,18 @@ pub enum Error<E> {
         message: String,
         /// The start of the body (about 512 characters).
         excerpt: String,
+    },
+    /// The response body is larger than the client accepts
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)):
+    /// reading stopped there (checked against `Content-Length` first, then
+    /// counted while reading), and nothing of the body is kept. The status
+    /// is known: on a money-moving call a 2xx status means the server acted.
+    #[error("the HTTP {status} response body is larger than the client's limit of {limit} bytes; it was not read")]
+    BodyTooLarge {
+        /// HTTP status code.
+        status: u16,
+        /// The limit in bytes.
+        limit: u64,
     },
     /// The request could not be sent or the response could not be read.
     #[error("transport error: {message}{}", unknown_note(.outcome_unknown))]
@@ -188,6 +202,7 @@ impl<E> Error<E> {
                 error: f(error),
             },
             Error::UnexpectedStatus { status, body } => Error::UnexpectedStatus { status, body },
+            Error::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
             Error::Decode {
                 status,
                 path,
@@ -237,7 +252,7 @@ impl<E> Error<E> {
     /// after which the request may have been processed into
     /// [`Error::OutcomeUnknown`]; every other error is kept.
     pub(crate) fn into_outcome_unknown(self, op: &Operation, reference: Option<String>) -> Self {
-        if !op.moves_money {
+        if !op.outcome_may_be_unknown() {
             return self;
         }
         let reason = match &self {
@@ -317,7 +332,9 @@ pub enum AuthError {
         scheme: String,
         /// HTTP status of the token endpoint's answer.
         status: u16,
-        /// The token endpoint's error body, in full.
+        /// The token endpoint's error body (at most
+        /// [`KEPT_BODY_BYTES`](crate::serde_util::KEPT_BODY_BYTES), with a
+        /// marker when more was dropped).
         body: String,
     },
     /// The token endpoint answered with success, but the answer is not a

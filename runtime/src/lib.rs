@@ -62,6 +62,7 @@
 //!     security: &[&["oauth"]],
 //!     idempotent: true,
 //!     moves_money: false,
+//!     send_once: false,
 //!     outcome_reference: None,
 //! };
 //!

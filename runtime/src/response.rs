@@ -162,7 +162,9 @@ impl Response {
                 path,
                 message,
                 excerpt,
-            }) if (200..300).contains(&status) && self.op.is_some_and(|op| op.moves_money) => {
+            }) if (200..300).contains(&status)
+                && self.op.is_some_and(|op| op.outcome_may_be_unknown()) =>
+            {
                 let at = if path.is_empty() || path == "." {
                     String::new()
                 } else {
@@ -192,7 +194,9 @@ impl Response {
         self,
         wrap: impl FnOnce(B) -> E,
     ) -> Error<E> {
-        if (500..600).contains(&self.status) && self.op.is_some_and(|op| op.moves_money) {
+        if (500..600).contains(&self.status)
+            && self.op.is_some_and(|op| op.outcome_may_be_unknown())
+        {
             return self.unexpected();
         }
         match self.json_unguarded::<B, E>() {
@@ -211,7 +215,9 @@ impl Response {
     /// status becomes [`Error::OutcomeUnknown`] instead: a gateway or server
     /// failure does not tell whether the money moved.
     pub fn unexpected<E>(self) -> Error<E> {
-        if (500..600).contains(&self.status) && self.op.is_some_and(|op| op.moves_money) {
+        if (500..600).contains(&self.status)
+            && self.op.is_some_and(|op| op.outcome_may_be_unknown())
+        {
             let text = self.text_lossy();
             let body = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let reason = if body.is_empty() {
@@ -235,7 +241,7 @@ impl Response {
         }
         Error::UnexpectedStatus {
             status: self.status,
-            body: self.text_lossy(),
+            body: crate::serde_util::kept_body(self.text_lossy()),
         }
     }
 }

@@ -46,6 +46,27 @@ pub fn excerpt(s: &str, max: usize) -> String {
     }
 }
 
+/// Most bytes of a server's error body an error keeps (64 KiB): enough for
+/// any real error document, while a huge error page cannot make an error
+/// (and its `Debug`) huge.
+pub const KEPT_BODY_BYTES: usize = 64 * 1024;
+
+/// `text` cut to at most [`KEPT_BODY_BYTES`] (at a character boundary),
+/// with a marker saying how much was dropped.
+pub fn kept_body(mut text: String) -> String {
+    if text.len() <= KEPT_BODY_BYTES {
+        return text;
+    }
+    let mut cut = KEPT_BODY_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let dropped = text.len() - cut;
+    text.truncate(cut);
+    text.push_str(&format!("… [{dropped} more bytes not kept]"));
+    text
+}
+
 // ---------------------------------------------------------------------------
 // Scalar readers shared by the modules below.
 

@@ -35,6 +35,8 @@ pub struct StreamingResponse {
     body: BodyStream,
     /// Bounds [`buffer`](Self::buffer) and the wait for each chunk.
     timeout: Duration,
+    /// The most [`buffer`](Self::buffer) reads.
+    limit: u64,
     op: Option<&'static Operation>,
     reference: Option<String>,
 }
@@ -51,7 +53,7 @@ impl fmt::Debug for StreamingResponse {
 }
 
 impl StreamingResponse {
-    pub(crate) fn new(mut resp: reqwest::Response, timeout: Duration) -> Self {
+    pub(crate) fn new(mut resp: reqwest::Response, timeout: Duration, limit: u64) -> Self {
         let status = resp.status().as_u16();
         let headers = std::mem::take(resp.headers_mut());
         StreamingResponse {
@@ -59,6 +61,7 @@ impl StreamingResponse {
             headers,
             body: Box::pin(resp.bytes_stream()),
             timeout,
+            limit,
             op: None,
             reference: None,
         }
@@ -144,7 +147,15 @@ impl StreamingResponse {
         let mut body = BytesMut::new();
         loop {
             match self.next_chunk(deadline).await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > self.limit {
+                        return Err(Error::BodyTooLarge {
+                            status: self.status,
+                            limit: self.limit,
+                        });
+                    }
+                    body.extend_from_slice(&chunk)
+                }
                 Ok(None) => break,
                 Err(e) => return Err(self.body_error(e).widen()),
             }

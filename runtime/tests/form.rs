@@ -25,6 +25,7 @@ static GET_WITH_FORM_KEY: Operation = Operation {
     security: &[&["formKey"]],
     idempotent: true,
     moves_money: false,
+    send_once: false,
     outcome_reference: None,
 };
 
@@ -35,6 +36,7 @@ static DELETE_WITH_FORM_KEY: Operation = Operation {
     security: &[&["formKey"]],
     idempotent: true,
     moves_money: false,
+    send_once: false,
     outcome_reference: None,
 };
 

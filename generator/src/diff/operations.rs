@@ -532,6 +532,29 @@ impl Differ<'_> {
                 );
             }
         }
+        if o.send_once != n.send_once && o.moves_money == n.moves_money {
+            if n.send_once {
+                self.push(
+                    "send-once-added",
+                    item.to_string(),
+                    format!("`{}` must now be sent once: a client generated from OLD may retry it and create twice what it creates; NEW never retries it and reports an unknown outcome instead", n.id),
+                    Wire::Breaking,
+                    Rust::None,
+                    Semver::Major,
+                    at,
+                );
+            } else {
+                self.push(
+                    "send-once-removed",
+                    item.to_string(),
+                    format!("`{}` is no longer send-once: NEW may retry it", n.id),
+                    Wire::Compatible,
+                    Rust::None,
+                    Semver::Minor,
+                    at,
+                );
+            }
+        }
         if o.idempotent != n.idempotent {
             let (wire, text) = if n.idempotent {
                 (Wire::Compatible, "is now retried when it fails transiently")

@@ -109,6 +109,8 @@ pub(super) fn operation_doc(op: &Operation) -> TokenStream {
     ));
     if op.moves_money {
         text.push_str("\n\nThis call moves money: it is never retried automatically, and an error whose `outcome_unknown()` is true means the server may have acted on it.");
+    } else if op.send_once {
+        text.push_str("\n\nThis call must not be repeated (it creates what a second call would create again): it is never retried automatically, and an error whose `outcome_unknown()` is true means the server may have acted on it.");
     }
     doc(&text)
 }

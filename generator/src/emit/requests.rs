@@ -536,6 +536,7 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     });
     let idempotent = op.idempotent;
     let moves_money = op.moves_money;
+    let send_once = op.send_once;
     let outcome_reference = match &op.outcome_reference {
         Some(p) => {
             let p = lit(p);
@@ -583,6 +584,7 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
                     security: &[#(#security),*],
                     idempotent: #idempotent,
                     moves_money: #moves_money,
+                    send_once: #send_once,
                     outcome_reference: #outcome_reference,
                 };
                 #validation

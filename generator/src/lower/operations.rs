@@ -99,7 +99,8 @@ impl<'d> Lowerer<'d, '_, '_> {
         let (success, errors) = self.responses(op, &cx.builder_name);
         let security = self.security(op, &cx.id, cx.default_security, cx.schemes);
         let moves_money = Ext::MovesMoney.is_set(op);
-        let idempotent = !moves_money
+        let send_once = moves_money || Ext::SendOnce.is_set(op);
+        let idempotent = !send_once
             && Ext::Idempotent
                 .flag(op)
                 .unwrap_or(cx.method.is_idempotent());
@@ -120,6 +121,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             security,
             idempotent,
             moves_money,
+            send_once,
             outcome_reference: self.outcome_reference(op),
         }
     }

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 
+use super::pipeline::ReadError;
 use super::Inner;
 use crate::error::{describe_reqwest, Error, TimeoutKind};
 
@@ -22,7 +23,7 @@ impl Inner {
     ) -> Result<T, AttemptFailure>
     where
         F: Fn(reqwest::Response) -> Fut,
-        Fut: Future<Output = Result<T, reqwest::Error>>,
+        Fut: Future<Output = Result<T, ReadError>>,
     {
         let failure = |e: reqwest::Error| AttemptFailure {
             error: Error::Transport {
@@ -33,7 +34,13 @@ impl Inner {
             retryable: false,
         };
         let resp = self.http.execute(request).await.map_err(failure)?;
-        read(resp).await.map_err(failure)
+        read(resp).await.map_err(|e| match e {
+            ReadError::Http(e) => failure(e),
+            ReadError::TooLarge { status, limit } => AttemptFailure {
+                error: Error::BodyTooLarge { status, limit },
+                retryable: false,
+            },
+        })
     }
 
     /// Turns a raw attempt failure into the error the caller sees and
@@ -81,13 +88,17 @@ impl Inner {
                 retryable: true,
             };
         }
+        // The connection failed after the request may have been sent (a
+        // reset, a kept-alive connection the server had closed, a body cut
+        // short): repeating is harmless exactly when the operation is
+        // retry-safe, and then it is retried.
         AttemptFailure {
             error: Error::Transport {
                 message: describe_reqwest(&e),
                 outcome_unknown: !retry_safe,
                 source: Some(e),
             },
-            retryable: false,
+            retryable: retry_safe,
         }
     }
 }

@@ -10,7 +10,10 @@ use reqwest::header::HeaderName;
 use url::{Host, Url};
 
 use super::credentials::CredentialInput;
-use super::{Client, Inner, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_USER_AGENT};
+use super::{
+    Client, Inner, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_USER_AGENT,
+};
 use crate::api::{ApiInfo, ApiKeyLocation, SecuritySchemeKind};
 use crate::auth::{basic_header, bearer_header, sensitive_header, Credential, TokenCache};
 use crate::error::{describe_reqwest, BuildError};
@@ -30,6 +33,7 @@ pub struct ClientBuilder {
     attempt_timeout: Duration,
     total_timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_body_bytes: u64,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
@@ -47,6 +51,7 @@ impl fmt::Debug for ClientBuilder {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
             .field("retry", &self.retry)
+            .field("max_body_bytes", &self.max_body_bytes)
             .field("user_agent", &self.user_agent)
             .field("custom_http_client", &self.http.is_some())
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -67,6 +72,7 @@ impl ClientBuilder {
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             total_timeout: None,
             retry: RetryPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             user_agent: None,
             http: None,
             allow_insecure_http: false,
@@ -110,6 +116,18 @@ impl ClientBuilder {
     /// Sets the retry policy (default [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
         self.retry = p;
+        self
+    }
+
+    /// Sets the largest response body read into memory (default
+    /// [`DEFAULT_MAX_BODY_BYTES`], 32 MiB), for successes and errors alike:
+    /// a larger `Content-Length` is refused before reading, and reading
+    /// stops as soon as the count passes it, with
+    /// [`Error::BodyTooLarge`](crate::Error::BodyTooLarge). Streamed CSV
+    /// exports are bounded per record instead
+    /// ([`MAX_RECORD_BYTES`](crate::csv::MAX_RECORD_BYTES)).
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -372,6 +390,7 @@ impl ClientBuilder {
                 attempt_timeout: self.attempt_timeout,
                 total_timeout: self.total_timeout,
                 retry: self.retry,
+                max_body_bytes: self.max_body_bytes,
                 credentials,
                 echoed: crate::scrub::Scrubber::new(echoed),
             }),

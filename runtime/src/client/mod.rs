@@ -34,6 +34,10 @@ use pipeline::read_whole;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default per-attempt timeout.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest response body the client reads into memory by default
+/// (32 MiB); see [`ClientBuilder::max_body_bytes`]. Streamed CSV exports are
+/// not bounded as a whole, only per record.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
 /// Default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("pasarela/", env!("CARGO_PKG_VERSION"));
 
@@ -51,6 +55,7 @@ struct Inner {
     attempt_timeout: Duration,
     total_timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_body_bytes: u64,
     credentials: BTreeMap<&'static str, Credential>,
     /// The configured secrets, removed from what servers answer (a server
     /// that echoes a request must not put a key into an error or a log).
@@ -66,6 +71,7 @@ impl fmt::Debug for Client {
             .field("attempt_timeout", &i.attempt_timeout)
             .field("total_timeout", &i.total_timeout)
             .field("retry", &i.retry)
+            .field("max_body_bytes", &i.max_body_bytes)
             .field("credentials", &i.credentials)
             .finish()
     }
@@ -105,7 +111,10 @@ impl Client {
     pub async fn send<E>(&self, req: Request) -> Result<Response, Error<E>> {
         let op = req.op;
         let reference = req.outcome_reference();
-        let resp = self.run(req, reference.clone(), read_whole).await?;
+        let limit = self.inner.max_body_bytes;
+        let resp = self
+            .run(req, reference.clone(), move |r| read_whole(r, limit))
+            .await?;
         Ok(resp
             .scrubbed(&self.inner.echoed)
             .with_operation(op, reference))
@@ -126,9 +135,12 @@ impl Client {
         let op = req.op;
         let reference = req.outcome_reference();
         let timeout = self.inner.attempt_timeout;
+        let limit = self.inner.max_body_bytes;
         let resp = self
             .run(req, reference.clone(), move |r| {
-                std::future::ready(Ok::<_, reqwest::Error>(StreamingResponse::new(r, timeout)))
+                std::future::ready(Ok::<_, pipeline::ReadError>(StreamingResponse::new(
+                    r, timeout, limit,
+                )))
             })
             .await?;
         Ok(resp.with_operation(op, reference))

@@ -34,7 +34,7 @@ impl Client {
     where
         T: Answer,
         F: Fn(reqwest::Response) -> Fut,
-        Fut: Future<Output = Result<T, reqwest::Error>>,
+        Fut: Future<Output = Result<T, ReadError>>,
     {
         let op = req.op;
         let span = tracing::info_span!(
@@ -83,12 +83,46 @@ impl Answer for StreamingResponse {
     }
 }
 
-/// Reads a whole response.
-pub(super) async fn read_whole(mut resp: reqwest::Response) -> Result<Response, reqwest::Error> {
+/// Why reading a response failed.
+pub(super) enum ReadError {
+    /// The connection failed while reading.
+    Http(reqwest::Error),
+    /// The body is larger than the client's limit.
+    TooLarge {
+        /// HTTP status code.
+        status: u16,
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+impl From<reqwest::Error> for ReadError {
+    fn from(e: reqwest::Error) -> Self {
+        ReadError::Http(e)
+    }
+}
+
+/// Reads a whole response of at most `limit` bytes: a larger
+/// `Content-Length` is refused before reading, and the count is kept while
+/// reading (a server may send more than it announced, or announce nothing).
+pub(super) async fn read_whole(
+    mut resp: reqwest::Response,
+    limit: u64,
+) -> Result<Response, ReadError> {
     let status = resp.status().as_u16();
+    let too_large = ReadError::TooLarge { status, limit };
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
     let headers = std::mem::take(resp.headers_mut());
-    let body = resp.bytes().await?;
-    Ok(Response::from_parts(status, headers, body))
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Response::from_parts(status, headers, body.freeze()))
 }
 
 impl Inner {
@@ -96,7 +130,7 @@ impl Inner {
     where
         T: Answer,
         F: Fn(reqwest::Response) -> Fut,
-        Fut: Future<Output = Result<T, reqwest::Error>>,
+        Fut: Future<Output = Result<T, ReadError>>,
     {
         let op = req.op;
         let started = Instant::now();

@@ -81,6 +81,7 @@ mod tests {
         security: &[],
         idempotent: true,
         moves_money: false,
+        send_once: false,
         outcome_reference: None,
     };
 

@@ -79,6 +79,7 @@ const fn op(
         security,
         idempotent,
         moves_money,
+        send_once: moves_money,
         outcome_reference: None,
     }
 }
@@ -116,6 +117,7 @@ pub static PAY_WITH_REFERENCE: Operation = Operation {
     security: &[],
     idempotent: false,
     moves_money: true,
+    send_once: true,
     outcome_reference: Some("/batch/batchId"),
 };
 /// Operations for each static credential kind.
