@@ -317,7 +317,7 @@ impl Response {
             status,
             path,
             message,
-            excerpt: excerpt(&self.text_lossy(), EXCERPT_CHARS),
+            excerpt: self.excerpt(EXCERPT_CHARS),
         };
 
         // 1. JSON or a decode error.

@@ -106,6 +106,13 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The start of the body as text (about `chars` characters), for
+    /// errors: costs the excerpt, not the body (only a prefix is decoded).
+    pub(crate) fn excerpt(&self, chars: usize) -> String {
+        let prefix = &self.body[..self.body.len().min(chars.saturating_mul(4))];
+        excerpt(&String::from_utf8_lossy(prefix), chars)
+    }
+
     /// Decodes the body as JSON into `T`.
     ///
     /// An empty (or all-whitespace) body is read as `null`, so `()` and
@@ -127,7 +134,7 @@ impl Response {
             status: self.status,
             path: ".".to_owned(),
             message: e.to_string(),
-            excerpt: excerpt(&self.text_lossy(), EXCERPT_CHARS),
+            excerpt: self.excerpt(EXCERPT_CHARS),
         })?;
         Ok(value)
     }
@@ -138,7 +145,7 @@ impl Response {
             status: self.status,
             path,
             message: e.into_inner().to_string(),
-            excerpt: excerpt(&self.text_lossy(), EXCERPT_CHARS),
+            excerpt: self.excerpt(EXCERPT_CHARS),
         }
     }
 
@@ -218,7 +225,7 @@ impl Response {
         if (500..600).contains(&self.status)
             && self.op.is_some_and(|op| op.outcome_may_be_unknown())
         {
-            let text = self.text_lossy();
+            let text = self.excerpt(OUTCOME_BODY_CHARS.saturating_mul(2));
             let body = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let reason = if body.is_empty() {
                 format!(

@@ -1,11 +1,15 @@
 //! When and how often the runtime retries a request.
 //!
 //! A request is retried only when its operation is
-//! [retry-safe](crate::Operation::retry_safe) (`idempotent && !moves_money`)
-//! and the attempt ended with status 408, 429, 500, 502, 503 or 504, a
-//! connection error (the request never left this machine) or a per-attempt
-//! timeout. Everything else is returned as it is: a POST meeting a 503 is
-//! sent exactly once.
+//! [retry-safe](crate::Operation::retry_safe) (idempotent, neither
+//! money-moving nor send-once) and the attempt ended with status 408, 429,
+//! 500, 502, 503 or 504, a connection error, a per-attempt timeout, or a
+//! connection that failed after the request was sent (a reset, a kept-alive
+//! connection the server had closed, a body cut short). Everything else is
+//! returned as it is: a POST meeting a 503 is sent exactly once.
+//!
+//! Waits go through the policy's [`Sleeper`] (tokio's clock by default), so
+//! tests can make them instant and check each delay exactly.
 //!
 //! Delays grow exponentially (factor 2) from
 //! [`initial_backoff`](RetryPolicy::initial_backoff) up to

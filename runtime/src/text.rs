@@ -294,7 +294,7 @@ impl Response {
                 status: self.status(),
                 path: ".".to_owned(),
                 message: format!("the body is not valid UTF-8: {e}"),
-                excerpt: excerpt(&self.text_lossy(), EXCERPT_CHARS),
+                excerpt: self.excerpt(EXCERPT_CHARS),
             })
     }
 
