@@ -153,6 +153,9 @@ struct Fetcher {
     http: reqwest::Client,
     attempt_timeout: Duration,
     retry: RetryPolicy,
+    /// Masks the client secret (and its Basic encoding) in what the token
+    /// endpoint answers.
+    scrubber: crate::scrub::Scrubber,
 }
 
 /// The result of one fetch, as every waiter receives it.
@@ -207,6 +210,9 @@ impl TokenCache {
         retry: RetryPolicy,
     ) -> Result<Self, String> {
         let basic = basic_header(&client_id, client_secret)?;
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(format!("{client_id}:{}", client_secret.expose()));
+        let scrubber = crate::scrub::Scrubber::new([client_secret.expose().to_owned(), encoded]);
         Ok(TokenCache {
             fetcher: Arc::new(Fetcher {
                 scheme,
@@ -217,6 +223,7 @@ impl TokenCache {
                 http,
                 attempt_timeout,
                 retry,
+                scrubber,
             }),
             state: Arc::default(),
         })
@@ -302,6 +309,14 @@ impl TokenCache {
             // No receiver left is fine: the result is cached either way.
             let _ = done.send(Some(shared));
         });
+    }
+
+    /// The cached token's value, if there is one.
+    pub(crate) fn current(&self) -> Option<String> {
+        Self::lock(&self.state)
+            .cached
+            .as_ref()
+            .map(|c| c.value.expose().to_owned())
     }
 
     /// Drops `used` from the cache if it is still the cached token.
@@ -424,9 +439,10 @@ impl Fetcher {
                 error: AuthError::TokenRejected {
                     scheme: self.scheme.to_owned(),
                     status,
-                    body: crate::serde_util::kept_body(
-                        String::from_utf8_lossy(&bytes).into_owned(),
-                    ),
+                    body: crate::serde_util::kept_body({
+                        let clean = self.scrubber.scrub(&bytes);
+                        String::from_utf8_lossy(clean.as_deref().unwrap_or(&bytes)).into_owned()
+                    }),
                 },
                 retryable: is_retryable_status(status),
                 retry_after: retry_after(&headers),

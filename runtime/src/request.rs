@@ -30,6 +30,9 @@ pub struct Request {
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) cookies: Vec<(&'static str, String)>,
     pub(crate) body: Body,
+    /// Values of the `Secret`s written into the body (never shown), so a
+    /// server that echoes them can be scrubbed.
+    pub(crate) secrets: Vec<String>,
 }
 
 /// How an object-valued query parameter is written (OpenAPI `style` and
@@ -187,6 +190,7 @@ impl Request {
             headers: Vec::new(),
             cookies: Vec::new(),
             body: Body::None,
+            secrets: Vec::new(),
         }
     }
 
@@ -297,8 +301,9 @@ impl Request {
         &mut self,
         body: &T,
     ) -> Result<&mut Self, EncodeError> {
-        let bytes = serde_json::to_vec(body)?;
-        self.body = Body::Json(Bytes::from(bytes));
+        let (bytes, secrets) = crate::secret::collecting(|| serde_json::to_vec(body));
+        self.secrets.extend(secrets);
+        self.body = Body::Json(Bytes::from(bytes?));
         Ok(self)
     }
 
@@ -344,7 +349,9 @@ impl Request {
         &mut self,
         body: &T,
     ) -> Result<&mut Self, EncodeError> {
-        let json = serde_json::to_string(body)?;
+        let (json, secrets) = crate::secret::collecting(|| serde_json::to_string(body));
+        self.secrets.extend(secrets);
+        let json = json?;
         let members: FormMembers = serde_json::from_str(&json)
             .map_err(|_| EncodeError::Form("a form body must be a struct or a map".to_owned()))?;
         let mut fields = Vec::with_capacity(members.0.len());

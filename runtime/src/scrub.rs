@@ -46,6 +46,18 @@ impl Scrubber {
         Self { secrets }
     }
 
+    /// This scrubber with `extra` secrets too (a request's own secrets, the
+    /// live OAuth2 tokens).
+    pub(crate) fn with(&self, extra: impl IntoIterator<Item = String>) -> Self {
+        let mut all: Vec<String> = self
+            .secrets
+            .iter()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect();
+        all.extend(extra);
+        Scrubber::new(all)
+    }
+
     /// `body` with every secret replaced, or `None` when it holds none.
     pub(crate) fn scrub(&self, body: &[u8]) -> Option<Vec<u8>> {
         let mut out: Option<Vec<u8>> = None;

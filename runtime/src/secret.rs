@@ -64,9 +64,39 @@ impl From<&String> for Secret {
     }
 }
 
+thread_local! {
+    /// The values of the `Secret`s serialized on this thread while
+    /// [`collecting`] runs.
+    static SERIALIZED: std::cell::RefCell<Option<Vec<String>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (which serializes a request body) and returns what it returns
+/// with the values of every [`Secret`] it serialized, so that a server
+/// echoing them can be scrubbed.
+pub(crate) fn collecting<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let outer = SERIALIZED.with(|s| s.borrow_mut().replace(Vec::new()));
+    let value = f();
+    let seen = SERIALIZED.with(|s| {
+        let mut slot = s.borrow_mut();
+        let seen = slot.take().unwrap_or_default();
+        if let Some(mut outer) = outer {
+            outer.extend(seen.iter().cloned());
+            *slot = Some(outer);
+        }
+        seen
+    });
+    (value, seen)
+}
+
 /// Writes the real value (needed to send a secret in a body).
 impl serde::Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SERIALIZED.with(|s| {
+            if let Some(seen) = s.borrow_mut().as_mut() {
+                seen.push(self.expose().to_owned());
+            }
+        });
         serializer.serialize_str(self.expose())
     }
 }

@@ -153,23 +153,23 @@ async fn short_lived_token_is_refreshed() {
     // fetch a token.
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(token_response("first", "1"))
+        .respond_with(token_response("token-one", "1"))
         .up_to_n_times(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .respond_with(token_response("second", "1"))
+        .respond_with(token_response("token-two", "1"))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(bearer_token("first"))
+        .and(bearer_token("token-one"))
         .respond_with(ResponseTemplate::new(200).set_body_string("first"))
         .expect(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(bearer_token("second"))
+        .and(bearer_token("token-two"))
         .respond_with(ResponseTemplate::new(200).set_body_string("second"))
         .expect(1)
         .mount(&server)

@@ -165,6 +165,18 @@ impl Inner {
         Ok(oauth)
     }
 
+    /// The OAuth2 tokens currently cached (to scrub from answers that echo
+    /// them).
+    pub(super) fn live_tokens(&self) -> Vec<String> {
+        self.credentials
+            .values()
+            .filter_map(|c| match c {
+                Credential::OAuth2(cache) => cache.current(),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub(super) async fn oauth_token(
         &self,
         scheme: &'static str,

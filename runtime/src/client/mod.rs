@@ -108,15 +108,21 @@ impl Client {
     /// [outcome reference](crate::api::Operation::outcome_reference). The returned
     /// [`Response`] remembers the operation and that reference, so that
     /// [`Response::unexpected`] can do the same for a 5xx answer.
-    pub async fn send<E>(&self, req: Request) -> Result<Response, Error<E>> {
+    pub async fn send<E>(&self, mut req: Request) -> Result<Response, Error<E>> {
         let op = req.op;
         let reference = req.outcome_reference();
+        let own_secrets = std::mem::take(&mut req.secrets);
         let limit = self.inner.max_body_bytes;
         let resp = self
             .run(req, reference.clone(), move |r| read_whole(r, limit))
             .await?;
         Ok(resp
-            .scrubbed(&self.inner.echoed)
+            .scrubbed(
+                &self
+                    .inner
+                    .echoed
+                    .with(own_secrets.into_iter().chain(self.inner.live_tokens())),
+            )
             .with_operation(op, reference))
     }
 
