@@ -432,6 +432,16 @@ impl AuthError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
+    /// A certificate given to
+    /// [`add_root_certificate_pem`](crate::ClientBuilder::add_root_certificate_pem)
+    /// is not a PEM certificate.
+    #[error("root certificate #{index} (0-based, in the order added) cannot be read: {message}")]
+    InvalidCertificate {
+        /// Which one, in the order they were added.
+        index: usize,
+        /// Why.
+        message: String,
+    },
     /// No base URL was given and the API declares no default.
     #[error("no base URL: call .base_url(...) on the client builder (the API description `{api}` declares no default server)")]
     NoBaseUrl {

@@ -191,7 +191,14 @@ pub(crate) fn content_disposition_file_name(headers: &HeaderMap) -> Option<Strin
             .find(|(n, _)| n.eq_ignore_ascii_case("filename"))
             .map(|(_, v)| v.clone())
     })?;
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    // Control characters (a newline, an escape sequence for the terminal
+    // the name is printed to) are dropped; only the last path segment is kept.
+    let cleaned: String = name.chars().filter(|c| !c.is_control()).collect();
+    let base = cleaned
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim();
     if base.is_empty() || base == "." || base == ".." {
         None
     } else {
@@ -445,5 +452,39 @@ impl Response {
         }
         let start = after_ok_line(body, spec).unwrap_or(0);
         Ok(self.body_bytes().slice(start..))
+    }
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::content_disposition_file_name;
+    use reqwest::header::{HeaderMap, HeaderValue, CONTENT_DISPOSITION};
+
+    fn name(value: &str) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_DISPOSITION,
+            HeaderValue::from_str(value).expect("header"),
+        );
+        content_disposition_file_name(&headers)
+    }
+
+    #[test]
+    fn control_characters_and_directories_are_dropped_from_file_names() {
+        assert_eq!(
+            name("attachment; filename=\"cobranzas.csv\""),
+            Some("cobranzas.csv".into())
+        );
+        // An escape sequence and a newline (percent-encoded in filename*).
+        assert_eq!(
+            name("attachment; filename*=UTF-8''evil%1B%5B31m%0Aname.csv"),
+            Some("evil[31mname.csv".into())
+        );
+        assert_eq!(
+            name("attachment; filename=\"../../etc/passwd\""),
+            Some("passwd".into())
+        );
+        assert_eq!(name("attachment; filename=\"%0A\""), Some("%0A".into()));
+        assert_eq!(name("attachment; filename*=UTF-8''%0A%0D"), None);
     }
 }
