@@ -415,3 +415,17 @@ async fn large_input_in_small_chunks() {
     assert_eq!(n, 5_000);
     assert!(format!("{stream:?}").contains("rows_read: 5000"));
 }
+
+#[tokio::test]
+async fn a_streamed_record_that_never_ends_stops_at_the_record_limit() {
+    use pasarela_runtime::csv::{CsvStream, MAX_RECORD_BYTES};
+    // An endless body of one record: 64 KiB chunks without a line break.
+    let chunk = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+    let endless = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+    let mut rows: CsvStream<Names> = CsvStream::from_stream(endless, &SEMICOLON);
+    match rows.next().await {
+        Some(Err(e)) => assert!(e.to_string().contains(&MAX_RECORD_BYTES.to_string()), "{e}"),
+        other => panic!("expected the record limit, got {other:?}"),
+    }
+    assert!(rows.next().await.is_none(), "the stream is finished");
+}
