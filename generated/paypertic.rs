@@ -199,6 +199,18 @@ impl ClientBuilder {
         self.inner = self.inner.allow_insecure_http(allow);
         self
     }
+    /// The largest response body read into memory (default 32 MiB);
+    /// a larger one is `Error::BodyTooLarge`.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.inner = self.inner.max_body_bytes(limit);
+        self
+    }
+    /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
+    /// a test server's self-signed certificate), beside the built-in roots.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.inner = self.inner.add_root_certificate_pem(pem);
+        self
+    }
     /// The API key for scheme `hash` (sent as `hash`).
     ///
     /// The institution's HASH (documented; UUID-shaped). Sent as the `hash` form field of a POST (multipart or urlencoded) or as a query parameter of a GET. A secret.

@@ -233,6 +233,18 @@ impl ClientBuilder {
         self.inner = self.inner.allow_insecure_http(allow);
         self
     }
+    /// The largest response body read into memory (default 32 MiB);
+    /// a larger one is `Error::BodyTooLarge`.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.inner = self.inner.max_body_bytes(limit);
+        self
+    }
+    /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
+    /// a test server's self-signed certificate), beside the built-in roots.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.inner = self.inner.add_root_certificate_pem(pem);
+        self
+    }
     /// OAuth2 client credentials for scheme `application`: the client fetches and caches tokens from `https://test.api.tigo.com/oauth/client_credential/accesstoken?grant_type=client_credentials`.
     ///
     /// OAuth 2.0 client credentials (the original's "application" flow). The token URL is the original Swagger 2.0 document's; Tigo's OAuth document describes `POST /v2/oauth/token` instead, and the client lets the caller override the token URL. Token request: form body `grant_type=client_credentials` (optional `scope`), client id/secret by HTTP Basic, existing query of the token URL kept (OAuth document, RFC 6749 §3.2). Token answer: all fields strings (`expires_in` `"172799"`, `token_type` `"BearerToken"`), parsed leniently; sent as `Authorization: Bearer <token>`. Invalid credentials: 401 with `{"ErrorCode":"invalid_client","Error":"Client credentials are invalid"}` (OAuth document).

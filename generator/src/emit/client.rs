@@ -247,6 +247,20 @@ pub(super) fn client_builder(api: &Api) -> TokenStream {
                 self
             }
 
+            /// The largest response body read into memory (default 32 MiB);
+            /// a larger one is `Error::BodyTooLarge`.
+            pub fn max_body_bytes(mut self, limit: u64) -> Self {
+                self.inner = self.inner.max_body_bytes(limit);
+                self
+            }
+
+            /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
+            /// a test server's self-signed certificate), beside the built-in roots.
+            pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+                self.inner = self.inner.add_root_certificate_pem(pem);
+                self
+            }
+
             #(#schemes)*
 
             /// Builds the client, checking the configuration.
