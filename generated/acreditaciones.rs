@@ -217,7 +217,7 @@ pub mod types {
     )]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Credito {
-        /// The collaborator's document number. Must be numeric (documented) and is sent as a JSON number (documented example); kept as text in Rust so it is never reinterpreted.
+        /// The collaborator's document number. Must be numeric (documented) and is sent as a JSON number (documented example); kept as text in Rust so it is never reinterpreted. At most 15 digits (assumed: the document gives no length; a longer number loses digits on a server that reads JSON numbers as doubles, so the client refuses it before sending).
         #[serde(
             rename = "nroDocumento",
             with = "::pasarela_runtime::serde_util::string_as_number"
@@ -233,7 +233,7 @@ pub mod types {
                 "nroDocumento",
                 |v| {
                     let value = &self.nro_documento;
-                    v.pattern(value.as_str(), "^[1-9][0-9]*$");
+                    v.pattern(value.as_str(), "^[1-9][0-9]{0,14}$");
                 },
             );
             v.at(

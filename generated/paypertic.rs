@@ -280,7 +280,7 @@ pub mod types {
             skip_serializing_if = "Option::is_none"
         )]
         pub descripcion_concepto: Option<String>,
-        /// Amount in pesos, `.` as the decimal point, e.g. 2786.35 (documented; required).
+        /// Amount in pesos, `.` as the decimal point, e.g. 2786.35 (documented; required). The document gives no bounds; the client sends the amount as given, a negative one included (assumed: the server is the judge).
         #[serde(
             rename = "Monto",
             with = "::pasarela_runtime::serde_util::decimal_string"

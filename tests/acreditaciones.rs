@@ -449,6 +449,11 @@ async fn invalid_orders_are_rejected_before_anything_is_sent() {
             order(vec![credit("4040440", -1)]),
             "acreditacion.lista[0].monto",
         ),
+        // 16 digits: more than a server reading doubles keeps exactly.
+        (
+            order(vec![credit("1234567890123456", 100)]),
+            "acreditacion.lista[0].nroDocumento",
+        ),
     ];
     for (body, field) in cases {
         let err = client.crear_acreditacion(body).await.expect_err("invalid");

@@ -668,6 +668,22 @@ impl<R: CsvRow> CsvInput<R> {
 /// A source of body chunks; an error is already described as text.
 pub(crate) type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>>;
 
+/// A cell made safe to open in a spreadsheet: a value starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so that a
+/// spreadsheet shows it as text instead of running it as a formula ("CSV
+/// injection"); any other value is returned as it is.
+///
+/// Opt-in, for fields filled from untrusted input (a name, a note) in files
+/// that people will open: rows are written exactly as given by default,
+/// because a phone number (`+54…`) or a negative amount starts with such a
+/// character too, and the `'` is sent to the server as part of the value.
+pub fn guard_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
 /// Longest CSV record a [`CsvStream`] reads before it stops with an error.
 /// Streamed exports are not bounded as a whole (that is their point), but
 /// each record is, so memory stays bounded whatever the server sends.

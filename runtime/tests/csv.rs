@@ -429,3 +429,15 @@ async fn a_streamed_record_that_never_ends_stops_at_the_record_limit() {
     }
     assert!(rows.next().await.is_none(), "the stream is finished");
 }
+
+#[test]
+fn formula_guard_is_opt_in_and_marks_only_formula_starts() {
+    use pasarela_runtime::csv::guard_formula;
+    assert_eq!(guard_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+    assert_eq!(guard_formula("@SUM(A1)"), "'@SUM(A1)");
+    assert_eq!(guard_formula("+5491137465298"), "'+5491137465298");
+    assert_eq!(guard_formula("-2"), "'-2");
+    assert_eq!(guard_formula("\tx"), "'\tx");
+    assert_eq!(guard_formula("Fabian Barros"), "Fabian Barros");
+    assert_eq!(guard_formula(""), "");
+}
