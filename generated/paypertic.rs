@@ -1604,7 +1604,7 @@ pub mod requests {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
-                    ok_pattern: None,
+                    ok_pattern: Some("^[^\\s<>\"']{16,256}$"),
                 };
                 response
                     .text_result::<
@@ -1692,7 +1692,7 @@ pub mod requests {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
-                    ok_pattern: None,
+                    ok_pattern: Some("^[^\\s<>\"']{16,256}$"),
                 };
                 response
                     .text_result::<
@@ -1772,7 +1772,7 @@ pub mod requests {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
-                    ok_pattern: None,
+                    ok_pattern: Some("^[^\\s<>\"']{16,256}$"),
                 };
                 response
                     .text_result::<

@@ -632,3 +632,20 @@ async fn the_first_exported_row_arrives_before_the_body_ends() {
         "the server saw the client read early"
     );
 }
+
+#[tokio::test]
+async fn an_html_page_answered_with_200_is_not_taken_for_a_hash() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "GET",
+        "/carrier/institucion/ver_hash",
+        "<html><body>Portal cautivo: inicie sesión</body></html>",
+    )
+    .await;
+    let err = client(&server)
+        .ver_hash("30123456789")
+        .await
+        .expect_err("an HTML page is not a hash");
+    assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
+}

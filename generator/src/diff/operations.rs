@@ -414,7 +414,11 @@ impl Differ<'_> {
                     n.id
                 ),
                 Wire::Breaking,
-                Rust::Breaking,
+                if os.download != ns.download || os.decoding != ns.decoding {
+                    Rust::Breaking
+                } else {
+                    Rust::None
+                },
                 Semver::Major,
                 at,
             );
