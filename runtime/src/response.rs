@@ -186,6 +186,20 @@ impl Response {
                     envelope: None,
                 })
             }
+            // A 2xx CSV body whose rows cannot be read: the same.
+            Err(Error::Csv(e))
+                if self.is_success() && self.op.is_some_and(|op| op.outcome_may_be_unknown()) =>
+            {
+                Err(Error::OutcomeUnknown {
+                    reason: format!(
+                        "the server answered HTTP {} but its CSV could not be read: {e}",
+                        self.status
+                    ),
+                    status: Some(self.status),
+                    reference: self.reference.clone(),
+                    envelope: None,
+                })
+            }
             other => other,
         }
     }

@@ -426,8 +426,10 @@ impl Response {
         spec: &TextResultSpec,
         wrap: impl FnOnce(TextError) -> E,
     ) -> Result<Vec<R>, Error<E>> {
-        let bytes = self.csv_bytes(spec, wrap)?;
-        decode_rows(&bytes, format).map_err(Error::Csv)
+        let rows = self
+            .csv_bytes(spec, wrap)
+            .and_then(|bytes| decode_rows(&bytes, format).map_err(Error::Csv));
+        self.money_guard(rows)
     }
 
     /// The bytes of a CSV body that follows the plain-text grammar `spec`,

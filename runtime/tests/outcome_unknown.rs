@@ -292,3 +292,91 @@ async fn money_post_dropped_connection_is_outcome_unknown() {
     assert!(!err.to_string().contains("127.0.0.1"), "{err}");
     assert_eq!(server.join().unwrap(), 1, "never retried");
 }
+
+/// Every decoding method of `Response` goes through the one decision
+/// (`Operation::outcome_may_be_unknown`): a 2xx answer of a money-moving
+/// call that cannot be read is an unknown outcome whichever way it is read,
+/// while the same answer to a retry-safe GET is an ordinary error.
+#[tokio::test]
+async fn every_decode_path_of_a_money_call_reports_an_unknown_outcome() {
+    use pasarela_runtime::csv::{CsvFormat, TextEncoding};
+    use pasarela_runtime::{EnvelopeSpec, TextResultSpec};
+    static CSV: CsvFormat = CsvFormat {
+        separator: b';',
+        header: false,
+        encodings: &[TextEncoding::Utf8],
+        file_name: "x.csv",
+    };
+    static GRAMMAR: TextResultSpec = TextResultSpec {
+        error_prefix: Some("ERROR:"),
+        ok_prefix: None,
+        ok_pattern: Some(r"^OK:\s*(?P<count>\d+)$"),
+    };
+    static ENVELOPE: EnvelopeSpec = EnvelopeSpec {
+        code: "/code",
+        text: None,
+        data: "/data",
+        codes: &[],
+        rules: &[],
+    };
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Count {
+        count: u32,
+    }
+
+    let server = MockServer::start().await;
+    // Unreadable whichever way it is read: not JSON, not `OK: n`, one CSV
+    // column where the row declares more, no envelope.
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("garbled"))
+        .mount(&server)
+        .await;
+    let client = ClientBuilder::new(&API)
+        .base_url(server.uri())
+        .build()
+        .expect("client");
+    let answer = |op: &'static Operation| {
+        let client = client.clone();
+        async move {
+            let mut req = Request::new(op);
+            if op.method.as_str() == "GET" {
+                req.path_param("id", "1");
+            }
+            client.send::<Infallible>(req).await.expect("a 2xx answer")
+        }
+    };
+    for (op, unknown) in [(&PAY_OPEN, true), (&GET_OPEN, false)] {
+        let resp: Response = answer(op).await;
+        let results: Vec<(&str, Error<Infallible>)> = vec![
+            ("json", resp.json::<Count, Infallible>().expect_err("json")),
+            (
+                "text_result",
+                resp.text_result::<Count, Infallible>(&GRAMMAR, |_| unreachable!())
+                    .expect_err("grammar"),
+            ),
+            (
+                "csv_rows",
+                resp.csv_rows::<common::rows::Names, Infallible>(
+                    &CSV,
+                    &GRAMMAR,
+                    |_| unreachable!(),
+                )
+                .expect_err("csv"),
+            ),
+            (
+                "envelope",
+                resp.envelope::<Count, Infallible>(&ENVELOPE, |_| unreachable!())
+                    .expect_err("envelope"),
+            ),
+        ];
+        for (how, err) in results {
+            assert_eq!(
+                matches!(err, Error::OutcomeUnknown { .. }),
+                unknown,
+                "{} read with {how}: {err:?}",
+                op.id
+            );
+        }
+    }
+}
