@@ -259,13 +259,7 @@ fn collect<'n>(
 /// (as far as it can be followed).
 fn position_in(mut node: &Node, pointer: &str) -> Pos {
     for raw in pointer.split('/').skip(1) {
-        let segment = raw.replace("~1", "/").replace("~0", "~");
-        let next = match &node.value {
-            Value::Map(_) => node.get(&segment),
-            Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => None,
-        };
-        match next {
+        match crate::resolve::step(node, raw) {
             Some(next) => node = next,
             None => break,
         }

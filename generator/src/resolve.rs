@@ -60,13 +60,8 @@ impl<'a> Doc<'a> {
             None => return Err(RefError::External(reference.to_string())),
         };
         for raw in path.split('/').skip(1) {
-            let segment = percent_decode(raw).replace("~1", "/").replace("~0", "~");
-            node = match &node.value {
-                Value::Map(_) => node.get(&segment),
-                Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-                _ => None,
-            }
-            .ok_or_else(|| RefError::Missing(reference.to_string()))?;
+            node = step(node, &percent_decode(raw))
+                .ok_or_else(|| RefError::Missing(reference.to_string()))?;
         }
         Ok(node)
     }
@@ -81,6 +76,17 @@ impl<'a> Doc<'a> {
             node = self.pointer(reference)?;
         }
         Ok(node)
+    }
+}
+
+/// The child of `node` named by one JSON pointer segment (still escaped:
+/// `~1` for `/`, `~0` for `~`): a mapping's value or a sequence's item.
+pub fn step<'n>(node: &'n Node, escaped: &str) -> Option<&'n Node> {
+    let segment = escaped.replace("~1", "/").replace("~0", "~");
+    match &node.value {
+        Value::Map(_) => node.get(&segment),
+        Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
     }
 }
 

@@ -48,14 +48,23 @@ impl Scrubber {
 
     /// This scrubber with `extra` secrets too (a request's own secrets, the
     /// live OAuth2 tokens).
-    pub(crate) fn with(&self, extra: impl IntoIterator<Item = String>) -> Self {
+    /// Borrows `self` when there is nothing to add (the usual case for a
+    /// call without OAuth2 or secret body fields).
+    pub(crate) fn with(
+        &self,
+        extra: impl IntoIterator<Item = String>,
+    ) -> std::borrow::Cow<'_, Scrubber> {
+        let mut extra = extra.into_iter().peekable();
+        if extra.peek().is_none() {
+            return std::borrow::Cow::Borrowed(self);
+        }
         let mut all: Vec<String> = self
             .secrets
             .iter()
             .map(|s| String::from_utf8_lossy(s).into_owned())
             .collect();
         all.extend(extra);
-        Scrubber::new(all)
+        std::borrow::Cow::Owned(Scrubber::new(all))
     }
 
     /// `body` with every secret replaced, or `None` when it holds none.
