@@ -693,3 +693,27 @@ async fn under_rate_limiting_every_call_completes_within_its_budget() {
         waits.len()
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_credentials_never_reach_another_host() {
+    // The host a redirect names: it must see nothing.
+    let elsewhere = FaultServer::start(|_| response("200 OK", &[], b"{\"id\": 1}")).await;
+    let location = format!("{}/collect", elsewhere.url);
+    let server =
+        FaultServer::start(move |_| response("302 Found", &[("location", location.as_str())], b""))
+            .await;
+    let c = ClientBuilder::new(&API)
+        .base_url(&server.url)
+        .api_key("headerKey", "k3y-secret-value")
+        .build()
+        .expect("client");
+    let req = Request::new(&WITH_HEADER_KEY);
+    let resp = c.send::<Infallible>(req).await.expect("an answer");
+    assert_eq!(resp.status(), 302, "the redirect is returned, not followed");
+    assert_eq!(server.requests(), 1);
+    assert_eq!(
+        elsewhere.requests(),
+        0,
+        "nothing was sent to the other host"
+    );
+}
