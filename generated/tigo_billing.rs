@@ -184,7 +184,8 @@ impl Client {
     }
 }
 /// Configures a [`Client`]: base URL, credentials, timeouts and retries.
-#[derive(Debug)]
+/// `Clone`, so one configuration can build several clients.
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
     inner: ::pasarela_runtime::ClientBuilder,
@@ -231,6 +232,12 @@ impl ClientBuilder {
     /// Allow credentials over plain `http://` to a host that is not loopback.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.inner = self.inner.allow_insecure_http(allow);
+        self
+    }
+    /// The number of attempts for calls that may be retried (the first
+    /// included; default 3), keeping the rest of the retry policy.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.inner = self.inner.max_attempts(attempts);
         self
     }
     /// The largest response body read into memory (default 32 MiB);

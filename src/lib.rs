@@ -8,7 +8,9 @@
 //! [`runtime`].
 
 pub use pasarela_runtime as runtime;
-pub use pasarela_runtime::{Decimal, Error, RetryPolicy, Secret};
+pub use pasarela_runtime::{
+    BuildError, Decimal, Download, Error, Outcome, RetryPolicy, Secret, Sleeper,
+};
 
 /// Tigo Billing v2 (Colombia): contracts, bills and payments, OAuth2 client
 /// credentials. Generated from `specs/tigo-billing-v2.yaml`.

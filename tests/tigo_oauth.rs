@@ -213,3 +213,25 @@ fn debug_output_never_shows_the_client_secret() {
     let client = builder.build().expect("builds");
     assert!(!format!("{client:?}").contains("very-secret-value"));
 }
+
+#[tokio::test]
+async fn one_cloned_configuration_builds_clients_and_errors_are_reexported() {
+    let server = MockServer::start().await;
+    mount_token(&server, "t1", "3599").await;
+    mount_payment(&server).await;
+    let builder = Client::builder()
+        .base_url(server.uri())
+        .oauth2_client_credentials("client-id", "client-secret")
+        .oauth2_token_url(token_url(&server))
+        .max_attempts(1);
+    let a = builder.clone().build().expect("first");
+    let b = builder.build().expect("second");
+    a.list_bill_payments("1", "2").await.expect("a");
+    b.list_bill_payments("1", "2").await.expect("b");
+    // The crate root re-exports what callers name.
+    let err: pasarela::BuildError = Client::builder()
+        .base_url("not a url")
+        .build()
+        .expect_err("an invalid base URL");
+    assert!(!err.to_string().is_empty());
+}

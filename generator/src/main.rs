@@ -47,6 +47,20 @@ fn main() -> ExitCode {
         ExampleCheck::Warn
     };
     let config = Config::default().lenient(lenient).examples(examples);
+    match args.as_slice() {
+        [flag] if matches!(flag.as_str(), "--help" | "-h" | "help") => {
+            say(&mut std::io::stdout(), USAGE);
+            return ExitCode::SUCCESS;
+        }
+        [flag] if matches!(flag.as_str(), "--version" | "-V") => {
+            say(
+                &mut std::io::stdout(),
+                concat!("pasarela-gen ", env!("CARGO_PKG_VERSION")),
+            );
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     match run(&args, &config) {
         Ok(message) => {
             if !message.is_empty() {

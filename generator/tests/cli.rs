@@ -318,3 +318,17 @@ fn codegen_summarises_what_changed_since_the_spec_in_git_head() {
         stdout(&out)
     );
 }
+
+#[test]
+fn help_and_version_exit_0_on_stdout() {
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).starts_with("usage:"), "{}", stdout(&help));
+    assert!(stdout(&help).contains("pasarela-gen diff"));
+    let version = run(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        stdout(&version).trim(),
+        format!("pasarela-gen {}", env!("CARGO_PKG_VERSION"))
+    );
+}

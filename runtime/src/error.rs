@@ -41,6 +41,7 @@ fn unknown_note(outcome_unknown: &bool) -> String {
 /// The error of one API call. `E` is the operation's declared error type
 /// (generated per operation from the spec's error responses).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error<E> {
     /// The server answered with a response the spec declares as an error.
     #[error("API error (HTTP {status}): {error}")]
@@ -520,6 +521,7 @@ pub enum BuildError {
 
 /// A request body could not be encoded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// The value could not be written as JSON.
     #[error("could not encode the request body as JSON: {0}")]

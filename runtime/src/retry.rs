@@ -103,6 +103,12 @@ impl RetryPolicy {
         }
     }
 
+    /// This policy with at most `max_attempts` attempts (`0` is `1`).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
     /// A policy that never retries (one attempt).
     pub fn none() -> Self {
         RetryPolicy::new(1)

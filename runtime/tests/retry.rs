@@ -359,3 +359,29 @@ async fn connect_errors_are_retried_for_get() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(started.elapsed() >= Duration::from_millis(50 + 40));
 }
+
+#[tokio::test]
+async fn max_attempts_changes_the_count_and_keeps_the_backoff() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let builder = ClientBuilder::new(&API)
+        .base_url(server.uri())
+        .retry_policy(fast_retry(3))
+        .max_attempts(5);
+    // One configuration builds several clients.
+    let first = builder.clone().build().expect("client");
+    let second = builder.build().expect("client");
+    for c in [first, second] {
+        let mut req = Request::new(&GET_OPEN);
+        req.path_param("id", "1");
+        let resp = c.send::<Infallible>(req).await.expect("an answer");
+        assert_eq!(resp.status(), 503);
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap_or_default().len(),
+        10
+    );
+}

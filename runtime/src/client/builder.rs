@@ -25,7 +25,8 @@ use crate::secret::Secret;
 /// Credentials are keyed by the security scheme's name in the spec; every
 /// mistake (unknown scheme, wrong kind, bad URL, credentials over plain
 /// HTTP) is reported by [`build`](ClientBuilder::build). `Debug` never
-/// shows a secret.
+/// shows a secret. `Clone`, so one configuration can build several clients.
+#[derive(Clone)]
 pub struct ClientBuilder {
     api: &'static ApiInfo,
     base_url: Option<String>,
@@ -113,6 +114,14 @@ impl ClientBuilder {
     /// them (default: no bound).
     pub fn total_timeout(mut self, d: Duration) -> Self {
         self.total_timeout = Some(d);
+        self
+    }
+
+    /// Sets the number of attempts (the first included) and keeps the rest
+    /// of the retry policy: `.max_attempts(5)` for
+    /// `.retry_policy(RetryPolicy::new(5))` with the current backoff.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry = self.retry.with_max_attempts(attempts);
         self
     }
 

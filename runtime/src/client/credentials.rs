@@ -23,7 +23,7 @@ pub(super) struct CredentialSink<'s, 'a> {
 }
 
 /// A credential as given to the builder.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum CredentialInput {
     ApiKey(Secret),
     Basic {
