@@ -5,6 +5,7 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
     default_base_url: None,
     security_schemes: &[
         ::pasarela_runtime::SecurityScheme {
+            builder_call: Some(".api_key(key)"),
             name: "apiKey",
             kind: ::pasarela_runtime::SecuritySchemeKind::ApiKey {
                 location: ::pasarela_runtime::ApiKeyLocation::Header,

@@ -5,6 +5,7 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
     default_base_url: Some("http://pagos.paypertic.com/api2"),
     security_schemes: &[
         ::pasarela_runtime::SecurityScheme {
+            builder_call: Some(".hash_api_key(key)"),
             name: "hash",
             kind: ::pasarela_runtime::SecuritySchemeKind::ApiKey {
                 location: ::pasarela_runtime::ApiKeyLocation::Form,
@@ -12,6 +13,7 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
             },
         },
         ::pasarela_runtime::SecurityScheme {
+            builder_call: Some(".carrier_hash_api_key(key)"),
             name: "carrierHash",
             kind: ::pasarela_runtime::SecuritySchemeKind::ApiKey {
                 location: ::pasarela_runtime::ApiKeyLocation::Form,

@@ -5,6 +5,7 @@ pub static API: ::pasarela_runtime::ApiInfo = ::pasarela_runtime::ApiInfo {
     default_base_url: Some("https://test.api.tigo.com/v2/tigo/b2b/co/billing"),
     security_schemes: &[
         ::pasarela_runtime::SecurityScheme {
+            builder_call: Some(".oauth2_client_credentials(client_id, client_secret)"),
             name: "application",
             kind: ::pasarela_runtime::SecuritySchemeKind::OAuth2ClientCredentials {
                 token_url: "https://test.api.tigo.com/oauth/client_credential/accesstoken?grant_type=client_credentials",

@@ -649,3 +649,21 @@ async fn an_html_page_answered_with_200_is_not_taken_for_a_hash() {
         .expect_err("an HTML page is not a hash");
     assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_missing_credential_names_the_generated_builder_method() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .build()
+        .expect("builds without credentials");
+    let err = client
+        .ver_hash("30123456789")
+        .await
+        .expect_err("no carrier hash configured");
+    let text = err.to_string();
+    // The method that exists on this client's builder, not the runtime's.
+    assert!(text.contains(".carrier_hash_api_key(key)"), "{text}");
+    assert!(!text.contains(".api_key(\""), "{text}");
+    assert!(api_requests(&server).await.is_empty(), "nothing was sent");
+}

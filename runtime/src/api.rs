@@ -27,6 +27,10 @@ impl ApiInfo {
 /// One named security scheme (an entry of `components.securitySchemes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecurityScheme {
+    /// The call on the generated client's builder that configures this
+    /// scheme (e.g. `.carrier_hash_api_key(key)`), shown in hints; `None`
+    /// shows the runtime builder's call (`.api_key("carrierHash", key)`).
+    pub builder_call: Option<&'static str>,
     /// The scheme's name as written in the spec; builder methods such as
     /// [`ClientBuilder::api_key`](crate::ClientBuilder::api_key) take it.
     pub name: &'static str,
@@ -97,10 +101,14 @@ impl SecuritySchemeKind {
 }
 
 impl SecurityScheme {
-    /// The builder call that configures a credential for this scheme, e.g.
-    /// `.api_key("key", key)`; used in hints.
+    /// The builder call that configures a credential for this scheme: the
+    /// generated builder's (`.hash_api_key(key)`) when the client declares
+    /// it, else the runtime builder's (`.api_key("hash", key)`); used in hints.
     pub fn builder_call(&self) -> String {
-        self.kind.builder_call(self.name)
+        match self.builder_call {
+            Some(call) => call.to_owned(),
+            None => self.kind.builder_call(self.name),
+        }
     }
 }
 

@@ -44,6 +44,7 @@
 //! };
 //!
 //! static SCHEMES: &[SecurityScheme] = &[SecurityScheme {
+//!     builder_call: None,
 //!     name: "oauth",
 //!     kind: SecuritySchemeKind::OAuth2ClientCredentials {
 //!         token_url: "https://auth.example.com/token",

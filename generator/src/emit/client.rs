@@ -38,7 +38,18 @@ pub(super) fn api_info(api: &Api) -> TokenStream {
                 quote!(#rt::SecuritySchemeKind::OAuth2ClientCredentials { token_url: #url, scopes: &[#(#scopes),*] })
             }
         };
-        quote!(#rt::SecurityScheme { name: #name, kind: #kind })
+        let args = match &s.kind {
+            SchemeKind::ApiKey { .. } => "key",
+            SchemeKind::HttpBasic => "user, password",
+            SchemeKind::HttpBearer => "token",
+            SchemeKind::OAuth2ClientCredentials { .. } => "client_id, client_secret",
+        };
+        let call = lit(&format!(
+            ".{}{}({args})",
+            s.method_prefix,
+            s.kind.builder_method()
+        ));
+        quote!(#rt::SecurityScheme { builder_call: Some(#call), name: #name, kind: #kind })
     });
     let api_doc = doc_line(&format!(
         " What the runtime needs to know about {}: default base URL and security schemes.",

@@ -160,6 +160,7 @@ pub(super) mod tests {
 
     static SCHEMES: &[SecurityScheme] = &[
         SecurityScheme {
+            builder_call: None,
             name: "key",
             kind: SecuritySchemeKind::ApiKey {
                 location: ApiKeyLocation::Query,
@@ -167,6 +168,7 @@ pub(super) mod tests {
             },
         },
         SecurityScheme {
+            builder_call: None,
             name: "oauth",
             kind: SecuritySchemeKind::OAuth2ClientCredentials {
                 token_url: "/oauth/token",

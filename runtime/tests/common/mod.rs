@@ -14,6 +14,7 @@ use wiremock::ResponseTemplate;
 
 pub static SCHEMES: &[SecurityScheme] = &[
     SecurityScheme {
+        builder_call: None,
         name: "oauth",
         kind: SecuritySchemeKind::OAuth2ClientCredentials {
             // Relative: resolved against the base URL's host.
@@ -22,6 +23,7 @@ pub static SCHEMES: &[SecurityScheme] = &[
         },
     },
     SecurityScheme {
+        builder_call: None,
         name: "headerKey",
         kind: SecuritySchemeKind::ApiKey {
             location: ApiKeyLocation::Header,
@@ -29,6 +31,7 @@ pub static SCHEMES: &[SecurityScheme] = &[
         },
     },
     SecurityScheme {
+        builder_call: None,
         name: "queryKey",
         kind: SecuritySchemeKind::ApiKey {
             location: ApiKeyLocation::Query,
@@ -36,6 +39,7 @@ pub static SCHEMES: &[SecurityScheme] = &[
         },
     },
     SecurityScheme {
+        builder_call: None,
         name: "formKey",
         kind: SecuritySchemeKind::ApiKey {
             location: ApiKeyLocation::Form,
@@ -43,10 +47,12 @@ pub static SCHEMES: &[SecurityScheme] = &[
         },
     },
     SecurityScheme {
+        builder_call: None,
         name: "basic",
         kind: SecuritySchemeKind::HttpBasic,
     },
     SecurityScheme {
+        builder_call: None,
         name: "bearer",
         kind: SecuritySchemeKind::HttpBearer,
     },
