@@ -28,8 +28,8 @@ impl ApiInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecurityScheme {
     /// The call on the generated client's builder that configures this
-    /// scheme (e.g. `.carrier_hash_api_key(key)`), shown in hints; `None`
-    /// shows the runtime builder's call (`.api_key("carrierHash", key)`).
+    /// scheme (e.g. `.partner_api_key(key)`), shown in hints; `None`
+    /// shows the runtime builder's call (`.api_key("partner", key)`).
     pub builder_call: Option<&'static str>,
     /// The scheme's name as written in the spec; builder methods such as
     /// [`ClientBuilder::api_key`](crate::ClientBuilder::api_key) take it.
