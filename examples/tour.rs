@@ -176,10 +176,14 @@ async fn tigo_tour() -> Result<()> {
     println!("validate_coupon_payment → state {:?}", coupon.state);
 
     match client.get_contract("does-not-exist").await {
-        Err(pasarela::Error::Api { status, error }) => {
-            println!("get_contract(\"does-not-exist\") → API error {status}: {error:?}")
-        }
-        other => println!("get_contract(\"does-not-exist\") → unexpected {other:?}"),
+        Err(e) => println!(
+            "get_contract(\"does-not-exist\") → {e}\n  (status {:?}, API code {:?}, request id {:?}, retryable: {})",
+            e.status(),
+            e.code(),
+            e.request_id(),
+            e.is_retryable()
+        ),
+        Ok(contract) => println!("get_contract(\"does-not-exist\") → unexpected {contract:?}"),
     }
 
     println!(

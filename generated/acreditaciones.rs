@@ -59,6 +59,7 @@ impl Client {
     ) -> requests::CrearAcreditacion {
         requests::CrearAcreditacion {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             body,
         }
     }
@@ -75,6 +76,7 @@ impl Client {
     ) -> requests::EjecutarAcreditacion {
         requests::EjecutarAcreditacion {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             body,
         }
     }
@@ -146,6 +148,12 @@ impl ClientBuilder {
     /// a test server's self-signed certificate), beside the built-in roots.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.inner = self.inner.add_root_certificate_pem(pem);
+        self
+    }
+    /// Adds a hook run around every HTTP attempt (tracing context
+    /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
+    pub fn hook(mut self, hook: impl ::pasarela_runtime::Hook) -> Self {
+        self.inner = self.inner.hook(hook);
         self
     }
     /// The API key for scheme `apiKey` (sent as `API-KEY`).
@@ -514,6 +522,18 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for CrearAcreditacionError {}
+    impl ::pasarela_runtime::DeclaredError for CrearAcreditacionError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "the result envelope reported an error",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_envelope(e),
+            }
+        }
+    }
     /// Errors declared for `ejecutar_acreditacion` (`POST /acreditaciones/ejecutar`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum EjecutarAcreditacionError {
@@ -528,6 +548,18 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for EjecutarAcreditacionError {}
+    impl ::pasarela_runtime::DeclaredError for EjecutarAcreditacionError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "the result envelope reported an error",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_envelope(e),
+            }
+        }
+    }
 }
 /// One request builder per operation; await it or call `send()`.
 pub mod requests {
@@ -536,6 +568,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct CrearAcreditacion {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::CrearAcreditacionRequest,
     }
     #[allow(clippy::result_large_err)]
@@ -564,6 +597,7 @@ pub mod requests {
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -572,11 +606,30 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::CrearAcreditacionError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<
+                ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            >,
             ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
         > {
             let (client, request) = self.prepare()?;
@@ -585,7 +638,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+                ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
+            > = {
                 static ENVELOPE: ::pasarela_runtime::EnvelopeSpec = ::pasarela_runtime::EnvelopeSpec {
                     code: "/header/codReturn",
                     text: Some("/header/txtReturn"),
@@ -675,7 +731,8 @@ pub mod requests {
                         super::types::CrearAcreditacionData,
                         _,
                     >(&ENVELOPE, super::errors::CrearAcreditacionError::Rejected)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for CrearAcreditacion {
@@ -695,6 +752,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct EjecutarAcreditacion {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::EjecutarAcreditacionRequest,
     }
     #[allow(clippy::result_large_err)]
@@ -723,6 +781,7 @@ pub mod requests {
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -731,11 +790,30 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<
+                ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            >,
             ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
         > {
             let (client, request) = self.prepare()?;
@@ -744,7 +822,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+                ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
+            > = {
                 static ENVELOPE: ::pasarela_runtime::EnvelopeSpec = ::pasarela_runtime::EnvelopeSpec {
                     code: "/header/codReturn",
                     text: Some("/header/txtReturn"),
@@ -774,7 +855,8 @@ pub mod requests {
                         super::types::EjecutarAcreditacionData,
                         _,
                     >(&ENVELOPE, super::errors::EjecutarAcreditacionError::Rejected)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for EjecutarAcreditacion {

@@ -65,6 +65,7 @@ impl Client {
     ) -> requests::ImportarCobranzas {
         requests::ImportarCobranzas {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             file: file.into(),
         }
     }
@@ -76,6 +77,7 @@ impl Client {
     pub fn exportar_cobranzas(&self) -> requests::ExportarCobranzas {
         requests::ExportarCobranzas {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             periodo: None,
             id_cliente: None,
             id_concepto: None,
@@ -92,6 +94,7 @@ impl Client {
     ) -> requests::ExportarCobranzasPost {
         requests::ExportarCobranzasPost {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             body,
         }
     }
@@ -101,6 +104,7 @@ impl Client {
     pub fn descargar_cobranzas(&self) -> requests::DescargarCobranzas {
         requests::DescargarCobranzas {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             periodo: None,
         }
     }
@@ -113,6 +117,7 @@ impl Client {
     ) -> requests::DescargarCobranzasPost {
         requests::DescargarCobranzasPost {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             body,
         }
     }
@@ -127,6 +132,7 @@ impl Client {
     ) -> requests::CrearInstitucion {
         requests::CrearInstitucion {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             body,
         }
     }
@@ -138,6 +144,7 @@ impl Client {
     pub fn ver_hash(&self, cuit: impl Into<String>) -> requests::VerHash {
         requests::VerHash {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             cuit: cuit.into(),
         }
     }
@@ -147,6 +154,7 @@ impl Client {
     pub fn ver_hash_post(&self, body: types::ConsultaHash) -> requests::VerHashPost {
         requests::VerHashPost {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             body,
         }
     }
@@ -218,6 +226,12 @@ impl ClientBuilder {
     /// a test server's self-signed certificate), beside the built-in roots.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.inner = self.inner.add_root_certificate_pem(pem);
+        self
+    }
+    /// Adds a hook run around every HTTP attempt (tracing context
+    /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
+    pub fn hook(mut self, hook: impl ::pasarela_runtime::Hook) -> Self {
+        self.inner = self.inner.hook(hook);
         self
     }
     /// The API key for scheme `hash` (sent as `hash`).
@@ -657,12 +671,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ImportarCobranzasError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for ImportarCobranzasError {}
+    impl ::pasarela_runtime::DeclaredError for ImportarCobranzasError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `exportar_cobranzas` (`GET /cobranzas/exportar/csv`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum ExportarCobranzasError {
@@ -671,12 +695,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ExportarCobranzasError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for ExportarCobranzasError {}
+    impl ::pasarela_runtime::DeclaredError for ExportarCobranzasError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `exportar_cobranzas_post` (`POST /cobranzas/exportar/csv`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum ExportarCobranzasPostError {
@@ -685,12 +719,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ExportarCobranzasPostError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for ExportarCobranzasPostError {}
+    impl ::pasarela_runtime::DeclaredError for ExportarCobranzasPostError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `descargar_cobranzas` (`GET /cobranzas/descargar/csv`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum DescargarCobranzasError {
@@ -699,12 +743,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for DescargarCobranzasError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for DescargarCobranzasError {}
+    impl ::pasarela_runtime::DeclaredError for DescargarCobranzasError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `descargar_cobranzas_post` (`POST /cobranzas/descargar/csv`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum DescargarCobranzasPostError {
@@ -713,12 +767,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for DescargarCobranzasPostError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for DescargarCobranzasPostError {}
+    impl ::pasarela_runtime::DeclaredError for DescargarCobranzasPostError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `crear_institucion` (`POST /carrier/institucion/crear`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum CrearInstitucionError {
@@ -727,12 +791,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for CrearInstitucionError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for CrearInstitucionError {}
+    impl ::pasarela_runtime::DeclaredError for CrearInstitucionError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `ver_hash` (`GET /carrier/institucion/ver_hash`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum VerHashError {
@@ -741,12 +815,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for VerHashError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for VerHashError {}
+    impl ::pasarela_runtime::DeclaredError for VerHashError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
     /// Errors declared for `ver_hash_post` (`POST /carrier/institucion/ver_hash`).
     #[derive(Debug, Clone, PartialEq)]
     pub enum VerHashPostError {
@@ -755,12 +839,22 @@ pub mod errors {
     }
     impl ::std::fmt::Display for VerHashPostError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
+            ::pasarela_runtime::declared::fmt_declared(self, f)
         }
     }
     impl ::std::error::Error for VerHashPostError {}
+    impl ::pasarela_runtime::DeclaredError for VerHashPostError {
+        fn summary(&self) -> &'static str {
+            match self {
+                Self::Rejected(_) => "error reported in the body",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
+            }
+        }
+    }
 }
 /// One request builder per operation; await it or call `send()`.
 pub mod requests {
@@ -769,6 +863,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ImportarCobranzas {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) file: ::pasarela_runtime::csv::CsvInput<super::types::Cobranza>,
     }
     #[allow(clippy::result_large_err)]
@@ -816,6 +911,7 @@ pub mod requests {
                     );
             }
             request.multipart_body(parts);
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -824,11 +920,28 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::ImportarCobranzasError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::ResultadoImportacion,
+            ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::ResultadoImportacion>,
             ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
         > {
             let (client, request) = self.prepare().await?;
@@ -837,7 +950,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::ResultadoImportacion,
+                ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
+            > = {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
@@ -850,7 +966,8 @@ pub mod requests {
                         super::types::ResultadoImportacion,
                         _,
                     >(&TEXT_RESULT, super::errors::ImportarCobranzasError::Rejected)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for ImportarCobranzas {
@@ -870,6 +987,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ExportarCobranzas {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) periodo: Option<String>,
         pub(super) id_cliente: Option<String>,
         pub(super) id_concepto: Option<String>,
@@ -947,6 +1065,7 @@ pub mod requests {
             if let Some(value) = &self.opcional2 {
                 request.query("opcional2", value.clone());
             }
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -955,11 +1074,28 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::ExportarCobranzasError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             Vec<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         > {
             let (client, request) = self.prepare()?;
@@ -968,7 +1104,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                Vec<super::types::CobranzaEstado>,
+                ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
+            > = {
                 static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
                     separator: 59u8,
                     header: false,
@@ -992,7 +1131,8 @@ pub mod requests {
                         &TEXT_RESULT,
                         super::errors::ExportarCobranzasError::Rejected,
                     )
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
@@ -1073,6 +1213,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ExportarCobranzasPost {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::FiltrosCobranzas,
     }
     #[allow(clippy::result_large_err)]
@@ -1101,6 +1242,7 @@ pub mod requests {
             request
                 .form_struct(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1109,11 +1251,28 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             Vec<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1122,7 +1281,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                Vec<super::types::CobranzaEstado>,
+                ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
+            > = {
                 static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
                     separator: 59u8,
                     header: false,
@@ -1146,7 +1308,8 @@ pub mod requests {
                         &TEXT_RESULT,
                         super::errors::ExportarCobranzasPostError::Rejected,
                     )
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
@@ -1227,6 +1390,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct DescargarCobranzas {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) periodo: Option<String>,
     }
     #[allow(clippy::result_large_err)]
@@ -1260,6 +1424,7 @@ pub mod requests {
             if let Some(value) = &self.periodo {
                 request.query("periodo", value.clone());
             }
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1268,11 +1433,30 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::DescargarCobranzasError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<
+                ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            >,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1281,7 +1465,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+                ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
+            > = {
                 let file_name = response.file_name();
                 let content = {
                     static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
@@ -1312,7 +1499,8 @@ pub mod requests {
                     file_name,
                     content,
                 })
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
@@ -1396,6 +1584,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct DescargarCobranzasPost {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::FiltroPeriodo,
     }
     #[allow(clippy::result_large_err)]
@@ -1424,6 +1613,7 @@ pub mod requests {
             request
                 .form_struct(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1432,11 +1622,30 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<
+                ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            >,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1445,7 +1654,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+                ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
+            > = {
                 let file_name = response.file_name();
                 let content = {
                     static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
@@ -1476,7 +1688,8 @@ pub mod requests {
                     file_name,
                     content,
                 })
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
@@ -1560,6 +1773,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct CrearInstitucion {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::NuevaInstitucion,
     }
     #[allow(clippy::result_large_err)]
@@ -1588,6 +1802,7 @@ pub mod requests {
             request
                 .form_struct(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1596,11 +1811,28 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::CrearInstitucionError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::HashInstitucion,
+            ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
             ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1609,7 +1841,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::HashInstitucion,
+                ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
+            > = {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
@@ -1620,7 +1855,8 @@ pub mod requests {
                         super::types::HashInstitucion,
                         _,
                     >(&TEXT_RESULT, super::errors::CrearInstitucionError::Rejected)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for CrearInstitucion {
@@ -1640,6 +1876,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct VerHash {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) cuit: String,
     }
     #[allow(clippy::result_large_err)]
@@ -1676,6 +1913,7 @@ pub mod requests {
             validator.finish().map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.query("cuit", self.cuit.clone());
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1684,11 +1922,28 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::VerHashError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::HashInstitucion,
+            ::pasarela_runtime::Error<super::errors::VerHashError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
             ::pasarela_runtime::Error<super::errors::VerHashError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1697,7 +1952,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::HashInstitucion,
+                ::pasarela_runtime::Error<super::errors::VerHashError>,
+            > = {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
@@ -1708,7 +1966,8 @@ pub mod requests {
                         super::types::HashInstitucion,
                         _,
                     >(&TEXT_RESULT, super::errors::VerHashError::Rejected)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for VerHash {
@@ -1728,6 +1987,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct VerHashPost {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::ConsultaHash,
     }
     #[allow(clippy::result_large_err)]
@@ -1756,6 +2016,7 @@ pub mod requests {
             request
                 .form_struct(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1764,11 +2025,28 @@ pub mod requests {
         ) -> ::pasarela_runtime::Error<super::errors::VerHashPostError> {
             response.unexpected()
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::HashInstitucion,
+            ::pasarela_runtime::Error<super::errors::VerHashPostError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
             ::pasarela_runtime::Error<super::errors::VerHashPostError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1777,7 +2055,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::HashInstitucion,
+                ::pasarela_runtime::Error<super::errors::VerHashPostError>,
+            > = {
                 static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
                     error_prefix: Some("ERROR:"),
                     ok_prefix: None,
@@ -1788,7 +2069,8 @@ pub mod requests {
                         super::types::HashInstitucion,
                         _,
                     >(&TEXT_RESULT, super::errors::VerHashPostError::Rejected)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for VerHashPost {

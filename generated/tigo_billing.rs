@@ -44,6 +44,7 @@ impl Client {
     pub fn get_contract(&self, contract_id: impl Into<String>) -> requests::GetContract {
         requests::GetContract {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             contract_id: contract_id.into(),
         }
     }
@@ -59,6 +60,7 @@ impl Client {
     ) -> requests::ListCustomerContracts {
         requests::ListCustomerContracts {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             id_type: id_type.into(),
             identification: identification.into(),
             reg_ini: None,
@@ -73,6 +75,7 @@ impl Client {
     pub fn list_bills(&self, contract_id: impl Into<String>) -> requests::ListBills {
         requests::ListBills {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             contract_id: contract_id.into(),
             quantity: None,
         }
@@ -89,6 +92,7 @@ impl Client {
     ) -> requests::ListBillPayments {
         requests::ListBillPayments {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             contract_id: contract_id.into(),
             bill_no: bill_no.into(),
         }
@@ -107,6 +111,7 @@ impl Client {
     ) -> requests::GetPartyCharacteristics {
         requests::GetPartyCharacteristics {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             id_type: id_type.into(),
             identification: identification.into(),
             contract_id: contract_id.into(),
@@ -128,6 +133,7 @@ impl Client {
     ) -> requests::CheckoutPayment {
         requests::CheckoutPayment {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             id_type: id_type.into(),
             identification: identification.into(),
             body,
@@ -148,6 +154,7 @@ impl Client {
     ) -> requests::RegisterPayments {
         requests::RegisterPayments {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             id_type: id_type.into(),
             identification: identification.into(),
             body,
@@ -164,6 +171,7 @@ impl Client {
     ) -> requests::ValidatePayment {
         requests::ValidatePayment {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             payment_id: payment_id.into(),
         }
     }
@@ -179,6 +187,7 @@ impl Client {
     ) -> requests::ValidateCouponPayment {
         requests::ValidateCouponPayment {
             client: ::std::clone::Clone::clone(self),
+            options: ::std::default::Default::default(),
             coupon_id: coupon_id.into(),
             id: id.into(),
         }
@@ -251,6 +260,12 @@ impl ClientBuilder {
     /// a test server's self-signed certificate), beside the built-in roots.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.inner = self.inner.add_root_certificate_pem(pem);
+        self
+    }
+    /// Adds a hook run around every HTTP attempt (tracing context
+    /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
+    pub fn hook(mut self, hook: impl ::pasarela_runtime::Hook) -> Self {
+        self.inner = self.inner.hook(hook);
         self
     }
     /// OAuth2 client credentials for scheme `application`: the client fetches and caches tokens from `https://test.api.tigo.com/oauth/client_credential/accesstoken?grant_type=client_credentials`.
@@ -1234,17 +1249,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for GetContractError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for GetContractError {}
+    impl ::pasarela_runtime::DeclaredError for GetContractError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for GetContractError {}
     /// Errors declared for `list_customer_contracts` (`GET /customers/{idType}/{identification}/contracts`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1260,17 +1292,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ListCustomerContractsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for ListCustomerContractsError {}
+    impl ::pasarela_runtime::DeclaredError for ListCustomerContractsError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for ListCustomerContractsError {}
     /// Errors declared for `list_bills` (`GET /customers/contracts/{contractId}/bills`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1286,17 +1335,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ListBillsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for ListBillsError {}
+    impl ::pasarela_runtime::DeclaredError for ListBillsError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for ListBillsError {}
     /// Errors declared for `list_bill_payments` (`GET /customers/contracts/{contractId}/bills/{billNo}/payments`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1312,17 +1378,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ListBillPaymentsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for ListBillPaymentsError {}
+    impl ::pasarela_runtime::DeclaredError for ListBillPaymentsError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for ListBillPaymentsError {}
     /// Errors declared for `get_party_characteristics` (`GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1338,17 +1421,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for GetPartyCharacteristicsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for GetPartyCharacteristicsError {}
+    impl ::pasarela_runtime::DeclaredError for GetPartyCharacteristicsError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource.", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for GetPartyCharacteristicsError {}
     /// Errors declared for `checkout_payment` (`POST /customers/{idType}/{identification}/payments/checkout`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1366,20 +1466,38 @@ pub mod errors {
     }
     impl ::std::fmt::Display for CheckoutPaymentError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for CheckoutPaymentError {}
+    impl ::pasarela_runtime::DeclaredError for CheckoutPaymentError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource.", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+                Self::ErrorInBody(_) => "the response reported an error in field `error`",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
-                Self::ErrorInBody(_) => {
-                    f.write_str("the response reported an error in field `error`")
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::ErrorInBody(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_error_field(body, &body.error)
                 }
             }
         }
     }
-    impl ::std::error::Error for CheckoutPaymentError {}
     /// Errors declared for `register_payments` (`POST /customers/{idType}/{identification}/payments/register`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1395,17 +1513,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for RegisterPaymentsError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for RegisterPaymentsError {}
+    impl ::pasarela_runtime::DeclaredError for RegisterPaymentsError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource.", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for RegisterPaymentsError {}
     /// Errors declared for `validate_payment` (`GET /payments/{paymentId}/validate`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1421,17 +1556,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ValidatePaymentError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for ValidatePaymentError {}
+    impl ::pasarela_runtime::DeclaredError for ValidatePaymentError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource.", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for ValidatePaymentError {}
     /// Errors declared for `validate_coupon_payment` (`GET /payments/{couponId}/{id}/validate`).
     #[derive(Debug, Clone, PartialEq)]
     #[allow(clippy::large_enum_variant)]
@@ -1447,17 +1599,34 @@ pub mod errors {
     }
     impl ::std::fmt::Display for ValidateCouponPaymentError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::pasarela_runtime::declared::fmt_declared(self, f)
+        }
+    }
+    impl ::std::error::Error for ValidateCouponPaymentError {}
+    impl ::pasarela_runtime::DeclaredError for ValidateCouponPaymentError {
+        fn summary(&self) -> &'static str {
             match self {
-                Self::BadRequest(_) => f.write_str("HTTP 400: Bad Request."),
-                Self::Unauthorized(_) => f.write_str("HTTP 401: Unathorized."),
-                Self::NotFound(_) => f.write_str("HTTP 404: Not Found."),
-                Self::Other { status, .. } => {
-                    write!(f, "HTTP {}: Unhandled resource.", status)
+                Self::BadRequest(_) => "Bad Request",
+                Self::Unauthorized(_) => "Unathorized",
+                Self::NotFound(_) => "Not Found",
+                Self::Other { .. } => "Unhandled resource",
+            }
+        }
+        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
+            match self {
+                Self::BadRequest(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::Unauthorized(body) => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
+                }
+                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
+                Self::Other { body, .. } => {
+                    ::pasarela_runtime::ErrorDetails::from_body(body)
                 }
             }
         }
     }
-    impl ::std::error::Error for ValidateCouponPaymentError {}
 }
 /// One request builder per operation; await it or call `send()`.
 pub mod requests {
@@ -1466,6 +1635,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct GetContract {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) contract_id: String,
     }
     #[allow(clippy::result_large_err)]
@@ -1490,6 +1660,7 @@ pub mod requests {
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1510,11 +1681,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::ContractsDetails,
+            ::pasarela_runtime::Error<super::errors::GetContractError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::ContractsDetails>,
             ::pasarela_runtime::Error<super::errors::GetContractError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1523,10 +1711,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::ContractsDetails,
+                ::pasarela_runtime::Error<super::errors::GetContractError>,
+            > = {
                 let value: super::types::ContractsDetails = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for GetContract {
@@ -1546,6 +1738,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ListCustomerContracts {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) id_type: String,
         pub(super) identification: String,
         pub(super) reg_ini: Option<i64>,
@@ -1594,6 +1787,7 @@ pub mod requests {
             if let Some(value) = &self.num_reg {
                 request.query("num_reg", value.to_string());
             }
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1625,11 +1819,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::ContractsDetails,
+            ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::ContractsDetails>,
             ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1638,10 +1849,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::ContractsDetails,
+                ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
+            > = {
                 let value: super::types::ContractsDetails = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for ListCustomerContracts {
@@ -1661,6 +1876,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ListBills {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) contract_id: String,
         pub(super) quantity: Option<i64>,
     }
@@ -1696,6 +1912,7 @@ pub mod requests {
             if let Some(value) = &self.quantity {
                 request.query("quantity", value.to_string());
             }
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1716,11 +1933,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::BillsCollection,
+            ::pasarela_runtime::Error<super::errors::ListBillsError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::BillsCollection>,
             ::pasarela_runtime::Error<super::errors::ListBillsError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1729,10 +1963,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::BillsCollection,
+                ::pasarela_runtime::Error<super::errors::ListBillsError>,
+            > = {
                 let value: super::types::BillsCollection = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for ListBills {
@@ -1752,6 +1990,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ListBillPayments {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) contract_id: String,
         pub(super) bill_no: String,
     }
@@ -1778,6 +2017,7 @@ pub mod requests {
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
             request.path_param("billNo", self.bill_no.clone());
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1803,11 +2043,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::Payment,
+            ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::Payment>,
             ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1816,10 +2073,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::Payment,
+                ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
+            > = {
                 let value: super::types::Payment = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for ListBillPayments {
@@ -1839,6 +2100,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct GetPartyCharacteristics {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) id_type: String,
         pub(super) identification: String,
         pub(super) contract_id: String,
@@ -1869,6 +2131,7 @@ pub mod requests {
             request.path_param("identification", self.identification.clone());
             request.path_param("contractId", self.contract_id.clone());
             request.query("fields", self.fields.clone());
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1902,11 +2165,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::PartyCharacteristics,
+            ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::PartyCharacteristics>,
             ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
         > {
             let (client, request) = self.prepare()?;
@@ -1915,10 +2195,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::PartyCharacteristics,
+                ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
+            > = {
                 let value: super::types::PartyCharacteristics = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for GetPartyCharacteristics {
@@ -1938,6 +2222,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct CheckoutPayment {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) id_type: String,
         pub(super) identification: String,
         pub(super) body: super::types::CheckoutPaymentRequest,
@@ -1970,6 +2255,7 @@ pub mod requests {
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -1994,11 +2280,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::CheckoutPaymentResponse,
+            ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::CheckoutPaymentResponse>,
             ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
         > {
             let (client, request) = self.prepare()?;
@@ -2007,7 +2310,10 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::CheckoutPaymentResponse,
+                ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
+            > = {
                 let value: super::types::CheckoutPaymentResponse = response.json()?;
                 if let Some(code) = &value.error {
                     if *code != 0 {
@@ -2016,11 +2322,15 @@ pub mod requests {
                             error: super::errors::CheckoutPaymentError::ErrorInBody(
                                 value,
                             ),
+                            headers: ::pasarela_runtime::ResponseHeaders::new(
+                                response.headers().clone(),
+                            ),
                         });
                     }
                 }
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for CheckoutPayment {
@@ -2040,6 +2350,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct RegisterPayments {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) id_type: String,
         pub(super) identification: String,
         pub(super) body: super::types::CheckoutPaymentRequest,
@@ -2072,6 +2383,7 @@ pub mod requests {
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -2097,11 +2409,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::RegisterPaymentResponse,
+            ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::RegisterPaymentResponse>,
             ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
         > {
             let (client, request) = self.prepare()?;
@@ -2110,10 +2439,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::RegisterPaymentResponse,
+                ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
+            > = {
                 let value: super::types::RegisterPaymentResponse = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for RegisterPayments {
@@ -2133,6 +2466,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ValidatePayment {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) payment_id: String,
     }
     #[allow(clippy::result_large_err)]
@@ -2157,6 +2491,7 @@ pub mod requests {
             };
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("paymentId", self.payment_id.clone());
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -2181,11 +2516,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::ValidatePaymentResponse,
+            ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::ValidatePaymentResponse>,
             ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
         > {
             let (client, request) = self.prepare()?;
@@ -2194,10 +2546,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::ValidatePaymentResponse,
+                ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
+            > = {
                 let value: super::types::ValidatePaymentResponse = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for ValidatePayment {
@@ -2217,6 +2573,7 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent or awaited"]
     pub struct ValidateCouponPayment {
         pub(super) client: super::Client,
+        pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) coupon_id: String,
         pub(super) id: String,
     }
@@ -2243,6 +2600,7 @@ pub mod requests {
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("couponId", self.coupon_id.clone());
             request.path_param("id", self.id.clone());
+            request.set_options(self.options);
             Ok((self.client, request))
         }
         /// Turns a response outside 2xx into this operation's error.
@@ -2274,11 +2632,28 @@ pub mod requests {
                 }
             }
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
         /// Sends the request and decodes the response.
         pub async fn send(
             self,
         ) -> Result<
             super::types::ValidatePaymentResponse,
+            ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
+        > {
+            self.send_with_meta()
+                .await
+                .map(::pasarela_runtime::ResponseValue::into_inner)
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub async fn send_with_meta(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::ResponseValue<super::types::ValidatePaymentResponse>,
             ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
         > {
             let (client, request) = self.prepare()?;
@@ -2287,10 +2662,14 @@ pub mod requests {
             if !(200..=299).contains(&status) {
                 return Err(Self::error_for(response));
             }
-            {
+            let decoded: Result<
+                super::types::ValidatePaymentResponse,
+                ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
+            > = {
                 let value: super::types::ValidatePaymentResponse = response.json()?;
                 Ok(value)
-            }
+            };
+            Ok(response.into_value(decoded?))
         }
     }
     impl ::std::future::IntoFuture for ValidateCouponPayment {

@@ -75,7 +75,9 @@ async fn ejecutar_with(
 
 fn rejected<E: std::fmt::Debug>(result: Result<impl std::fmt::Debug, Error<E>>) -> E {
     match result {
-        Err(Error::Api { status: 200, error }) => error,
+        Err(Error::Api {
+            status: 200, error, ..
+        }) => error,
         other => panic!("expected an API error from the envelope, got {other:?}"),
     }
 }

@@ -139,6 +139,7 @@ async fn import_error_is_a_typed_api_error_and_garbage_an_unknown_outcome() {
         Error::Api {
             status: 200,
             error: errors::ImportarCobranzasError::Rejected(e),
+            ..
         } => {
             assert_eq!(e.text, "Formato de archivo invalido");
         }

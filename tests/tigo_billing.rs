@@ -194,6 +194,7 @@ async fn checkout_with_an_error_code_in_a_200_is_an_error() {
         Error::Api {
             status: 200,
             error: errors::CheckoutPaymentError::ErrorInBody(resp),
+            ..
         } => {
             assert_eq!(resp.error, Some(3));
             assert_eq!(resp.description.as_deref(), Some("Factura ya pagada"));
@@ -297,11 +298,28 @@ async fn the_api_error_body_decodes() {
     let Error::Api {
         status: 404,
         error: errors::GetContractError::NotFound(types::ErrorBody::ApiError(body)),
+        ..
     } = &err
     else {
         panic!("expected a decoded ApiError, got {err:?}");
     };
     assert_eq!(body.error.code.as_deref(), Some("401"));
+    // What a user reads and branches on: the server's own message once, its code.
+    assert_eq!(
+        err.code().as_deref(),
+        Some(body.error.code.as_deref().unwrap())
+    );
+    let message = body.error.message.clone().unwrap();
+    assert_eq!(
+        err.message().as_deref().map(|m| m.starts_with(&message)),
+        Some(true)
+    );
+    let shown = err.to_string();
+    assert!(shown.starts_with("HTTP 404 Not Found: "), "{shown}");
+    assert_eq!(shown.matches(&message).count(), 1, "{shown}");
+    if let Some(developer) = &body.error.developer_message {
+        assert!(shown.contains(developer.as_str()), "{shown}");
+    }
     insta::assert_debug_snapshot!(err);
 }
 
@@ -325,6 +343,7 @@ async fn the_gateway_fault_body_decodes_under_default() {
                     status,
                     body: types::ErrorBody::GatewayFault(f),
                 },
+            ..
         } => {
             assert_eq!(status, 429);
             assert_eq!(f.fault.faultstring.as_deref(), Some("Invalid access token"));
@@ -346,7 +365,9 @@ async fn any_other_error_body_is_kept_as_text() {
         .await
         .expect_err("an error");
     match err {
-        Error::UnexpectedStatus { status: 502, body } => {
+        Error::UnexpectedStatus {
+            status: 502, body, ..
+        } => {
             assert_eq!(body, "<html>Bad gateway</html>")
         }
         other => panic!("expected the body kept as text, got {other:?}"),

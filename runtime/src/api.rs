@@ -242,10 +242,9 @@ impl Operation {
         self.idempotent && !self.outcome_may_be_unknown()
     }
 
-    /// The one place that decides whether a lost or unreadable answer to
-    /// this operation is an unknown outcome (the request may have been
-    /// processed and must not be repeated blindly): it moves money or is
-    /// send-once. Every decode path asks this.
+    /// Whether repeating this operation does harm: it moves money or is
+    /// send-once. [`crate::outcome::is_unknown`] uses it to decide which
+    /// untrustworthy answers leave the outcome unknown.
     pub fn outcome_may_be_unknown(&self) -> bool {
         self.moves_money || self.send_once
     }

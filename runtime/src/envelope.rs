@@ -85,7 +85,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, EXCERPT_CHARS};
+use crate::outcome::Evidence;
 use crate::response::Response;
+use crate::response::ResponseHeaders;
 use crate::serde_util::excerpt;
 
 /// How a call ended, as the envelope says.
@@ -313,12 +315,7 @@ impl Response {
         wrap: impl FnOnce(EnvelopeError) -> E,
     ) -> Result<Outcome<T>, Error<E>> {
         let status = self.status();
-        let decode_error = |path: String, message: String| Error::Decode {
-            status,
-            path,
-            message,
-            excerpt: self.excerpt(EXCERPT_CHARS),
-        };
+        let decode_error = |path: String, message: String| self.decode_failure(path, message);
 
         // 1. JSON or a decode error.
         if self.body().iter().all(u8::is_ascii_whitespace) {
@@ -339,26 +336,18 @@ impl Response {
             Ok(decided) => decided,
             // On a call that moves money, a code the spec does not document
             // (or none) does not say whether the money moved.
-            Err(e)
-                if !e.documented
-                    && self
-                        .operation()
-                        .is_some_and(|op| op.outcome_may_be_unknown()) =>
-            {
-                return Err(Error::OutcomeUnknown {
-                    reason: format!(
-                        "the server answered HTTP {status} with a result envelope that does not say whether the call succeeded ({e}); envelope: {}",
-                        excerpt(&e.envelope.to_string(), EXCERPT_CHARS)
-                    ),
-                    status: Some(status),
-                    reference: self.outcome_reference().map(str::to_owned),
-                    envelope: Some(e.envelope),
-                });
+            Err(e) if !e.documented && self.leaves_outcome_open(Evidence::ResultUndocumented) => {
+                let reason = format!(
+                    "the server answered HTTP {status} with a result envelope that does not say whether the call succeeded ({e}); envelope: {}",
+                    excerpt(&e.envelope.to_string(), EXCERPT_CHARS)
+                );
+                return Err(self.outcome_unknown(reason, Some(e.envelope)));
             }
             Err(e) => {
                 return Err(Error::Api {
                     status,
                     error: wrap(e),
+                    headers: ResponseHeaders::new(self.headers().clone()),
                 })
             }
         };

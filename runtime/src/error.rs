@@ -10,8 +10,11 @@
 use std::convert::Infallible;
 use std::fmt;
 
-use crate::api::Operation;
+use reqwest::header::HeaderMap;
+
 use crate::csv::CsvError;
+use crate::declared::DeclaredError;
+use crate::response::ResponseHeaders;
 use crate::serde_util::excerpt;
 use crate::validate::ValidationError;
 
@@ -30,26 +33,23 @@ fn at_path(path: &str) -> String {
     }
 }
 
-fn unknown_note(outcome_unknown: &bool) -> String {
-    if *outcome_unknown {
-        format!(" ({OUTCOME_UNKNOWN_NOTE})")
-    } else {
-        String::new()
-    }
-}
-
 /// The error of one API call. `E` is the operation's declared error type
 /// (generated per operation from the spec's error responses).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error<E> {
     /// The server answered with a response the spec declares as an error.
-    #[error("API error (HTTP {status}): {error}")]
+    /// `Display` shows the status, the spec's one-line description of it
+    /// and the server's own message and code, e.g.
+    /// `HTTP 404 Not Found: contract 7 does not exist (code E404)`.
+    #[error("HTTP {status} {error}")]
     Api {
         /// HTTP status code.
         status: u16,
         /// The decoded, declared error.
         error: E,
+        /// The response headers.
+        headers: ResponseHeaders,
     },
     /// The server answered with a status the spec does not declare, or with
     /// an error body that does not match the declared shape. The whole body
@@ -62,6 +62,8 @@ pub enum Error<E> {
         /// [`KEPT_BODY_BYTES`](crate::serde_util::KEPT_BODY_BYTES), with a
         /// marker when more was dropped.
         body: String,
+        /// The response headers.
+        headers: ResponseHeaders,
     },
     /// The response body could not be decoded into the expected type.
     #[error("could not decode the HTTP {status} response body{}: {message}; body starts with: {excerpt}", at_path(.path))]
@@ -77,6 +79,8 @@ pub enum Error<E> {
         message: String,
         /// The start of the body (about 512 characters).
         excerpt: String,
+        /// The response headers.
+        headers: ResponseHeaders,
     },
     /// The response body is larger than the client accepts
     /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)):
@@ -89,26 +93,27 @@ pub enum Error<E> {
         status: u16,
         /// The limit in bytes.
         limit: u64,
+        /// The response headers.
+        headers: ResponseHeaders,
     },
-    /// The request could not be sent or the response could not be read.
-    #[error("transport error: {message}{}", unknown_note(.outcome_unknown))]
+    /// The request could not be sent or the response could not be read, and
+    /// the outcome is known: the request did not reach the server, or the
+    /// operation is retry-safe. (When the request may have been processed
+    /// and the operation is not safe to repeat, the error is
+    /// [`Error::OutcomeUnknown`] instead.)
+    #[error("transport error: {message}")]
     Transport {
         /// What went wrong (never contains the URL).
         message: String,
-        /// `true` when the request may have reached the server and the
-        /// operation is not safe to repeat.
-        outcome_unknown: bool,
         /// The underlying error, with its URL removed.
         source: Option<reqwest::Error>,
     },
-    /// A timeout elapsed.
-    #[error("timed out: {kind}{}", unknown_note(.outcome_unknown))]
+    /// A timeout elapsed, and the outcome is known (see
+    /// [`Error::Transport`]).
+    #[error("timed out: {kind}")]
     Timeout {
         /// Which timeout.
         kind: TimeoutKind,
-        /// `true` when the request may have reached the server and the
-        /// operation is not safe to repeat.
-        outcome_unknown: bool,
     },
     /// Credentials are missing or could not be obtained.
     #[error(transparent)]
@@ -127,11 +132,15 @@ pub enum Error<E> {
     /// columns, or a file or stream that could not be read).
     #[error(transparent)]
     Csv(#[from] CsvError),
-    /// A money-moving call failed in a way that leaves its outcome unknown:
-    /// the request may have reached the server and been processed. Reported
-    /// for an attempt timeout, a total timeout after the request may have
-    /// been sent, a transport failure other than a failed connection, and a
-    /// 5xx answer handed to [`Response::unexpected`](crate::Response::unexpected).
+    /// The call failed in a way that leaves its outcome unknown: the request
+    /// may have reached the server and been processed. This is the only way
+    /// an unknown outcome is reported; [`crate::outcome`] decides when:
+    ///
+    /// * for every operation that is not retry-safe, a timeout or transport
+    ///   failure after the request may have been sent;
+    /// * for a money-moving or send-once operation, also a 5xx answer, a 2xx
+    ///   answer that cannot be read, and a result envelope with an
+    ///   undocumented code.
     ///
     /// Such calls are never retried automatically; check the operation's
     /// status (by `reference`, when there is one) before trying again.
@@ -150,24 +159,19 @@ pub enum Error<E> {
         /// code the spec does not document (or none): it did not say whether
         /// the call succeeded, but what it said is kept.
         envelope: Option<serde_json::Value>,
+        /// Which timeout elapsed, when that is what happened.
+        timeout: Option<TimeoutKind>,
+        /// The response headers, when the server answered (empty otherwise).
+        headers: ResponseHeaders,
     },
 }
 
 impl<E> Error<E> {
     /// `true` when the request may have been processed by the server even
-    /// though the call failed: check the operation's status before retrying.
-    /// Always `true` for [`Error::OutcomeUnknown`].
+    /// though the call failed: check the operation's status before
+    /// retrying. The same as `matches!(e, Error::OutcomeUnknown { .. })`.
     pub fn outcome_unknown(&self) -> bool {
-        match self {
-            Error::Transport {
-                outcome_unknown, ..
-            }
-            | Error::Timeout {
-                outcome_unknown, ..
-            } => *outcome_unknown,
-            Error::OutcomeUnknown { .. } => true,
-            _ => false,
-        }
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// The HTTP status of the API's response, when there was one.
@@ -175,10 +179,33 @@ impl<E> Error<E> {
         match self {
             Error::Api { status, .. }
             | Error::UnexpectedStatus { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
+            | Error::Decode { status, .. }
+            | Error::BodyTooLarge { status, .. } => Some(*status),
             Error::OutcomeUnknown { status, .. } => *status,
             _ => None,
         }
+    }
+
+    /// The headers of the API's response, when there was one.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Api { headers, .. }
+            | Error::UnexpectedStatus { headers, .. }
+            | Error::Decode { headers, .. }
+            | Error::BodyTooLarge { headers, .. } => Some(headers.map()),
+            Error::OutcomeUnknown {
+                headers,
+                status: Some(_),
+                ..
+            } => Some(headers.map()),
+            _ => None,
+        }
+    }
+
+    /// The request id the server gave in its response headers, when there
+    /// was a response and it carried one (see [`crate::request_id`]).
+    pub fn request_id(&self) -> Option<&str> {
+        self.headers().and_then(crate::response::request_id)
     }
 
     /// The declared API error, if this is one.
@@ -186,6 +213,27 @@ impl<E> Error<E> {
         match self {
             Error::Api { error, .. } => Some(error),
             _ => None,
+        }
+    }
+
+    /// `true` when trying the same call again later may succeed and cannot
+    /// do harm: the request did not reach the server or the operation is
+    /// retry-safe (a transport failure, a timeout), or the server answered
+    /// 408, 429, 502, 503 or 504. `false` for an unknown outcome, a request
+    /// the API rejected, and everything decided before sending. The client
+    /// has already retried what its [`RetryPolicy`](crate::RetryPolicy)
+    /// allows.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Api { status, .. } | Error::UnexpectedStatus { status, .. } => {
+                crate::retry::is_retryable_status(*status)
+            }
+            Error::Auth(e) => matches!(
+                e,
+                AuthError::TokenTransport { .. } | AuthError::TokenTimeout { .. }
+            ),
+            _ => false,
         }
     }
 
@@ -198,39 +246,52 @@ impl<E> Error<E> {
     /// Converts the declared error type, keeping every other variant.
     pub fn map_api<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
         match self {
-            Error::Api { status, error } => Error::Api {
+            Error::Api {
+                status,
+                error,
+                headers,
+                ..
+            } => Error::Api {
                 status,
                 error: f(error),
+                headers,
             },
-            Error::UnexpectedStatus { status, body } => Error::UnexpectedStatus { status, body },
-            Error::BodyTooLarge { status, limit } => Error::BodyTooLarge { status, limit },
+            Error::UnexpectedStatus {
+                status,
+                body,
+                headers,
+                ..
+            } => Error::UnexpectedStatus {
+                status,
+                body,
+                headers,
+            },
+            Error::BodyTooLarge {
+                status,
+                limit,
+                headers,
+                ..
+            } => Error::BodyTooLarge {
+                status,
+                limit,
+                headers,
+            },
             Error::Decode {
                 status,
                 path,
                 message,
                 excerpt,
+                headers,
+                ..
             } => Error::Decode {
                 status,
                 path,
                 message,
                 excerpt,
+                headers,
             },
-            Error::Transport {
-                message,
-                outcome_unknown,
-                source,
-            } => Error::Transport {
-                message,
-                outcome_unknown,
-                source,
-            },
-            Error::Timeout {
-                kind,
-                outcome_unknown,
-            } => Error::Timeout {
-                kind,
-                outcome_unknown,
-            },
+            Error::Transport { message, source } => Error::Transport { message, source },
+            Error::Timeout { kind } => Error::Timeout { kind },
             Error::Auth(e) => Error::Auth(e),
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
             Error::Validation(v) => Error::Validation(v),
@@ -240,32 +301,30 @@ impl<E> Error<E> {
                 status,
                 reference,
                 envelope,
+                timeout,
+                headers,
             } => Error::OutcomeUnknown {
                 reason,
                 status,
                 reference,
                 envelope,
+                timeout,
+                headers,
             },
         }
     }
 
-    /// For a money-moving operation, turns a transport failure or timeout
-    /// after which the request may have been processed into
-    /// [`Error::OutcomeUnknown`]; every other error is kept.
-    pub(crate) fn into_outcome_unknown(self, op: &Operation, reference: Option<String>) -> Self {
-        if !op.outcome_may_be_unknown() {
-            return self;
-        }
-        let reason = match &self {
-            Error::Timeout {
-                kind,
-                outcome_unknown: true,
-            } => kind.to_string(),
-            Error::Transport {
-                message,
-                outcome_unknown: true,
-                ..
-            } => format!("transport error after the request may have been sent: {message}"),
+    /// A timeout or transport failure after which the request may have
+    /// been processed, as [`Error::OutcomeUnknown`] (other errors are
+    /// kept). The caller has decided, with [`crate::outcome`], that the
+    /// outcome is unknown.
+    pub(crate) fn into_outcome_unknown(self, reference: Option<String>) -> Self {
+        let (reason, timeout) = match &self {
+            Error::Timeout { kind } => (kind.to_string(), Some(*kind)),
+            Error::Transport { message, .. } => (
+                format!("transport error after the request may have been sent: {message}"),
+                None,
+            ),
             _ => return self,
         };
         Error::OutcomeUnknown {
@@ -273,6 +332,46 @@ impl<E> Error<E> {
             status: None,
             reference,
             envelope: None,
+            timeout,
+            headers: ResponseHeaders::new(HeaderMap::new()),
+        }
+    }
+}
+
+impl<E: DeclaredError> Error<E> {
+    /// The API's own error code: the code in the declared error body (e.g.
+    /// `"E404"`), the result envelope's code, or the in-body error code.
+    pub fn code(&self) -> Option<String> {
+        match self {
+            Error::Api { error, .. } => error.details().code,
+            Error::OutcomeUnknown {
+                envelope: Some(envelope),
+                ..
+            } => crate::declared::find_code(envelope),
+            _ => None,
+        }
+    }
+
+    /// The server's own message: the declared error body's message
+    /// field(s), the result envelope's text, or the `ERROR:` text.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Error::Api { error, .. } => error.details().message,
+            Error::OutcomeUnknown {
+                envelope: Some(envelope),
+                ..
+            } => crate::declared::find_message(envelope),
+            _ => None,
+        }
+    }
+
+    /// The result envelope the server answered, when there was one (a
+    /// rejected result, or one whose code left the outcome unknown).
+    pub fn envelope(&self) -> Option<&serde_json::Value> {
+        match self {
+            Error::Api { error, .. } => error.details().envelope.map(|e| &e.envelope),
+            Error::OutcomeUnknown { envelope, .. } => envelope.as_ref(),
+            _ => None,
         }
     }
 }
@@ -566,28 +665,45 @@ mod tests {
     struct Declared(u8);
 
     #[test]
-    fn outcome_unknown_message() {
+    fn a_lost_answer_becomes_outcome_unknown() {
         let e: Error<Declared> = Error::Timeout {
             kind: TimeoutKind::Attempt,
-            outcome_unknown: true,
         };
+        assert!(!e.outcome_unknown());
+        assert!(e.is_retryable());
+        let e = e.into_outcome_unknown(Some("orderId=1".into()));
         assert!(e.outcome_unknown());
-        assert!(e.to_string().contains(OUTCOME_UNKNOWN_NOTE), "{e}");
+        assert!(!e.is_retryable());
+        assert!(matches!(
+            e,
+            Error::OutcomeUnknown {
+                timeout: Some(TimeoutKind::Attempt),
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("orderId=1"), "{e}");
         let e: Error<Declared> = Error::Transport {
             message: "connection reset".into(),
-            outcome_unknown: false,
             source: None,
         };
         assert!(!e.outcome_unknown());
-        assert!(!e.to_string().contains(OUTCOME_UNKNOWN_NOTE));
+        assert!(e
+            .into_outcome_unknown(None)
+            .to_string()
+            .contains("connection reset"));
     }
 
     #[test]
     fn api_display_and_map() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", "req-42".parse().unwrap());
         let e: Error<Declared> = Error::Api {
             status: 409,
             error: Declared(7),
+            headers: ResponseHeaders::new(headers),
         };
+        assert_eq!(e.request_id(), Some("req-42"));
+        assert_eq!(e.to_string(), "HTTP 409 declared failure 7");
         assert_eq!(e.status(), Some(409));
         assert!(e.to_string().contains("declared failure 7"));
         let mapped: Error<u8> = e.map_api(|d| d.0);
@@ -601,6 +717,8 @@ mod tests {
             status: Some(504),
             reference: Some("orderId=9".into()),
             envelope: None,
+            timeout: None,
+            headers: ResponseHeaders::new(HeaderMap::new()),
         };
         assert!(e.outcome_unknown());
         assert_eq!(e.status(), Some(504));
@@ -630,7 +748,11 @@ mod tests {
     #[test]
     fn unexpected_status_excerpt() {
         let body = "x".repeat(5000);
-        let e: Error<Declared> = Error::UnexpectedStatus { status: 500, body };
+        let e: Error<Declared> = Error::UnexpectedStatus {
+            status: 500,
+            body,
+            headers: ResponseHeaders::new(HeaderMap::new()),
+        };
         assert!(e.to_string().len() < 700);
         assert_eq!(e.status(), Some(500));
     }

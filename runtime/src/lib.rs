@@ -105,8 +105,12 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod csv;
+pub mod declared;
 pub mod envelope;
 pub mod error;
+pub mod hook;
+pub mod options;
+pub mod outcome;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -126,12 +130,15 @@ pub use serde_json;
 
 pub use api::{ApiInfo, ApiKeyLocation, HttpMethod, Operation, SecurityScheme, SecuritySchemeKind};
 pub use client::{Client, ClientBuilder};
+pub use declared::{DeclaredError, ErrorDetails};
 pub use envelope::{
     CodeMeaning, Condition, EnvelopeError, EnvelopeSpec, Outcome, OutcomeKind, Rule,
 };
 pub use error::{AuthError, BuildError, EncodeError, Error, TimeoutKind};
+pub use hook::{AttemptInfo, AttemptResult, Hook};
+pub use options::CallOptions;
 pub use request::{ObjectStyle, Part, Request};
-pub use response::Response;
+pub use response::{request_id, Response, ResponseHeaders, ResponseValue};
 pub use retry::{RetryPolicy, Sleeper};
 pub use secret::Secret;
 pub use streaming::StreamingResponse;

@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 
 use crate::api::Operation;
 use crate::error::EncodeError;
+use crate::options::CallOptions;
 use crate::serde_util::excerpt;
 
 /// How many characters of an outcome reference's value an error quotes.
@@ -33,6 +34,8 @@ pub struct Request {
     /// Values of the `Secret`s written into the body (never shown), so a
     /// server that echoes them can be scrubbed.
     pub(crate) secrets: Vec<String>,
+    /// Per-call overrides (timeout, retry policy, extra headers).
+    pub(crate) options: CallOptions,
 }
 
 /// How an object-valued query parameter is written (OpenAPI `style` and
@@ -191,7 +194,14 @@ impl Request {
             cookies: Vec::new(),
             body: Body::None,
             secrets: Vec::new(),
+            options: CallOptions::default(),
         }
+    }
+
+    /// Sets this call's options (timeout, retry policy, extra headers),
+    /// which override the client's configuration for this call only.
+    pub fn set_options(&mut self, options: CallOptions) {
+        self.options = options;
     }
 
     /// The operation this request calls.

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 
 use crate::api::Operation;
 use crate::error::{Error, EXCERPT_CHARS};
+use crate::outcome::Evidence;
 use crate::serde_util::excerpt;
 
 /// How many characters of a body an outcome-unknown reason quotes.
@@ -96,6 +97,11 @@ impl Response {
         &self.body
     }
 
+    /// The body, shared with this response (cloning `Bytes` is cheap).
+    pub fn bytes(&self) -> Bytes {
+        self.body.clone()
+    }
+
     /// Takes the body.
     pub fn into_body(self) -> Bytes {
         self.body
@@ -130,22 +136,57 @@ impl Response {
         };
         let mut de = serde_json::Deserializer::from_slice(body);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| self.decode_error(e))?;
-        de.end().map_err(|e| Error::Decode {
-            status: self.status,
-            path: ".".to_owned(),
-            message: e.to_string(),
-            excerpt: self.excerpt(EXCERPT_CHARS),
-        })?;
+        de.end()
+            .map_err(|e| self.decode_failure(".".to_owned(), e.to_string()))?;
         Ok(value)
     }
 
     fn decode_error<E>(&self, e: serde_path_to_error::Error<serde_json::Error>) -> Error<E> {
         let path = e.path().to_string();
+        self.decode_failure(path, e.into_inner().to_string())
+    }
+
+    /// [`Error::Decode`] for this response: `path` of the failing field
+    /// (`.` for the top level, empty for the body as a whole) and what went
+    /// wrong; the start of the body and the headers are kept.
+    pub(crate) fn decode_failure<E>(&self, path: String, message: String) -> Error<E> {
         Error::Decode {
             status: self.status,
             path,
-            message: e.into_inner().to_string(),
+            message,
             excerpt: self.excerpt(EXCERPT_CHARS),
+            headers: ResponseHeaders::new(self.headers.clone()),
+        }
+    }
+
+    /// `true` when, after `evidence`, this response's call has an unknown
+    /// outcome (see [`crate::outcome`]).
+    pub(crate) fn leaves_outcome_open(&self, evidence: Evidence) -> bool {
+        crate::outcome::is_unknown(self.op, evidence)
+    }
+
+    /// [`Error::OutcomeUnknown`] for this response.
+    pub(crate) fn outcome_unknown<E>(
+        &self,
+        reason: String,
+        envelope: Option<serde_json::Value>,
+    ) -> Error<E> {
+        Error::OutcomeUnknown {
+            reason,
+            status: Some(self.status),
+            reference: self.reference.clone(),
+            envelope,
+            timeout: None,
+            headers: ResponseHeaders::new(self.headers.clone()),
+        }
+    }
+
+    /// The decoded value with this response's status and headers.
+    pub fn into_value<T>(self, value: T) -> ResponseValue<T> {
+        ResponseValue {
+            value,
+            status: self.status,
+            headers: self.headers,
         }
     }
 
@@ -169,38 +210,48 @@ impl Response {
                 path,
                 message,
                 excerpt,
+                ..
             }) if (200..300).contains(&status)
-                && self.op.is_some_and(|op| op.outcome_may_be_unknown()) =>
+                && self.leaves_outcome_open(Evidence::AnswerUnreadable) =>
             {
                 let at = if path.is_empty() || path == "." {
                     String::new()
                 } else {
                     format!(" at `{path}`")
                 };
-                Err(Error::OutcomeUnknown {
-                    reason: format!(
+                Err(self.outcome_unknown(
+                    format!(
                         "the server answered HTTP {status} but the answer could not be read{at}: {message}; body starts: {excerpt}"
                     ),
-                    status: Some(status),
-                    reference: self.reference.clone(),
-                    envelope: None,
-                })
+                    None,
+                ))
             }
             // A 2xx CSV body whose rows cannot be read: the same.
             Err(Error::Csv(e))
-                if self.is_success() && self.op.is_some_and(|op| op.outcome_may_be_unknown()) =>
+                if self.is_success() && self.leaves_outcome_open(Evidence::AnswerUnreadable) =>
             {
-                Err(Error::OutcomeUnknown {
-                    reason: format!(
+                Err(self.outcome_unknown(
+                    format!(
                         "the server answered HTTP {} but its CSV could not be read: {e}",
                         self.status
                     ),
-                    status: Some(self.status),
-                    reference: self.reference.clone(),
-                    envelope: None,
-                })
+                    None,
+                ))
             }
             other => other,
+        }
+    }
+
+    /// Turns a declared error response whose body is text into
+    /// [`Error::Api`] (the body, lossily decoded, handed to `wrap`).
+    pub fn api_text_error<E>(self, wrap: impl FnOnce(String) -> E) -> Error<E> {
+        if (500..600).contains(&self.status) && self.leaves_outcome_open(Evidence::ServerFailed) {
+            return self.unexpected();
+        }
+        Error::Api {
+            status: self.status,
+            error: wrap(self.text_lossy()),
+            headers: ResponseHeaders::new(self.headers),
         }
     }
 
@@ -215,15 +266,14 @@ impl Response {
         self,
         wrap: impl FnOnce(B) -> E,
     ) -> Error<E> {
-        if (500..600).contains(&self.status)
-            && self.op.is_some_and(|op| op.outcome_may_be_unknown())
-        {
+        if (500..600).contains(&self.status) && self.leaves_outcome_open(Evidence::ServerFailed) {
             return self.unexpected();
         }
         match self.json_unguarded::<B, E>() {
             Ok(b) => Error::Api {
                 status: self.status,
                 error: wrap(b),
+                headers: ResponseHeaders::new(self.headers),
             },
             Err(_) => self.unexpected(),
         }
@@ -236,9 +286,7 @@ impl Response {
     /// status becomes [`Error::OutcomeUnknown`] instead: a gateway or server
     /// failure does not tell whether the money moved.
     pub fn unexpected<E>(self) -> Error<E> {
-        if (500..600).contains(&self.status)
-            && self.op.is_some_and(|op| op.outcome_may_be_unknown())
-        {
+        if (500..600).contains(&self.status) && self.leaves_outcome_open(Evidence::ServerFailed) {
             let text = self.excerpt(OUTCOME_BODY_CHARS.saturating_mul(2));
             let body = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let reason = if body.is_empty() {
@@ -253,17 +301,140 @@ impl Response {
                     excerpt(&body, OUTCOME_BODY_CHARS)
                 )
             };
-            return Error::OutcomeUnknown {
-                reason,
-                status: Some(self.status),
-                reference: self.reference,
-                envelope: None,
-            };
+            return self.outcome_unknown(reason, None);
         }
         Error::UnexpectedStatus {
             status: self.status,
             body: crate::serde_util::kept_body(self.text_lossy()),
+            headers: ResponseHeaders::new(self.headers),
         }
+    }
+}
+
+/// Header names that carry a request id, in the order they are looked up:
+/// the de-facto standard, then common gateway spellings.
+const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-ms-request-id",
+    "x-trace-id",
+];
+
+/// The request id in a response's headers (`X-Request-Id`, `Request-Id`,
+/// `X-Correlation-Id` and the common gateway spellings), if any.
+pub fn request_id(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// The headers of a response kept in an error. `Debug` shows the header
+/// names only (a server may echo a credential in a header); the values are
+/// there through [`map`](Self::map).
+#[derive(Clone, Default, PartialEq)]
+pub struct ResponseHeaders(Box<HeaderMap>);
+
+impl ResponseHeaders {
+    /// Keeps `headers`.
+    pub fn new(headers: HeaderMap) -> Self {
+        ResponseHeaders(Box::new(headers))
+    }
+
+    /// The headers.
+    pub fn map(&self) -> &HeaderMap {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ResponseHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.keys().map(|k| k.as_str()))
+            .finish()
+    }
+}
+
+/// A decoded success value together with the response's status and
+/// headers: what `send_with_meta()` of a generated request returns.
+/// Dereferences to the value. `Debug` shows header names only.
+#[derive(Clone, PartialEq)]
+pub struct ResponseValue<T> {
+    value: T,
+    status: u16,
+    headers: HeaderMap,
+}
+
+impl<T> ResponseValue<T> {
+    /// Builds one (useful to test code that takes a `ResponseValue`).
+    pub fn new(value: T, status: u16, headers: HeaderMap) -> Self {
+        ResponseValue {
+            value,
+            status,
+            headers,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The request id the server gave (see [`request_id`]).
+    pub fn request_id(&self) -> Option<&str> {
+        request_id(&self.headers)
+    }
+
+    /// The decoded value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The value, status and headers.
+    pub fn into_parts(self) -> (T, u16, HeaderMap) {
+        (self.value, self.status, self.headers)
+    }
+
+    /// Converts the value, keeping the status and headers.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ResponseValue<U> {
+        ResponseValue {
+            value: f(self.value),
+            status: self.status,
+            headers: self.headers,
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ResponseValue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("ResponseValue")
+            .field("value", &self.value)
+            .field("status", &self.status)
+            .field("headers", &names)
+            .finish()
+    }
+}
+
+impl<T> std::ops::Deref for ResponseValue<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> std::ops::DerefMut for ResponseValue<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
     }
 }
 
@@ -326,7 +497,7 @@ mod tests {
     fn api_error_or_unexpected() {
         let r = resp(400, r#"{"amount":3}"#);
         match r.api_error::<Item, String>(|i| format!("bad {}", i.amount)) {
-            Error::Api { status, error } => {
+            Error::Api { status, error, .. } => {
                 assert_eq!(status, 400);
                 assert_eq!(error, "bad 3");
             }
@@ -334,7 +505,7 @@ mod tests {
         }
         let r = resp(502, "<html>gateway</html>");
         match r.api_error::<Item, String>(|i| format!("bad {}", i.amount)) {
-            Error::UnexpectedStatus { status, body } => {
+            Error::UnexpectedStatus { status, body, .. } => {
                 assert_eq!(status, 502);
                 assert_eq!(body, "<html>gateway</html>");
             }

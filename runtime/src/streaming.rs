@@ -14,7 +14,9 @@ use tokio::time::Instant;
 use crate::api::Operation;
 use crate::csv::{ChunkStream, CsvFormat, CsvRow, CsvStream};
 use crate::error::{describe_reqwest, Error, TimeoutKind};
+use crate::outcome::Evidence;
 use crate::response::Response;
+use crate::response::ResponseHeaders;
 use crate::text::{
     after_ok_line, content_disposition_file_name, decode_head, decode_text, strip_prefix_ci,
     text_error, TextError, TextResultSpec, HEAD_LIMIT,
@@ -98,14 +100,28 @@ impl StreamingResponse {
     /// [`Client::send`](crate::Client::send) gives for a body that fails
     /// (outcome unknown for a money-moving operation).
     fn body_error(&self, error: Error<Infallible>) -> Error<Infallible> {
-        match self.op {
-            Some(op) => error.into_outcome_unknown(op, self.reference.clone()),
-            None => error,
+        if !crate::outcome::is_unknown(self.op, Evidence::AnswerUnreadable) {
+            return error;
         }
-    }
-
-    fn not_safe(&self) -> bool {
-        self.op.is_some_and(|op| !op.retry_safe())
+        match error.into_outcome_unknown(self.reference.clone()) {
+            Error::OutcomeUnknown {
+                reason,
+                reference,
+                timeout,
+                ..
+            } => Error::OutcomeUnknown {
+                reason: format!(
+                    "the server answered HTTP {} but its body could not be read: {reason}",
+                    self.status
+                ),
+                status: Some(self.status),
+                reference,
+                envelope: None,
+                timeout,
+                headers: ResponseHeaders::new(self.headers.clone()),
+            },
+            other => other,
+        }
     }
 
     /// The next chunk, waiting at most until `deadline`.
@@ -118,7 +134,6 @@ impl StreamingResponse {
                 .await
                 .map_err(|_| Error::Timeout {
                     kind: TimeoutKind::Attempt,
-                    outcome_unknown: self.not_safe(),
                 })?,
             None => self.body.next().await,
         };
@@ -129,7 +144,6 @@ impl StreamingResponse {
                 let e = e.without_url();
                 Err(Error::Transport {
                     message: describe_reqwest(&e),
-                    outcome_unknown: self.not_safe(),
                     source: Some(e),
                 })
             }
@@ -152,6 +166,7 @@ impl StreamingResponse {
                         return Err(Error::BodyTooLarge {
                             status: self.status,
                             limit: self.limit,
+                            headers: ResponseHeaders::new(self.headers),
                         });
                     }
                     body.extend_from_slice(&chunk)
@@ -235,6 +250,7 @@ impl StreamingResponse {
                     return Err(Error::Api {
                         status: self.status,
                         error: wrap(error),
+                        headers: ResponseHeaders::new(self.headers.clone()),
                     });
                 }
             }

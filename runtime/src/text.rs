@@ -29,7 +29,7 @@
 //!
 //! let failed = Response::from_parts(200, HeaderMap::new(), "ERROR: unknown account");
 //! match failed.text_result::<Imported, TextError>(&GRAMMAR, |e| e) {
-//!     Err(Error::Api { status: 200, error }) => assert_eq!(error.text, "unknown account"),
+//!     Err(Error::Api { status: 200, error, .. }) => assert_eq!(error.text, "unknown account"),
 //!     other => panic!("{other:?}"),
 //! }
 //! ```
@@ -48,6 +48,7 @@ use serde::de::DeserializeOwned;
 use crate::csv::{decode_rows, CsvFormat, CsvRow, BOM};
 use crate::error::{Error, EXCERPT_CHARS};
 use crate::response::Response;
+use crate::response::ResponseHeaders;
 use crate::serde_util::excerpt;
 
 /// The grammar of a plain-text result.
@@ -297,11 +298,8 @@ impl Response {
     fn text_unguarded<E>(&self) -> Result<String, Error<E>> {
         std::str::from_utf8(self.body())
             .map(str::to_owned)
-            .map_err(|e| Error::Decode {
-                status: self.status(),
-                path: ".".to_owned(),
-                message: format!("the body is not valid UTF-8: {e}"),
-                excerpt: self.excerpt(EXCERPT_CHARS),
+            .map_err(|e| {
+                self.decode_failure(".".to_owned(), format!("the body is not valid UTF-8: {e}"))
             })
     }
 
@@ -351,6 +349,7 @@ impl Response {
             return Err(Error::Api {
                 status: self.status(),
                 error: wrap(error),
+                headers: ResponseHeaders::new(self.headers().clone()),
             });
         }
         let decode_error = |path: String, message: String| Error::Decode {
@@ -358,6 +357,7 @@ impl Response {
             path,
             message,
             excerpt: excerpt(text, EXCERPT_CHARS),
+            headers: ResponseHeaders::new(self.headers().clone()),
         };
         let without_prefix = spec
             .ok_prefix
@@ -448,6 +448,7 @@ impl Response {
                     return Err(Error::Api {
                         status: self.status(),
                         error: wrap(error),
+                        headers: ResponseHeaders::new(self.headers().clone()),
                     });
                 }
             }

@@ -69,6 +69,7 @@ async fn money_post_503_is_outcome_unknown_with_reference() {
             status,
             reference,
             envelope,
+            ..
         } => {
             // A 5xx with a body is not an envelope the spec declares.
             assert!(envelope.is_none());
@@ -214,7 +215,7 @@ async fn only_5xx_of_money_ops_are_outcome_unknown() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::UnexpectedStatus { status: 409, body } if body == "duplicate"),
+        matches!(&err, Error::UnexpectedStatus { status: 409, body, .. } if body == "duplicate"),
         "{err:?}"
     );
     assert!(!err.outcome_unknown());

@@ -100,7 +100,7 @@ async fn non_2xx_is_returned_as_response() {
         code: String,
     }
     match resp.api_error::<Dup, String>(|d| d.code) {
-        Error::Api { status, error } => {
+        Error::Api { status, error, .. } => {
             assert_eq!(status, 409);
             assert_eq!(error, "DUP");
         }

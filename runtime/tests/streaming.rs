@@ -104,7 +104,7 @@ async fn an_error_body_is_the_api_error() {
         .await
         .unwrap_err();
     match err {
-        Error::Api { status, error } => {
+        Error::Api { status, error, .. } => {
             assert_eq!(status, 200);
             assert_eq!(error, TextError { text: "x".into() });
         }

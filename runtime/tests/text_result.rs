@@ -103,6 +103,7 @@ fn error_prefix_is_an_api_error_whatever_the_status() {
             Err(Error::Api {
                 status: s,
                 error: ImportError::Rejected(e),
+                ..
             }) => {
                 assert_eq!(s, status);
                 assert_eq!(e.text, "El CUIT no está registrado");
@@ -133,6 +134,7 @@ fn garbage_is_a_decode_error_keeping_the_body() {
             path,
             message,
             excerpt,
+            ..
         }) => {
             assert_eq!(status, 200);
             assert_eq!(path, "");

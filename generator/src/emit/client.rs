@@ -181,7 +181,7 @@ pub(super) fn client_method(op: &Operation) -> TokenStream {
         #docs
         #allow
         pub fn #name(&self, #(#args),*) -> requests::#builder {
-            requests::#builder { client: ::std::clone::Clone::clone(self), #(#inits),* }
+            requests::#builder { client: ::std::clone::Clone::clone(self), options: ::std::default::Default::default(), #(#inits),* }
         }
     }
 }
@@ -277,6 +277,13 @@ pub(super) fn client_builder(api: &Api) -> TokenStream {
             /// a test server's self-signed certificate), beside the built-in roots.
             pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
                 self.inner = self.inner.add_root_certificate_pem(pem);
+                self
+            }
+
+            /// Adds a hook run around every HTTP attempt (tracing context
+            /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
+            pub fn hook(mut self, hook: impl #rt::Hook) -> Self {
+                self.inner = self.inner.hook(hook);
                 self
             }
 

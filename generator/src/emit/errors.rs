@@ -4,11 +4,37 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::requests::has_text_rejection;
-use super::{doc, doc_line, lit, type_tokens, Scope};
+use super::{doc, doc_line, lit, rt, type_tokens, Scope};
 use crate::ident::{self, to_ident};
 use crate::ir::*;
 
+/// The longest summary a variant's `Display` starts with.
+const SUMMARY_CHARS: usize = 120;
+
+/// The one-line summary of an error response: the first line of its
+/// description without a trailing period, else the status's reason phrase.
+fn summary(description: &str, matcher: StatusMatch) -> String {
+    let first = description.lines().next().unwrap_or("").trim();
+    let first = first.trim_end_matches('.').trim();
+    if !first.is_empty() {
+        let mut s: String = first.chars().take(SUMMARY_CHARS).collect();
+        if first.chars().count() > SUMMARY_CHARS {
+            s.push('…');
+        }
+        return s;
+    }
+    match matcher {
+        StatusMatch::Exact(s) => http::StatusCode::from_u16(s)
+            .ok()
+            .and_then(|c| c.canonical_reason())
+            .unwrap_or("error response")
+            .to_owned(),
+        _ => "error response".to_owned(),
+    }
+}
+
 pub(super) fn error_enum(op: &Operation) -> TokenStream {
+    let rt = rt();
     let name = to_ident(&op.error_name);
     let head = doc_line(&format!(
         " Errors declared for `{}` (`{} {}`).",
@@ -17,7 +43,8 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
         op.path
     ));
     let mut variants = Vec::new();
-    let mut displays = Vec::new();
+    let mut summaries = Vec::new();
+    let mut details = Vec::new();
     for e in &op.errors {
         let v = to_ident(&e.variant);
         let body = match &e.ty {
@@ -29,14 +56,13 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
         } else {
             e.description.clone()
         };
-        // Display is one line: the description's first line.
-        let summary = desc.lines().next().unwrap_or("").trim().to_string();
+        let text = lit(&summary(&e.description, e.matcher));
         match e.matcher {
             StatusMatch::Exact(status) => {
                 let d = doc(&format!("HTTP {status}: {desc}"));
                 variants.push(quote!(#d #v(#body),));
-                let text = lit(&format!("HTTP {status}: {summary}"));
-                displays.push(quote!(Self::#v(_) => f.write_str(#text),));
+                summaries.push(quote!(Self::#v(_) => #text,));
+                details.push(quote!(Self::#v(body) => #rt::ErrorDetails::from_body(body),));
             }
             StatusMatch::Range(..) | StatusMatch::Default => {
                 let d = doc(&match e.matcher {
@@ -44,9 +70,8 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
                     _ => format!("Any other status: {desc}"),
                 });
                 variants.push(quote!(#d #v { status: u16, body: #body },));
-                let escaped = summary.replace('{', "{{").replace('}', "}}");
-                let text = lit(&format!("HTTP {{}}: {escaped}"));
-                displays.push(quote!(Self::#v { status, .. } => write!(f, #text, status),));
+                summaries.push(quote!(Self::#v { .. } => #text,));
+                details.push(quote!(Self::#v { body, .. } => #rt::ErrorDetails::from_body(body),));
             }
         }
     }
@@ -54,29 +79,34 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
         (&op.success.error_code_field, &op.success.ty)
     {
         let success = to_ident(success);
+        let id = to_ident(field);
+        let bare = ident::bare(field);
         let d = format!(
-            " A 2xx response whose `{}` field reports a failure; the whole response is kept.",
-            ident::bare(field)
+            " A 2xx response whose `{bare}` field reports a failure; the whole response is kept.",
         );
         variants.push(quote!(#[doc = #d] ErrorInBody(super::types::#success),));
-        let text = lit(&format!(
-            "the response reported an error in field `{}`",
-            ident::bare(field)
-        ));
-        displays.push(quote!(Self::ErrorInBody(_) => f.write_str(#text),));
+        let text = lit(&format!("the response reported an error in field `{bare}`"));
+        summaries.push(quote!(Self::ErrorInBody(_) => #text,));
+        details.push(
+            quote!(Self::ErrorInBody(body) => #rt::ErrorDetails::from_error_field(body, &body.#id),),
+        );
     }
+    let mut rejected_display = quote!();
     if op.success.envelope.is_some() {
         variants.push(quote! {
             /// The result envelope reported an error (or a code the spec does not document); the whole envelope is kept.
-            Rejected(::pasarela_runtime::EnvelopeError),
+            Rejected(#rt::EnvelopeError),
         });
-        displays.push(quote!(Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),));
+        summaries.push(quote!(Self::Rejected(_) => "the result envelope reported an error",));
+        details.push(quote!(Self::Rejected(e) => #rt::ErrorDetails::from_envelope(e),));
+        rejected_display = quote!(Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),);
     } else if has_text_rejection(op) {
         variants.push(quote! {
             /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-            Rejected(::pasarela_runtime::TextError),
+            Rejected(#rt::TextError),
         });
-        displays.push(quote!(Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),));
+        summaries.push(quote!(Self::Rejected(_) => "error reported in the body",));
+        details.push(quote!(Self::Rejected(e) => #rt::ErrorDetails::from_text(e),));
     }
     // Bodies of different error statuses can differ a lot in size; boxing
     // them would only make matching clumsier.
@@ -85,15 +115,35 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
     } else {
         quote!()
     };
-    let fmt_arg = if displays.is_empty() {
+    let (display, summary_body, details_body) = if summaries.is_empty() {
+        (
+            quote!(match *self {}),
+            quote!(match *self {}),
+            quote!(match *self {}),
+        )
+    } else if summaries.len() == 1 && !rejected_display.is_empty() {
+        (
+            quote!(match self { #rejected_display }),
+            quote!(match self { #(#summaries)* }),
+            quote!(match self { #(#details)* }),
+        )
+    } else if rejected_display.is_empty() {
+        (
+            quote!(#rt::declared::fmt_declared(self, f)),
+            quote!(match self { #(#summaries)* }),
+            quote!(match self { #(#details)* }),
+        )
+    } else {
+        (
+            quote!(match self { #rejected_display _ => #rt::declared::fmt_declared(self, f) }),
+            quote!(match self { #(#summaries)* }),
+            quote!(match self { #(#details)* }),
+        )
+    };
+    let fmt_arg = if summaries.is_empty() {
         quote!(_f)
     } else {
         quote!(f)
-    };
-    let display_body = if displays.is_empty() {
-        quote!(match *self {})
-    } else {
-        quote!(match self { #(#displays)* })
     };
     quote! {
         #[doc = #head]
@@ -105,10 +155,20 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
 
         impl ::std::fmt::Display for #name {
             fn fmt(&self, #fmt_arg: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                #display_body
+                #display
             }
         }
 
         impl ::std::error::Error for #name {}
+
+        impl #rt::DeclaredError for #name {
+            fn summary(&self) -> &'static str {
+                #summary_body
+            }
+
+            fn details(&self) -> #rt::ErrorDetails<'_> {
+                #details_body
+            }
+        }
     }
 }

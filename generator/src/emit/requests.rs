@@ -256,14 +256,14 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
                         quote!(super::types::#name::#variant(response.text()?))
                     }
                     ResponseDecoding::Bytes => {
-                        quote!(super::types::#name::#variant(response.into_body()))
+                        quote!(super::types::#name::#variant(response.bytes()))
                     }
                 };
                 quote!(#pattern => Ok(#value),)
             });
             quote!(match status {
                 #(#arms)*
-                _ => Err(Self::error_for(response)),
+                _ => return Err(Self::error_for(response)),
             })
         }
         (ResponseDecoding::Json, Some(ty)) if op.success.envelope.is_some() => {
@@ -303,7 +303,7 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             })
         }
         (ResponseDecoding::Text, Some(_)) => quote!(response.text()),
-        (ResponseDecoding::Bytes, Some(_)) => quote!(Ok(response.into_body())),
+        (ResponseDecoding::Bytes, Some(_)) => quote!(Ok(response.bytes())),
     };
     if op.success.download {
         quote!({
@@ -329,7 +329,7 @@ fn error_code_check(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
         TypeRef::F64 => quote!(*code != 0.0),
         _ => quote!(*code != 0),
     };
-    let fail = quote!(return Err(#rt::Error::Api { status, error: super::errors::#error::ErrorInBody(value) }););
+    let fail = quote!(return Err(#rt::Error::Api { status, error: super::errors::#error::ErrorInBody(value), headers: #rt::ResponseHeaders::new(response.headers().clone()) }););
     if *required {
         quote! {
             let code = &value.#id;
@@ -346,7 +346,6 @@ fn error_code_check(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
 
 /// The match arms turning a non-2xx response into the operation's error.
 fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
-    let rt = rt();
     let arms = op.errors.iter().map(|e| {
         let v = to_ident(&e.variant);
         let typed = e.ty.is_some();
@@ -354,14 +353,14 @@ fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             if typed {
                 quote!(response.api_error(#wrap))
             } else {
-                quote!(#rt::Error::Api { status, error: #wrap(response.text_lossy()) })
+                quote!(response.api_text_error(#wrap))
             }
         };
         let ranged = || {
             if typed {
                 quote!(response.api_error(|body| super::errors::#error::#v { status, body }))
             } else {
-                quote!(#rt::Error::Api { status, error: super::errors::#error::#v { status, body: response.text_lossy() } })
+                quote!(response.api_text_error(|body| super::errors::#error::#v { status, body }))
             }
         };
         match e.matcher {
@@ -401,7 +400,7 @@ fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             } else {
                 quote! {
                     let status = response.status();
-                    #rt::Error::Api { status, error: super::errors::#error::#v { status, body: response.text_lossy() } }
+                    response.api_text_error(|body| super::errors::#error::#v { status, body })
                 }
             };
         }
@@ -410,7 +409,7 @@ fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
     let uses_status = op
         .errors
         .iter()
-        .any(|e| e.ty.is_none() || !matches!(e.matcher, StatusMatch::Exact(_)));
+        .any(|e| !matches!(e.matcher, StatusMatch::Exact(_)));
     if uses_status {
         quote! {
             let status = response.status();
@@ -434,7 +433,10 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     let output = success_type(op);
     let result = quote!(Result<#output, #err_ty>);
 
-    let mut fields = vec![quote!(pub(super) client: super::Client,)];
+    let mut fields = vec![
+        quote!(pub(super) client: super::Client,),
+        quote!(pub(super) options: #rt::CallOptions,),
+    ];
     let mut setters = Vec::new();
     let mut adds = Vec::new();
     let mut part_adds = Vec::new();
@@ -545,11 +547,13 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
         None => quote!(None),
     };
     let validation = request_validation(op);
-    let mutable = if adds.is_empty() {
-        quote!()
+    // `with_options`, unless a parameter's setter has that name.
+    let options_setter = if op.params.iter().any(|p| p.rust_name == "with_options") {
+        format_ident!("with_call_options")
     } else {
-        quote!(mut)
+        format_ident!("with_options")
     };
+    let options_doc = " Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.";
     let arms = error_arms(op, &error);
     let decode = success_decode(op, &error);
     let needs_async = op.params.iter().any(|p| matches!(p.ty, TypeRef::Csv(_)));
@@ -588,8 +592,9 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
                     outcome_reference: #outcome_reference,
                 };
                 #validation
-                let #mutable request = #rt::Request::new(&OPERATION);
+                let mut request = #rt::Request::new(&OPERATION);
                 #(#adds)*
+                request.set_options(self.options);
                 Ok((self.client, request))
             }
 
@@ -598,15 +603,28 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
                 #arms
             }
 
+            #[doc = #options_doc]
+            pub fn #options_setter(mut self, options: #rt::CallOptions) -> Self {
+                self.options = options;
+                self
+            }
+
             /// Sends the request and decodes the response.
             pub async fn send(self) -> #result {
+                self.send_with_meta().await.map(#rt::ResponseValue::into_inner)
+            }
+
+            /// Like [`send`](Self::send), keeping the response's status and
+            /// headers (and request id) with the decoded value.
+            pub async fn send_with_meta(self) -> Result<#rt::ResponseValue<#output>, #err_ty> {
                 let (client, request) = self.prepare()#prepare_await?;
                 let response = client.inner.send(request).await?;
                 let status = response.status();
                 if !(200..=299).contains(&status) {
                     return Err(Self::error_for(response));
                 }
-                #decode
+                let decoded: Result<#output, #err_ty> = #decode;
+                Ok(response.into_value(decoded?))
             }
 
             #extra

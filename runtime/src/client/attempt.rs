@@ -7,11 +7,14 @@ use std::future::Future;
 use super::pipeline::ReadError;
 use super::Inner;
 use crate::error::{describe_reqwest, Error, TimeoutKind};
+use crate::response::ResponseHeaders;
 
 /// How one attempt ended when it produced no response.
 pub(super) struct AttemptFailure {
     pub(super) error: Error<Infallible>,
     pub(super) retryable: bool,
+    /// The request may have reached the server (and been processed).
+    pub(super) maybe_sent: bool,
 }
 
 impl Inner {
@@ -28,17 +31,26 @@ impl Inner {
         let failure = |e: reqwest::Error| AttemptFailure {
             error: Error::Transport {
                 message: String::new(),
-                outcome_unknown: false,
                 source: Some(e),
             },
             retryable: false,
+            maybe_sent: true,
         };
         let resp = self.http.execute(request).await.map_err(failure)?;
         read(resp).await.map_err(|e| match e {
             ReadError::Http(e) => failure(e),
-            ReadError::TooLarge { status, limit } => AttemptFailure {
-                error: Error::BodyTooLarge { status, limit },
+            ReadError::TooLarge {
+                status,
+                limit,
+                headers,
+            } => AttemptFailure {
+                error: Error::BodyTooLarge {
+                    status,
+                    limit,
+                    headers: ResponseHeaders::new(headers),
+                },
                 retryable: false,
+                maybe_sent: false,
             },
         })
     }
@@ -57,6 +69,7 @@ impl Inner {
             return AttemptFailure {
                 error: Error::InvalidRequest(describe_reqwest(&e)),
                 retryable: false,
+                maybe_sent: false,
             };
         }
         if e.is_connect() {
@@ -64,18 +77,17 @@ impl Inner {
             let error = if e.is_timeout() {
                 Error::Timeout {
                     kind: TimeoutKind::Connect,
-                    outcome_unknown: false,
                 }
             } else {
                 Error::Transport {
                     message: describe_reqwest(&e),
-                    outcome_unknown: false,
                     source: Some(e),
                 }
             };
             return AttemptFailure {
                 error,
                 retryable: true,
+                maybe_sent: false,
             };
         }
         if e.is_timeout() {
@@ -83,9 +95,9 @@ impl Inner {
             return AttemptFailure {
                 error: Error::Timeout {
                     kind: TimeoutKind::Attempt,
-                    outcome_unknown: !retry_safe,
                 },
                 retryable: true,
+                maybe_sent: true,
             };
         }
         // The connection failed after the request may have been sent (a
@@ -95,10 +107,10 @@ impl Inner {
         AttemptFailure {
             error: Error::Transport {
                 message: describe_reqwest(&e),
-                outcome_unknown: !retry_safe,
                 source: Some(e),
             },
             retryable: retry_safe,
+            maybe_sent: true,
         }
     }
 }

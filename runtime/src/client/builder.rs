@@ -17,6 +17,7 @@ use super::{
 use crate::api::{ApiInfo, ApiKeyLocation, SecuritySchemeKind};
 use crate::auth::{basic_header, bearer_header, sensitive_header, Credential, TokenCache};
 use crate::error::{describe_reqwest, BuildError};
+use crate::hook::Hook;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -42,6 +43,7 @@ pub struct ClientBuilder {
     credentials: BTreeMap<String, CredentialInput>,
     token_urls: BTreeMap<String, String>,
     scopes: BTreeMap<String, Vec<String>>,
+    hooks: Vec<Arc<dyn Hook>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -61,6 +63,7 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("oauth2_token_urls", &self.token_urls)
             .field("oauth2_scopes", &self.scopes)
+            .field("hooks", &self.hooks.len())
             .finish()
     }
 }
@@ -83,7 +86,16 @@ impl ClientBuilder {
             credentials: BTreeMap::new(),
             token_urls: BTreeMap::new(),
             scopes: BTreeMap::new(),
+            hooks: Vec::new(),
         }
+    }
+
+    /// Adds a [`Hook`] that runs around every HTTP attempt of every call
+    /// (tracing context propagation, metrics, custom headers). Hooks run in
+    /// the order added.
+    pub fn hook(mut self, hook: impl Hook) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
     }
 
     /// Sets the base URL that operation paths are appended to (a trailing
@@ -441,6 +453,7 @@ impl ClientBuilder {
                 max_body_bytes: self.max_body_bytes,
                 credentials,
                 echoed: crate::scrub::Scrubber::new(echoed),
+                hooks: self.hooks,
             }),
         })
     }

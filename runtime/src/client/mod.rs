@@ -60,6 +60,8 @@ struct Inner {
     /// The configured secrets, removed from what servers answer (a server
     /// that echoes a request must not put a key into an error or a log).
     echoed: crate::scrub::Scrubber,
+    /// Hooks run around every attempt, in the order added.
+    hooks: Vec<Arc<dyn crate::hook::Hook>>,
 }
 
 impl fmt::Debug for Client {
@@ -73,6 +75,7 @@ impl fmt::Debug for Client {
             .field("retry", &i.retry)
             .field("max_body_bytes", &i.max_body_bytes)
             .field("credentials", &i.credentials)
+            .field("hooks", &i.hooks.len())
             .finish()
     }
 }

@@ -15,9 +15,11 @@ use super::attempt::AttemptFailure;
 use super::{Client, Inner};
 use crate::auth::elapsed_ms;
 use crate::error::{Error, TimeoutKind};
+use crate::hook::{AttemptInfo, AttemptResult};
+use crate::outcome::{is_unknown, Evidence};
 use crate::request::Request;
 use crate::response::Response;
-use crate::retry::{is_retryable_status, retry_after, Backoff};
+use crate::retry::{is_retryable_status, retry_after, Backoff, RetryPolicy};
 use crate::streaming::StreamingResponse;
 
 impl Client {
@@ -46,9 +48,12 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let result = self.inner.execute(req, read).instrument(span.clone()).await;
+        let result = self
+            .inner
+            .execute(req, reference, read)
+            .instrument(span.clone())
+            .await;
         result.map_err(|e| {
-            let e = e.into_outcome_unknown(op, reference);
             if matches!(e, Error::OutcomeUnknown { .. }) {
                 span.in_scope(|| {
                     tracing::warn!(error = %e, "outcome of a money-moving call is unknown");
@@ -93,6 +98,8 @@ pub(super) enum ReadError {
         status: u16,
         /// The limit in bytes.
         limit: u64,
+        /// The response headers.
+        headers: HeaderMap,
     },
 }
 
@@ -110,15 +117,22 @@ pub(super) async fn read_whole(
     limit: u64,
 ) -> Result<Response, ReadError> {
     let status = resp.status().as_u16();
-    let too_large = ReadError::TooLarge { status, limit };
-    if resp.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large);
-    }
     let headers = std::mem::take(resp.headers_mut());
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(ReadError::TooLarge {
+            status,
+            limit,
+            headers,
+        });
+    }
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = resp.chunk().await? {
         if (body.len() + chunk.len()) as u64 > limit {
-            return Err(too_large);
+            return Err(ReadError::TooLarge {
+                status,
+                limit,
+                headers,
+            });
         }
         body.extend_from_slice(&chunk);
     }
@@ -126,7 +140,12 @@ pub(super) async fn read_whole(
 }
 
 impl Inner {
-    async fn execute<T, F, Fut>(&self, req: Request, read: F) -> Result<T, Error<Infallible>>
+    async fn execute<T, F, Fut>(
+        &self,
+        mut req: Request,
+        reference: Option<String>,
+        read: F,
+    ) -> Result<T, Error<Infallible>>
     where
         T: Answer,
         F: Fn(reqwest::Response) -> Fut,
@@ -134,10 +153,14 @@ impl Inner {
     {
         let op = req.op;
         let started = Instant::now();
-        let deadline = self.total_timeout.and_then(|t| started.checked_add(t));
-        let prepared = self.prepare(req)?;
+        let options = std::mem::take(&mut req.options);
+        let total_timeout = options.total_timeout.or(self.total_timeout);
+        let attempt_timeout = options.attempt_timeout.unwrap_or(self.attempt_timeout);
+        let retry = options.retry_or(&self.retry);
+        let deadline = total_timeout.and_then(|t| started.checked_add(t));
+        let prepared = self.prepare(req, &options)?;
         let retry_safe = op.retry_safe();
-        let mut backoff = self.retry.backoff();
+        let mut backoff = retry.backoff();
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         let span = tracing::Span::current();
@@ -150,10 +173,17 @@ impl Inner {
                 Some(scheme) => Some((scheme, self.oauth_token(scheme, deadline).await?)),
                 None => None,
             };
-            let request = self.build_attempt(&prepared, token.as_ref().map(|t| &t.1))?;
+            let mut request = self.build_attempt(&prepared, token.as_ref().map(|t| &t.1))?;
+            let info = AttemptInfo {
+                operation: op,
+                attempt,
+            };
+            for hook in &self.hooks {
+                hook.before_attempt(&info, request.headers_mut());
+            }
 
             let attempt_started = Instant::now();
-            let attempt_deadline = attempt_started.checked_add(self.attempt_timeout);
+            let attempt_deadline = attempt_started.checked_add(attempt_timeout);
             let (limit, kind) = match (attempt_deadline, deadline) {
                 (Some(a), Some(t)) if t <= a => (Some(t), TimeoutKind::Total),
                 (None, Some(t)) => (Some(t), TimeoutKind::Total),
@@ -164,17 +194,32 @@ impl Inner {
                     .await
                     .unwrap_or_else(|_| {
                         Err(AttemptFailure {
-                            error: Error::Timeout {
-                                kind,
-                                outcome_unknown: !retry_safe,
-                            },
+                            error: Error::Timeout { kind },
                             retryable: kind == TimeoutKind::Attempt,
+                            maybe_sent: true,
                         })
                     }),
                 None => self.attempt(request, &read).await,
             };
             let outcome = outcome.map_err(|f| self.classify(f, retry_safe));
             let latency_ms = elapsed_ms(attempt_started);
+            if !self.hooks.is_empty() {
+                let latency = attempt_started.elapsed();
+                let result = match &outcome {
+                    Ok(resp) => AttemptResult::Response {
+                        status: resp.status(),
+                        headers: resp.headers(),
+                        latency,
+                    },
+                    Err(failure) => AttemptResult::Failed {
+                        error: &failure.error,
+                        latency,
+                    },
+                };
+                for hook in &self.hooks {
+                    hook.after_attempt(&info, &result);
+                }
+            }
 
             match outcome {
                 Ok(resp) => {
@@ -194,7 +239,7 @@ impl Inner {
                     }
                     if retry_safe && is_retryable_status(status) {
                         if let Some(delay) =
-                            self.next_delay(&mut backoff, Some(resp.headers()), deadline)
+                            next_delay(&retry, &mut backoff, Some(resp.headers()), deadline)
                         {
                             tracing::warn!(
                                 attempt,
@@ -202,7 +247,7 @@ impl Inner {
                                 delay_ms = delay.as_millis() as u64,
                                 "retryable status; retrying"
                             );
-                            self.retry.sleep(delay).await;
+                            retry.sleep(delay).await;
                             continue;
                         }
                     }
@@ -211,16 +256,20 @@ impl Inner {
                 Err(failure) => {
                     tracing::debug!(attempt, latency_ms, error = %failure.error, "attempt failed");
                     if retry_safe && failure.retryable {
-                        if let Some(delay) = self.next_delay(&mut backoff, None, deadline) {
+                        if let Some(delay) = next_delay(&retry, &mut backoff, None, deadline) {
                             tracing::warn!(
                                 attempt,
                                 delay_ms = delay.as_millis() as u64,
                                 error = %failure.error,
                                 "attempt failed; retrying"
                             );
-                            self.retry.sleep(delay).await;
+                            retry.sleep(delay).await;
                             continue;
                         }
+                    }
+                    // The one rule for a lost answer (see `crate::outcome`).
+                    if failure.maybe_sent && is_unknown(Some(op), Evidence::AnswerLost) {
+                        break Err(failure.error.into_outcome_unknown(reference));
                     }
                     break Err(failure.error);
                 }
@@ -233,18 +282,20 @@ impl Inner {
         span.record("latency_ms", elapsed_ms(started));
         result
     }
+}
 
-    /// The delay before the next attempt, or `None` when no retry should be
-    /// made (attempts exhausted, `Retry-After` too long, deadline too near).
-    fn next_delay(
-        &self,
-        backoff: &mut Backoff,
-        headers: Option<&HeaderMap>,
-        deadline: Option<Instant>,
-    ) -> Option<Duration> {
+/// The delay before the next attempt, or `None` when no retry should be
+/// made (attempts exhausted, `Retry-After` too long, deadline too near).
+fn next_delay(
+    retry: &RetryPolicy,
+    backoff: &mut Backoff,
+    headers: Option<&HeaderMap>,
+    deadline: Option<Instant>,
+) -> Option<Duration> {
+    {
         let computed = backoff.next()?;
         let delay = match headers.and_then(retry_after) {
-            Some(ra) if ra > self.retry.get_max_retry_after() => {
+            Some(ra) if ra > retry.get_max_retry_after() => {
                 tracing::debug!(
                     retry_after_ms = ra.as_millis() as u64,
                     "Retry-After is longer than the policy allows; not retrying"
@@ -274,7 +325,6 @@ pub(super) async fn with_deadline<T>(
             .await
             .map_err(|_| Error::Timeout {
                 kind: TimeoutKind::Total,
-                outcome_unknown: false,
             }),
         None => Ok(fut.await),
     }

@@ -12,6 +12,7 @@ use super::Inner;
 use crate::api::HttpMethod;
 use crate::auth::bearer_header;
 use crate::error::{describe_reqwest, AuthError, Error};
+use crate::options::CallOptions;
 use crate::request::{Body, Part, Request};
 use crate::secret::Secret;
 
@@ -39,7 +40,11 @@ enum PreparedBody {
 impl Inner {
     /// Builds what stays the same across attempts: URL, headers, static
     /// auth, body.
-    pub(super) fn prepare(&self, req: Request) -> Result<Prepared, Error<Infallible>> {
+    pub(super) fn prepare(
+        &self,
+        req: Request,
+        options: &CallOptions,
+    ) -> Result<Prepared, Error<Infallible>> {
         let op = req.op;
         let mut url = self.build_url(op, &req.path_params)?;
         let mut query: Vec<(&str, &str)> = req
@@ -61,6 +66,19 @@ impl Inner {
             let value = HeaderValue::from_str(value).map_err(|_| {
                 Error::InvalidRequest(format!(
                     "the value of header `{name}` contains characters not allowed in a header"
+                ))
+            })?;
+            headers.append(name, value);
+        }
+        for (name, value) in &options.headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Error::InvalidRequest(format!(
+                    "`{name}` (from the call's options) is not a valid header name"
+                ))
+            })?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::InvalidRequest(format!(
+                    "the value of header `{name}` (from the call's options) contains characters not allowed in a header"
                 ))
             })?;
             headers.append(name, value);
