@@ -48,8 +48,8 @@ fn main() {
     }
 }
 
-/// Generates every spec in `dir` into `out_dir`, appending a module line per
-/// spec to `all`. Returns how many were generated.
+/// Generates every spec in `dir` into `out_dir` (with `pasarela_gen::Builder`),
+/// appending a module line per spec to `all`. Returns how many were generated.
 fn generate_dir(
     dir: &Path,
     shown_dir: &str,
@@ -57,40 +57,22 @@ fn generate_dir(
     out_dir: &Path,
     all: &mut String,
 ) -> usize {
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut specs: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-            })
-            .collect(),
-        Err(e) => fail(&format!("cannot read {}: {e}", dir.display())),
-    };
-    specs.sort();
-    let mut failed = false;
-    let mut count = 0;
-    for spec in &specs {
-        let file_name = spec
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let lenient = CORPUS_LENIENT.contains(&file_name.as_str()) && !prefix.is_empty();
-        println!("cargo:rerun-if-changed={}", spec.display());
-        let text = match std::fs::read_to_string(spec) {
-            Ok(text) => text,
-            Err(e) => fail(&format!("cannot read {}: {e}", spec.display())),
-        };
-        let shown = format!("{shown_dir}/{file_name}");
-        // Fixtures are named by stem; corpus names keep their version
-        // (`openai-3.0.yaml` and `openai-3.1.yaml` must not collide).
-        let module = if prefix.is_empty() {
-            pasarela_gen::module_from_path(&shown)
-        } else {
+    let corpus = !prefix.is_empty();
+    let prefix = prefix.to_owned();
+    let result = pasarela_gen::Builder::new()
+        .spec_dir(dir)
+        .out_dir(out_dir)
+        .cargo_directives(true)
+        .config_for(move |path, config| {
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !corpus {
+                return config;
+            }
+            // Corpus names keep their version (`openai-3.0.yaml` and
+            // `openai-3.1.yaml` must not collide).
             let flat: String = file_name
                 .chars()
                 .map(|c| {
@@ -101,38 +83,34 @@ fn generate_dir(
                     }
                 })
                 .collect();
-            format!("{prefix}{flat}")
-        };
-        let source = pasarela_gen::Source::new(shown.clone(), text);
-        let config = pasarela_gen::Config::default().lenient(lenient);
-        match pasarela_gen::generate(&source, &config) {
-            Ok(output) => {
-                // One line per document; `pasarela-gen check` shows them all.
-                if let Some(first) = output.warnings.warnings().next() {
-                    println!(
-                        "cargo:warning={shown}: {} warning(s), e.g. line {}: {}",
-                        output.warnings.len(),
-                        first.pos.line,
-                        first.message
-                    );
-                }
-                let doc = format!("The client generated from `{shown_dir}/{file_name}`.");
-                add_module(out_dir, &module, &output.code, &doc, all);
-                count += 1;
-            }
-            Err(diagnostics) => {
-                eprintln!("{diagnostics}");
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        fail(&format!(
-            "some specs in {} did not generate (diagnostics above)",
+            config
+                .module_name(format!("{prefix}{flat}"))
+                .lenient(CORPUS_LENIENT.contains(&file_name.as_str()))
+        })
+        .compile();
+    let generated = match result {
+        Ok(generated) => generated,
+        Err(e) => fail(&format!(
+            "some specs in {} did not generate:\n{e}",
             dir.display()
-        ));
+        )),
+    };
+    for g in &generated {
+        let file_name = g.source.path.rsplit('/').next().unwrap_or_default();
+        let shown = format!("{shown_dir}/{file_name}");
+        // One line per document; `pasarela-gen check` shows them all.
+        if let Some(first) = g.warnings.warnings().next() {
+            println!(
+                "cargo:warning={shown}: {} warning(s), e.g. line {}: {}",
+                g.warnings.len(),
+                first.pos.line,
+                first.message
+            );
+        }
+        let doc = format!("The client generated from `{shown}`.");
+        declare_module(&g.module_name, &doc, all);
     }
-    count
+    generated.len()
 }
 
 /// The property check: random valid specs from `random_specs.rs`, each
@@ -199,6 +177,11 @@ fn add_module(out_dir: &Path, module: &str, code: &str, doc: &str, all: &mut Str
     if let Err(e) = std::fs::write(&target, code) {
         fail(&format!("cannot write {}: {e}", target.display()));
     }
+    declare_module(module, doc, all);
+}
+
+/// Appends the declaration of a module written to `OUT_DIR/<module>.rs`.
+fn declare_module(module: &str, doc: &str, all: &mut String) {
     all.push_str(&format!(
         "/// {doc}\npub mod {module} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n"
     ));

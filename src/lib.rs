@@ -3,17 +3,21 @@
 //!
 //! Each module holds a `Client`, its `ClientBuilder`, `types` (models),
 //! `errors` (one enum per operation) and `requests` (request builders that
-//! you `.await` or `.send().await`). The runtime behaviour — auth, retries,
+//! you `.await` or `.send().await`). Each client is a cargo feature
+//! (`tigo-billing`, `paypertic`, `acreditaciones`; all on by default).
+//! The runtime behaviour — auth, retries,
 //! timeouts, redaction — lives in [`pasarela_runtime`], re-exported as
 //! [`runtime`].
 
 pub use pasarela_runtime as runtime;
 pub use pasarela_runtime::{
-    BuildError, Decimal, Download, Error, Outcome, RetryPolicy, Secret, Sleeper,
+    BuildError, CallOptions, Decimal, Download, Error, Hook, Outcome, ResponseValue, RetryPolicy,
+    Secret, Sleeper,
 };
 
 /// Tigo Billing v2 (Colombia): contracts, bills and payments, OAuth2 client
 /// credentials. Generated from `specs/tigo-billing-v2.yaml`.
+#[cfg(feature = "tigo-billing")]
 pub mod tigo_billing {
     include!(concat!(env!("OUT_DIR"), "/tigo_billing.rs"));
 }
@@ -21,6 +25,7 @@ pub mod tigo_billing {
 /// Acreditaciones (Paraguay): salary loads to collaborators, an `API-KEY`
 /// header, every answer in a `{header, data}` envelope. Generated from
 /// `specs/acreditaciones.yaml`.
+#[cfg(feature = "acreditaciones")]
 pub mod acreditaciones {
     include!(concat!(env!("OUT_DIR"), "/acreditaciones.rs"));
 }
@@ -28,6 +33,7 @@ pub mod acreditaciones {
 /// PayPerTIC (Argentina): collections uploaded and downloaded as `;`-CSV,
 /// results as `OK:`/`ERROR:` text, a secret `hash` form field. Generated from
 /// `specs/paypertic.yaml`.
+#[cfg(feature = "paypertic")]
 pub mod paypertic {
     include!(concat!(env!("OUT_DIR"), "/paypertic.rs"));
 }

@@ -8,9 +8,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use base64::Engine as _;
 use pasarela::{acreditaciones, paypertic, tigo_billing};
 use support::*;
@@ -47,20 +44,6 @@ impl Respond for Echo {
         ResponseTemplate::new(self.0)
             .insert_header("content-type", "application/json")
             .set_body_string(text)
-    }
-}
-
-/// Log lines written while a test runs.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -190,6 +190,12 @@ async fn checkout_with_an_error_code_in_a_200_is_an_error() {
         .checkout_payment("CC", "0044", checkout_request())
         .await
         .expect_err("error code surfaces");
+    assert_eq!(err.code().as_deref(), Some("3"));
+    assert_eq!(err.message().as_deref(), Some("Factura ya pagada"));
+    assert_eq!(
+        err.to_string(),
+        "HTTP 200 the response reported an error in field `error`: Factura ya pagada (code 3)"
+    );
     match err {
         Error::Api {
             status: 200,

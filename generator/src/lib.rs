@@ -27,6 +27,7 @@
 //! assert!(out.code.contains("pub fn list_pets"));
 //! ```
 
+pub mod builder;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
@@ -43,6 +44,7 @@ pub mod resolve;
 pub mod structure;
 pub mod swagger2;
 
+pub use builder::{Builder, CompileError, Generated};
 pub use diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
 
 /// A spec to generate from.

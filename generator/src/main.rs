@@ -12,10 +12,10 @@
 //! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or
 //! I/O error, 3 breaking changes found by `diff --deny breaking`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use pasarela_gen::{generate, Config, ExampleCheck, Source};
+use pasarela_gen::{generate, CompileError, Config, ExampleCheck, Source};
 
 const USAGE: &str = "usage:
   pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]
@@ -134,27 +134,34 @@ fn run(args: &[String], config: &Config) -> Result<String, Failure> {
         }
         [cmd, old, new, flags @ ..] if cmd == "diff" => diff(old, new, flags, config),
         [cmd, dir, flag, out] if cmd == "codegen" && flag == "--out" => {
+            let result = pasarela_gen::Builder::new()
+                .spec_dir(dir)
+                .out_dir(out)
+                .config(config.clone())
+                .cargo_directives(false)
+                .compile();
+            let (generated, failures) = match result {
+                Ok(generated) => (generated, None),
+                Err(CompileError::Invalid(d)) => (Vec::new(), Some(d)),
+                Err(e) => return Err(Failure::Usage(e.to_string())),
+            };
             let mut lines = Vec::new();
-            let mut failures = Vec::new();
-            for spec in spec_files(Path::new(dir))? {
-                let source = read_source(&spec)?;
-                match generate(&source, config) {
-                    Ok(output) => {
-                        show_warnings(&output.warnings);
-                        let target = Path::new(out).join(format!("{}.rs", output.module_name));
-                        let changed = write_if_changed(&target, &output.code)?;
-                        lines.push(report(&target.display().to_string(), changed));
-                        if let Some(summary) = change_summary(&source, config) {
-                            lines.push(format!("{}: {summary}", output.module_name));
-                        }
-                    }
-                    Err(d) => failures.push(d.to_string()),
+            for g in &generated {
+                show_warnings(&g.warnings);
+                let target = g.path.as_deref().unwrap_or(Path::new(out));
+                lines.push(report(&target.display().to_string(), g.changed));
+                if let Some(summary) = change_summary(&g.source, config) {
+                    lines.push(format!("{}: {summary}", g.module_name));
                 }
             }
-            if failures.is_empty() {
-                Ok(lines.join("\n"))
-            } else {
-                Err(Failure::Invalid(failures.join("\n\n")))
+            match failures {
+                None => Ok(lines.join("\n")),
+                Some(d) => Err(Failure::Invalid(
+                    d.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n\n"),
+                )),
             }
         }
         _ => Err(Failure::Usage(format!(
@@ -237,24 +244,6 @@ fn report(path: &str, changed: bool) -> String {
     }
 }
 
-/// Spec files in `dir`, sorted by name.
-fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", dir.display())))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            )
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// The spec and every local file its `$ref`s name.
 fn read_source(path: &Path) -> Result<Source, Failure> {
     Source::from_path(path)
@@ -265,19 +254,6 @@ fn generate_one(spec: &Path, out: &Path, config: &Config) -> Result<bool, Failur
     let source = read_source(spec)?;
     let output = generate(&source, config).map_err(|d| Failure::Invalid(d.to_string()))?;
     show_warnings(&output.warnings);
-    write_if_changed(out, &output.code)
-}
-
-/// Writes `content` to `path` unless it already holds exactly that.
-fn write_if_changed(path: &Path, content: &str) -> Result<bool, Failure> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == content) {
-        return Ok(false);
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    std::fs::write(path, content)
-        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
-    Ok(true)
+    pasarela_gen::builder::write_if_changed(out, &output.code)
+        .map_err(|e| Failure::Usage(e.to_string()))
 }

@@ -204,21 +204,10 @@ const CORPUS_EXPECTED_INVALID: &[&str] = &["openai-3.0.yaml"];
 #[test]
 fn corpus_documents_never_panic() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let Ok(files) = pasarela_gen::Builder::new().spec_dir(&dir).spec_files() else {
         println!("skipped: corpus directory {} is absent", dir.display());
         return;
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            )
-        })
-        .collect();
-    files.sort();
     assert!(!files.is_empty(), "no documents in {}", dir.display());
 
     let results: Vec<(String, Result<String, String>)> = std::thread::scope(|scope| {

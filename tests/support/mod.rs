@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use wiremock::matchers::{method, path};
@@ -154,4 +156,25 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Replaces every occurrence of `secret` in `text` with a marker.
 pub fn redact(text: &str, secret: &str) -> String {
     text.replace(secret, "<redacted>")
+}
+
+/// Log lines written while a test runs (a `tracing_subscriber` writer).
+#[derive(Clone, Default)]
+pub struct Logs(pub Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
+    }
+}
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
