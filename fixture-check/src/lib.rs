@@ -8,3 +8,6 @@
 //! lint-clean. The crate has no API of its own and is never published.
 
 include!(concat!(env!("OUT_DIR"), "/all.rs"));
+
+/// The runtime every generated module calls (by its absolute path).
+pub use pasarela_runtime;

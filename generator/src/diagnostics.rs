@@ -65,6 +65,24 @@ pub struct Diagnostic {
     pub hint: Option<String>,
 }
 
+impl Diagnostic {
+    /// The diagnostic as one JSON object, for editors and CI
+    /// (`pasarela-gen --message-format json`): `severity`, `message`,
+    /// `file`, `line`, `column` (1-based), `source_line`, `hint`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "reason": "diagnostic",
+            "severity": self.severity.as_str(),
+            "message": self.message,
+            "file": self.file,
+            "line": self.pos.line,
+            "column": self.pos.column,
+            "source_line": self.source_line,
+            "hint": self.hint,
+        })
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}: {}", self.severity.as_str(), self.message)?;
@@ -96,6 +114,11 @@ impl Diagnostics {
     /// True when nothing was reported.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Every diagnostic, in the order reported.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
     }
 
     /// The diagnostics that stop generation.

@@ -1,75 +1,179 @@
 //! The `pasarela-gen` command line: a thin wrapper around the library.
 //!
 //! ```text
-//! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]   write one file (only if changed)
 //! pasarela-gen check <SPEC> [--lenient] [--strict]                       validate only
+//! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]   write one file (only if changed)
 //! pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
 //! pasarela-gen diff <OLD> <NEW> [--format text|json|markdown] [--deny breaking]
 //! ```
-//! `--lenient` turns repairable spec violations into warnings and generates
-//! anyway. Every example is checked against its schema: a mismatch is a
-//! warning, or an error with `--strict`. Warnings are printed to stderr.
+//! `--message-format json` prints each diagnostic as one JSON object per
+//! line on stdout (human output then goes to stderr), for editors and CI.
 //! Exit status: 0 success, 1 invalid spec (all problems printed), 2 usage or
 //! I/O error, 3 breaking changes found by `diff --deny breaking`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pasarela_gen::{generate, CompileError, Config, ExampleCheck, Source};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pasarela_gen::{generate, CompileError, Config, Diagnostics, ExampleCheck, Source};
 
-const USAGE: &str = "usage:
-  pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]
-  pasarela-gen check <SPEC> [--lenient] [--strict]
-  pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]
-  pasarela-gen diff <OLD_SPEC> <NEW_SPEC> [--format text|json|markdown] [--deny breaking]
+/// Generates typed async Rust clients from OpenAPI 3.x and Swagger 2.0
+/// documents, checks them, and compares two versions.
+#[derive(Parser)]
+#[command(name = "pasarela-gen", version, about, long_about = None)]
+struct Cli {
+    /// How diagnostics are printed: `human` (with the source line and a
+    /// hint) or `json` (one object per line on stdout).
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
+    message_format: MessageFormat,
+    #[command(subcommand)]
+    command: Command,
+}
 
---lenient: read repairable spec violations (e.g. an undeclared path template
-parameter) as warnings and generate; without it they are errors.
---strict: an example that does not match its schema is an error (without
-it, a warning).
-diff: what NEW changes on the wire and in the generated Rust API, with a
-semver verdict; --deny breaking exits 3 when anything breaks.";
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validates a spec (and every example in it) without writing anything.
+    Check {
+        /// The OpenAPI/Swagger document (YAML or JSON).
+        spec: PathBuf,
+        #[command(flatten)]
+        reading: Reading,
+    },
+    /// Generates one Rust module from a spec; writes only when it changed.
+    Generate {
+        /// The OpenAPI/Swagger document (YAML or JSON).
+        spec: PathBuf,
+        /// The Rust file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        reading: Reading,
+    },
+    /// Generates every *.yaml/*.yml/*.json in a directory into DIR/<module>.rs,
+    /// and says what changed since the spec at git HEAD.
+    Codegen {
+        /// The directory of specs.
+        spec_dir: PathBuf,
+        /// The directory to write into.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        reading: Reading,
+    },
+    /// What NEW changes on the wire and in the generated Rust API, with a
+    /// semver verdict.
+    Diff {
+        /// The earlier document.
+        old: PathBuf,
+        /// The later document.
+        new: PathBuf,
+        /// The report's format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// Exit 3 when anything breaks (`--deny breaking`).
+        #[arg(long, value_enum)]
+        deny: Option<Deny>,
+        #[command(flatten)]
+        reading: Reading,
+    },
+}
+
+/// How a spec is read.
+#[derive(Args, Clone, Copy)]
+struct Reading {
+    /// Read repairable spec violations (e.g. an undeclared path template
+    /// parameter) as warnings and generate anyway.
+    #[arg(long)]
+    lenient: bool,
+    /// An example that does not match its schema is an error (else a warning).
+    #[arg(long)]
+    strict: bool,
+}
+
+impl Reading {
+    fn config(self) -> Config {
+        let examples = if self.strict {
+            ExampleCheck::Error
+        } else {
+            ExampleCheck::Warn
+        };
+        Config::default().lenient(self.lenient).examples(examples)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Deny {
+    Breaking,
+}
 
 enum Failure {
-    Invalid(String),
+    /// Invalid specs: every problem of each.
+    Invalid(Vec<Diagnostics>),
     Usage(String),
     /// `diff --deny breaking` found breaking changes (the report is printed).
     Breaking(String),
 }
 
-fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let lenient = take_flag(&mut args, "--lenient");
-    let strict = take_flag(&mut args, "--strict");
-    let examples = if strict {
-        ExampleCheck::Error
-    } else {
-        ExampleCheck::Warn
-    };
-    let config = Config::default().lenient(lenient).examples(examples);
-    match args.as_slice() {
-        [flag] if matches!(flag.as_str(), "--help" | "-h" | "help") => {
-            say(&mut std::io::stdout(), USAGE);
-            return ExitCode::SUCCESS;
+/// Where human output and diagnostics go.
+struct Printer {
+    format: MessageFormat,
+}
+
+impl Printer {
+    /// A result line: stdout, or stderr when stdout carries JSON.
+    fn result(&self, text: &str) {
+        if text.is_empty() {
+            return;
         }
-        [flag] if matches!(flag.as_str(), "--version" | "-V") => {
-            say(
-                &mut std::io::stdout(),
-                concat!("pasarela-gen ", env!("CARGO_PKG_VERSION")),
-            );
-            return ExitCode::SUCCESS;
+        match self.format {
+            MessageFormat::Human => say(&mut std::io::stdout(), text),
+            MessageFormat::Json => say(&mut std::io::stderr(), text),
         }
-        _ => {}
     }
-    match run(&args, &config) {
-        Ok(message) => {
-            if !message.is_empty() {
-                say(&mut std::io::stdout(), &message);
+
+    /// Diagnostics: stderr as text, or stdout as JSON lines.
+    fn diagnostics(&self, diagnostics: &Diagnostics) {
+        if diagnostics.is_empty() {
+            return;
+        }
+        match self.format {
+            MessageFormat::Human => say(&mut std::io::stderr(), &diagnostics.to_string()),
+            MessageFormat::Json => {
+                for d in diagnostics.iter() {
+                    say(&mut std::io::stdout(), &d.to_json().to_string());
+                }
             }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer {
+        format: cli.message_format,
+    };
+    match run(cli.command, &printer) {
+        Ok(message) => {
+            printer.result(&message);
             ExitCode::SUCCESS
         }
-        Err(Failure::Invalid(report)) => {
-            say(&mut std::io::stderr(), &report);
+        Err(Failure::Invalid(all)) => {
+            for diagnostics in &all {
+                printer.diagnostics(diagnostics);
+            }
             ExitCode::from(1)
         }
         Err(Failure::Breaking(report)) => {
@@ -81,20 +185,10 @@ fn main() -> ExitCode {
             ExitCode::from(3)
         }
         Err(Failure::Usage(message)) => {
-            say(
-                &mut std::io::stderr(),
-                &format!("error: {message}\n\n{USAGE}"),
-            );
+            say(&mut std::io::stderr(), &format!("error: {message}"));
             ExitCode::from(2)
         }
     }
-}
-
-/// Removes every `flag` from `args`; true when there was one.
-fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
-    let before = args.len();
-    args.retain(|a| a != flag);
-    args.len() != before
 }
 
 /// Prints a line, ignoring a closed pipe (`pasarela-gen check x | head -1`).
@@ -102,23 +196,17 @@ fn say(out: &mut impl std::io::Write, text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
-/// Prints warnings (to stderr) so that both modes show them.
-fn show_warnings(warnings: &pasarela_gen::Diagnostics) {
-    if !warnings.is_empty() {
-        say(&mut std::io::stderr(), &warnings.to_string());
-    }
-}
-
-fn run(args: &[String], config: &Config) -> Result<String, Failure> {
-    match args {
-        [cmd, spec] if cmd == "check" => {
-            let source = read_source(Path::new(spec))?;
-            let checked = pasarela_gen::check_with(&source, config)
-                .map_err(|d| Failure::Invalid(d.to_string()))?;
-            show_warnings(&checked.warnings);
+fn run(command: Command, printer: &Printer) -> Result<String, Failure> {
+    match command {
+        Command::Check { spec, reading } => {
+            let source = read_source(&spec)?;
+            let checked = pasarela_gen::check_with(&source, &reading.config())
+                .map_err(|d| Failure::Invalid(vec![d]))?;
+            printer.diagnostics(&checked.warnings);
             let warnings = checked.warnings.len();
             Ok(format!(
-                "{spec}: ok ({} operations, {} types{})",
+                "{}: ok ({} operations, {} types{})",
+                spec.display(),
                 checked.api.operations.len(),
                 checked.api.types.len(),
                 match warnings {
@@ -128,15 +216,26 @@ fn run(args: &[String], config: &Config) -> Result<String, Failure> {
                 }
             ))
         }
-        [cmd, spec, flag, out] if cmd == "generate" && flag == "--out" => {
-            let changed = generate_one(Path::new(spec), Path::new(out), config)?;
-            Ok(report(out, changed))
+        Command::Generate { spec, out, reading } => {
+            let changed = generate_one(&spec, &out, &reading.config(), printer)?;
+            Ok(report(&out.display().to_string(), changed))
         }
-        [cmd, old, new, flags @ ..] if cmd == "diff" => diff(old, new, flags, config),
-        [cmd, dir, flag, out] if cmd == "codegen" && flag == "--out" => {
+        Command::Diff {
+            old,
+            new,
+            format,
+            deny,
+            reading,
+        } => diff(&old, &new, format, deny.is_some(), &reading.config()),
+        Command::Codegen {
+            spec_dir,
+            out,
+            reading,
+        } => {
+            let config = reading.config();
             let result = pasarela_gen::Builder::new()
-                .spec_dir(dir)
-                .out_dir(out)
+                .spec_dir(&spec_dir)
+                .out_dir(&out)
                 .config(config.clone())
                 .cargo_directives(false)
                 .compile();
@@ -147,59 +246,48 @@ fn run(args: &[String], config: &Config) -> Result<String, Failure> {
             };
             let mut lines = Vec::new();
             for g in &generated {
-                show_warnings(&g.warnings);
-                let target = g.path.as_deref().unwrap_or(Path::new(out));
+                printer.diagnostics(&g.warnings);
+                let target = g.path.as_deref().unwrap_or(&out);
                 lines.push(report(&target.display().to_string(), g.changed));
-                if let Some(summary) = change_summary(&g.source, config) {
+                if let Some(summary) = change_summary(&g.source, &config) {
                     lines.push(format!("{}: {summary}", g.module_name));
                 }
             }
             match failures {
                 None => Ok(lines.join("\n")),
-                Some(d) => Err(Failure::Invalid(
-                    d.iter()
-                        .map(|d| d.to_string())
-                        .collect::<Vec<_>>()
-                        .join("\n\n"),
-                )),
+                Some(d) => Err(Failure::Invalid(d)),
             }
         }
-        _ => Err(Failure::Usage(format!(
-            "unrecognised arguments: {}",
-            if args.is_empty() {
-                "(none)".to_string()
-            } else {
-                args.join(" ")
-            }
-        ))),
     }
 }
 
 /// `pasarela-gen diff OLD NEW [--format text|json|markdown] [--deny breaking]`.
-fn diff(old: &str, new: &str, flags: &[String], config: &Config) -> Result<String, Failure> {
-    let mut format = "text";
-    let mut deny = false;
-    let mut rest = flags.iter();
-    while let Some(flag) = rest.next() {
-        match (flag.as_str(), rest.next().map(String::as_str)) {
-            ("--format", Some(f @ ("text" | "json" | "markdown"))) => format = f,
-            ("--deny", Some("breaking")) => deny = true,
-            (flag, value) => {
-                return Err(Failure::Usage(format!(
-                "unknown diff option `{flag}{}` (use --format text|json|markdown, --deny breaking)",
-                value.map(|v| format!(" {v}")).unwrap_or_default()
-            )))
-            }
-        }
-    }
-    let (old_source, new_source) = (read_source(Path::new(old))?, read_source(Path::new(new))?);
+fn diff(
+    old: &Path,
+    new: &Path,
+    format: DiffFormat,
+    deny: bool,
+    config: &Config,
+) -> Result<String, Failure> {
+    let (old_source, new_source) = (read_source(old)?, read_source(new)?);
     let config = config.clone().examples(ExampleCheck::Off);
-    let report = pasarela_gen::diff_sources(&old_source, &new_source, &config)
-        .map_err(|e| Failure::Invalid(e.to_string()))?;
+    let report = pasarela_gen::diff_sources(&old_source, &new_source, &config).map_err(|e| {
+        let (which, d) = match e {
+            pasarela_gen::DiffError::Old(d) => ("old", d),
+            pasarela_gen::DiffError::New(d) => ("new", d),
+        };
+        say(
+            &mut std::io::stderr(),
+            &format!("error: the {which} document is invalid:"),
+        );
+        Failure::Invalid(vec![d])
+    })?;
     let text = match format {
-        "json" => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default(),
-        "markdown" => report.to_markdown(&format!("{old} → {new}")),
-        _ => report.to_text().trim_end().to_string(),
+        DiffFormat::Json => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default(),
+        DiffFormat::Markdown => {
+            report.to_markdown(&format!("{} → {}", old.display(), new.display()))
+        }
+        DiffFormat::Text => report.to_text().trim_end().to_string(),
     };
     if deny && report.semver == pasarela_gen::diff::Semver::Major {
         return Err(Failure::Breaking(text));
@@ -250,10 +338,15 @@ fn read_source(path: &Path) -> Result<Source, Failure> {
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
-fn generate_one(spec: &Path, out: &Path, config: &Config) -> Result<bool, Failure> {
+fn generate_one(
+    spec: &Path,
+    out: &Path,
+    config: &Config,
+    printer: &Printer,
+) -> Result<bool, Failure> {
     let source = read_source(spec)?;
-    let output = generate(&source, config).map_err(|d| Failure::Invalid(d.to_string()))?;
-    show_warnings(&output.warnings);
+    let output = generate(&source, config).map_err(|d| Failure::Invalid(vec![d]))?;
+    printer.diagnostics(&output.warnings);
     pasarela_gen::builder::write_if_changed(out, &output.code)
         .map_err(|e| Failure::Usage(e.to_string()))
 }

@@ -85,7 +85,7 @@ fn bad_usage_exits_2_with_usage() {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "args {args:?}");
         assert!(
-            stderr(&out).contains("usage:"),
+            stderr(&out).contains("Usage:"),
             "args {args:?}: {}",
             stderr(&out)
         );
@@ -323,12 +323,56 @@ fn codegen_summarises_what_changed_since_the_spec_in_git_head() {
 fn help_and_version_exit_0_on_stdout() {
     let help = run(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(stdout(&help).starts_with("usage:"), "{}", stdout(&help));
-    assert!(stdout(&help).contains("pasarela-gen diff"));
+    assert!(
+        stdout(&help).contains("Usage: pasarela-gen"),
+        "{}",
+        stdout(&help)
+    );
+    for command in ["check", "generate", "codegen", "diff"] {
+        assert!(stdout(&help).contains(command), "{}", stdout(&help));
+        let per_command = run(&[command, "--help"]);
+        assert_eq!(per_command.status.code(), Some(0));
+        assert!(
+            stdout(&per_command).contains(&format!("Usage: pasarela-gen {command}")),
+            "{}",
+            stdout(&per_command)
+        );
+    }
     let version = run(&["--version"]);
     assert_eq!(version.status.code(), Some(0));
     assert_eq!(
         stdout(&version).trim(),
         format!("pasarela-gen {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn message_format_json_prints_one_diagnostic_object_per_line() {
+    let out = run(&["check", BROKEN, "--message-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", stdout(&out));
+    let first = &lines[0];
+    assert_eq!(first["reason"], "diagnostic");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], BROKEN);
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(10), Some(3))
+    );
+    assert!(first["hint"].as_str().is_some_and(|h| !h.is_empty()));
+    let positions: Vec<(u64, u64)> = lines
+        .iter()
+        .map(|d| (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(positions, [(10, 3), (18, 30), (25, 17)]);
+
+    // A valid spec: no JSON on stdout, the summary on stderr.
+    let ok = run(&["--message-format", "json", "check", GOOD]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(stdout(&ok).is_empty(), "{}", stdout(&ok));
+    assert!(stderr(&ok).contains(": ok ("), "{}", stderr(&ok));
 }
