@@ -1741,22 +1741,22 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) id_type: String,
         pub(super) identification: String,
-        pub(super) reg_ini: Option<i64>,
-        pub(super) num_reg: Option<i64>,
+        pub(super) reg_ini: Option<u64>,
+        pub(super) num_reg: Option<u64>,
     }
     #[allow(clippy::result_large_err)]
     impl ListCustomerContracts {
-        /// Number of Pages (documented). Typed number in the original; (assumed) a whole number.
+        /// Number of Pages (documented). Typed number in the original; (assumed) a whole number, never negative.
         ///
         /// Sets the optional query parameter `reg_ini`.
-        pub fn reg_ini(mut self, value: i64) -> Self {
+        pub fn reg_ini(mut self, value: u64) -> Self {
             self.reg_ini = Some(value);
             self
         }
-        /// Number of Records (documented). Typed number in the original; (assumed) a whole number.
+        /// Number of Records (documented). Typed number in the original; (assumed) a whole number, never negative.
         ///
         /// Sets the optional query parameter `num_reg`.
-        pub fn num_reg(mut self, value: i64) -> Self {
+        pub fn num_reg(mut self, value: u64) -> Self {
             self.num_reg = Some(value);
             self
         }
@@ -1878,14 +1878,14 @@ pub mod requests {
         pub(super) client: super::Client,
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) contract_id: String,
-        pub(super) quantity: Option<i64>,
+        pub(super) quantity: Option<u64>,
     }
     #[allow(clippy::result_large_err)]
     impl ListBills {
-        /// Number of Bills (documented). Typed number in the original; (assumed) a whole number.
+        /// Number of Bills (documented). Typed number in the original; (assumed) a whole number, never negative.
         ///
         /// Sets the optional query parameter `quantity`.
-        pub fn quantity(mut self, value: i64) -> Self {
+        pub fn quantity(mut self, value: u64) -> Self {
             self.quantity = Some(value);
             self
         }

@@ -357,8 +357,11 @@ pub enum TypeRef {
     I32,
     /// `i64`.
     I64,
-    /// `u64` (`format: uint64` or `uint`: values above `i64::MAX` occur).
+    /// `u64` (`format: uint64` or `uint`: values above `i64::MAX` occur;
+    /// or an `int64`/unformatted integer whose `minimum` is 0 or more).
     U64,
+    /// `u32`: an `int32` whose `minimum` is 0 or more.
+    U32,
     /// `f64` (only for `format: float|double`; money is never f64).
     F64,
     /// `rust_decimal::Decimal`; `wire_number` says whether it is written as a JSON number.

@@ -227,6 +227,20 @@ fn objects_required_nullable_and_nested() {
         "a nested inline object becomes its own type"
     );
     assert!(field(struct_fields(&api, "CustomerAddress"), "street").required);
+    // Integers whose `minimum` rules out negative values are unsigned.
+    assert_eq!(field(fields, "age").ty, TypeRef::U32);
+    assert_eq!(field(fields, "visits").ty, TypeRef::U64);
+    assert_eq!(field(fields, "balance_cents").ty, TypeRef::I64);
+    let code = generate("objects").code;
+    assert!(code.contains("pub age: Option<u32>"), "{code}");
+    assert!(
+        code.contains("minimum_i64(") && code.contains("1i64"),
+        "`minimum: 1` is still checked: {code}"
+    );
+    assert!(
+        !code.contains("0i64"),
+        "`minimum: 0` needs no check on u32: {code}"
+    );
 }
 
 #[test]

@@ -163,7 +163,11 @@ fn parameters_keep_their_types_and_shared_ones_are_referenced() {
     );
     let limit = param("limit");
     assert_eq!(limit.location, ParamLocation::Query);
-    assert_eq!(limit.ty, TypeRef::I32);
+    assert_eq!(
+        limit.ty,
+        TypeRef::U32,
+        "int32 with `minimum: 1` is unsigned"
+    );
     assert!(limit.constraints.minimum.is_some() && limit.constraints.maximum.is_some());
     assert_eq!(
         op(&api, "getPetCard").success.decoding,

@@ -385,6 +385,7 @@ pub fn rust_type(t: &TypeRef) -> String {
         TypeRef::Secret => "`Secret`".into(),
         TypeRef::Bool => "`bool`".into(),
         TypeRef::I32 => "`i32`".into(),
+        TypeRef::U32 => "`u32`".into(),
         TypeRef::I64 => "`i64`".into(),
         TypeRef::U64 => "`u64`".into(),
         TypeRef::F64 => "`f64`".into(),

@@ -148,6 +148,7 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::Secret => quote!(#rt::Secret),
         TypeRef::Bool => quote!(bool),
         TypeRef::I32 => quote!(i32),
+        TypeRef::U32 => quote!(u32),
         TypeRef::I64 => quote!(i64),
         TypeRef::U64 => quote!(u64),
         TypeRef::F64 => quote!(f64),

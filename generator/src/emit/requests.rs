@@ -30,6 +30,7 @@ fn is_text_scalar(ty: &TypeRef) -> bool {
             | TypeRef::Secret
             | TypeRef::Bool
             | TypeRef::I32
+            | TypeRef::U32
             | TypeRef::I64
             | TypeRef::U64
             | TypeRef::F64

@@ -23,7 +23,7 @@ pub(super) fn serde_attrs(f: &Field) -> TokenStream {
         (TypeRef::Decimal { wire_number: true }, _) => Some("decimal_number"),
         (TypeRef::Decimal { wire_number: false }, _) => Some("decimal_string"),
         (TypeRef::String, true) => Some("lenient_string"),
-        (TypeRef::I64 | TypeRef::I32 | TypeRef::U64, true) => Some("lenient_i64"),
+        (TypeRef::I64 | TypeRef::I32 | TypeRef::U32 | TypeRef::U64, true) => Some("lenient_i64"),
         (TypeRef::Bool, true) => Some("lenient_bool"),
         _ => None,
     };
@@ -43,7 +43,7 @@ pub(super) fn serde_attrs(f: &Field) -> TokenStream {
 pub(super) fn field_type(f: &Field) -> TokenStream {
     let ty = match (&f.ty, f.lenient) {
         // No lenient reader for u64: a lenient `uint64` field reads as i64.
-        (TypeRef::I32 | TypeRef::U64, true) => TypeRef::I64,
+        (TypeRef::I32 | TypeRef::U32 | TypeRef::U64, true) => TypeRef::I64,
         (t, _) => t.clone(),
     };
     let mut t = type_tokens(&ty, Scope::Types);
@@ -326,14 +326,19 @@ pub(super) fn checks(ty: &TypeRef, c: &Constraints) -> Vec<TokenStream> {
         let Some(b) = bound else { continue };
         let exclusive = b.exclusive;
         match ty {
-            TypeRef::I32 | TypeRef::I64 | TypeRef::U64 => {
+            TypeRef::I32 | TypeRef::U32 | TypeRef::I64 | TypeRef::U64 => {
                 let as_i64 = match ty {
-                    TypeRef::I32 => quote!(i64::from(*value)),
+                    TypeRef::I32 | TypeRef::U32 => quote!(i64::from(*value)),
                     // Bounds in a spec fit in i64; a larger value is past any of them.
                     TypeRef::U64 => quote!(i64::try_from(*value).unwrap_or(i64::MAX)),
                     _ => quote!(*value),
                 };
                 if let Ok(n) = b.value.parse::<i64>() {
+                    // An unsigned type already holds `minimum: 0`.
+                    let unsigned = matches!(ty, TypeRef::U32 | TypeRef::U64);
+                    if is_min && unsigned && (n < 0 || (n == 0 && !exclusive)) {
+                        continue;
+                    }
                     let n = Literal::i64_suffixed(n);
                     out.push(if is_min {
                         quote!(v.minimum_i64(#as_i64, #n, #exclusive);)

@@ -33,7 +33,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             return false;
         }
         match ty {
-            TypeRef::I32 | TypeRef::I64 | TypeRef::U64 | TypeRef::Decimal { .. } => {
+            TypeRef::I32 | TypeRef::U32 | TypeRef::I64 | TypeRef::U64 | TypeRef::Decimal { .. } => {
                 *ty = TypeRef::String;
                 true
             }

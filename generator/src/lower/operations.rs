@@ -334,6 +334,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             TypeRef::String
             | TypeRef::Bool
             | TypeRef::I32
+            | TypeRef::U32
             | TypeRef::I64
             | TypeRef::U64
             | TypeRef::F64

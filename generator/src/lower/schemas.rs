@@ -428,6 +428,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             Some("string") if format == "decimal" => TypeRef::Decimal { wire_number: false },
             Some("string") => TypeRef::String,
             Some("boolean") => TypeRef::Bool,
+            Some("integer") if format == "int32" && non_negative(node) => TypeRef::U32,
             Some("integer") if format == "int32" => TypeRef::I32,
             Some("integer") if matches!(format, "uint64" | "uint") => TypeRef::U64,
             Some("integer") if !integer_format_fits(format) => {
@@ -440,6 +441,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 );
                 TypeRef::I64
             }
+            Some("integer") if non_negative(node) => TypeRef::U64,
             Some("integer") => TypeRef::I64,
             Some("number") if matches!(format, "float" | "double") => TypeRef::F64,
             Some("number") => TypeRef::Decimal { wire_number: true },
@@ -599,7 +601,7 @@ fn variant_name_for(ty: &TypeRef, hint: &str) -> String {
         TypeRef::String => "String".into(),
         TypeRef::Secret => "Secret".into(),
         TypeRef::Bool => "Bool".into(),
-        TypeRef::I32 | TypeRef::I64 | TypeRef::U64 => "Integer".into(),
+        TypeRef::I32 | TypeRef::U32 | TypeRef::I64 | TypeRef::U64 => "Integer".into(),
         TypeRef::F64 | TypeRef::Decimal { .. } => "Number".into(),
         TypeRef::Vec(_) => "List".into(),
         TypeRef::Map(_) => "Map".into(),
@@ -636,4 +638,16 @@ fn with_note(doc: Option<String>, note: Option<String>) -> Option<String> {
         (d, None) => d,
         (None, n) => n,
     }
+}
+
+/// Whether an integer schema's `minimum` (or a numeric 3.1
+/// `exclusiveMinimum`) rules out negative values: its Rust type is then
+/// unsigned.
+fn non_negative(node: &Node) -> bool {
+    let at_least_zero = |key: &str| {
+        node.str_at(key)
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .is_some_and(|n| n >= 0.0)
+    };
+    at_least_zero("minimum") || at_least_zero("exclusiveMinimum")
 }
