@@ -88,14 +88,15 @@ impl Client {
     /// Revisar el estado de las cobranzas, en CSV plano (POST form).
     ///
     /// `POST /cobranzas/exportar/csv` (operationId `exportarCobranzasPost`).
-    pub fn exportar_cobranzas_post(
-        &self,
-        body: types::FiltrosCobranzas,
-    ) -> requests::ExportarCobranzasPost {
+    pub fn exportar_cobranzas_post(&self) -> requests::ExportarCobranzasPost {
         requests::ExportarCobranzasPost {
             client: ::std::clone::Clone::clone(self),
             options: ::std::default::Default::default(),
-            body,
+            periodo: None,
+            id_cliente: None,
+            id_concepto: None,
+            opcional1: None,
+            opcional2: None,
         }
     }
     /// Descargar archivo CSV con el estado de las cobranzas.
@@ -111,14 +112,11 @@ impl Client {
     /// Descargar archivo CSV con el estado de las cobranzas (POST form).
     ///
     /// `POST /cobranzas/descargar/csv` (operationId `descargarCobranzasPost`).
-    pub fn descargar_cobranzas_post(
-        &self,
-        body: types::FiltroPeriodo,
-    ) -> requests::DescargarCobranzasPost {
+    pub fn descargar_cobranzas_post(&self) -> requests::DescargarCobranzasPost {
         requests::DescargarCobranzasPost {
             client: ::std::clone::Clone::clone(self),
             options: ::std::default::Default::default(),
-            body,
+            periodo: None,
         }
     }
     /// Alta de institución cobradora; retorna el HASH de la institución.
@@ -151,11 +149,11 @@ impl Client {
     /// Ver HASH de institución cobradora (POST form).
     ///
     /// `POST /carrier/institucion/ver_hash` (operationId `verHashPost`).
-    pub fn ver_hash_post(&self, body: types::ConsultaHash) -> requests::VerHashPost {
+    pub fn ver_hash_post(&self, cuit: impl Into<String>) -> requests::VerHashPost {
         requests::VerHashPost {
             client: ::std::clone::Clone::clone(self),
             options: ::std::default::Default::default(),
-            body,
+            cuit: cuit.into(),
         }
     }
 }
@@ -1214,10 +1212,49 @@ pub mod requests {
     pub struct ExportarCobranzasPost {
         pub(super) client: super::Client,
         pub(super) options: ::pasarela_runtime::CallOptions,
-        pub(super) body: super::types::FiltrosCobranzas,
+        pub(super) periodo: Option<String>,
+        pub(super) id_cliente: Option<String>,
+        pub(super) id_concepto: Option<String>,
+        pub(super) opcional1: Option<String>,
+        pub(super) opcional2: Option<String>,
     }
     #[allow(clippy::result_large_err)]
     impl ExportarCobranzasPost {
+        /// The period to query (default: the current one); `*` returns every period (documented). Its format is not documented: an opaque string.
+        ///
+        /// Sets the optional form field parameter `periodo`.
+        pub fn periodo(mut self, value: impl Into<String>) -> Self {
+            self.periodo = Some(value.into());
+            self
+        }
+        /// Only collections of this IDCliente (documented).
+        ///
+        /// Sets the optional form field parameter `id_cliente`.
+        pub fn id_cliente(mut self, value: impl Into<String>) -> Self {
+            self.id_cliente = Some(value.into());
+            self
+        }
+        /// Only collections of this IDConcepto (documented).
+        ///
+        /// Sets the optional form field parameter `id_concepto`.
+        pub fn id_concepto(mut self, value: impl Into<String>) -> Self {
+            self.id_concepto = Some(value.into());
+            self
+        }
+        /// Only collections with this Opcional1 (documented).
+        ///
+        /// Sets the optional form field parameter `opcional1`.
+        pub fn opcional1(mut self, value: impl Into<String>) -> Self {
+            self.opcional1 = Some(value.into());
+            self
+        }
+        /// Only collections with this Opcional2 (documented).
+        ///
+        /// Sets the optional form field parameter `opcional2`.
+        pub fn opcional2(mut self, value: impl Into<String>) -> Self {
+            self.opcional2 = Some(value.into());
+            self
+        }
         /// Checks the parameters and body, then builds the runtime request.
         #[allow(clippy::vec_init_then_push)]
         fn prepare(
@@ -1236,12 +1273,24 @@ pub mod requests {
                 send_once: false,
                 outcome_reference: None,
             };
-            ::pasarela_runtime::validate(&self.body)
-                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request
-                .form_struct(&self.body)
-                .map_err(::pasarela_runtime::Error::from_encode)?;
+            let mut fields: Vec<(String, String)> = Vec::new();
+            if let Some(value) = &self.periodo {
+                fields.push(("periodo".to_owned(), value.clone()));
+            }
+            if let Some(value) = &self.id_cliente {
+                fields.push(("id_cliente".to_owned(), value.clone()));
+            }
+            if let Some(value) = &self.id_concepto {
+                fields.push(("id_concepto".to_owned(), value.clone()));
+            }
+            if let Some(value) = &self.opcional1 {
+                fields.push(("opcional1".to_owned(), value.clone()));
+            }
+            if let Some(value) = &self.opcional2 {
+                fields.push(("opcional2".to_owned(), value.clone()));
+            }
+            request.form_body(fields);
             request.set_options(self.options);
             Ok((self.client, request))
         }
@@ -1585,10 +1634,17 @@ pub mod requests {
     pub struct DescargarCobranzasPost {
         pub(super) client: super::Client,
         pub(super) options: ::pasarela_runtime::CallOptions,
-        pub(super) body: super::types::FiltroPeriodo,
+        pub(super) periodo: Option<String>,
     }
     #[allow(clippy::result_large_err)]
     impl DescargarCobranzasPost {
+        /// The period to query (default the current one; reference). Opaque.
+        ///
+        /// Sets the optional form field parameter `periodo`.
+        pub fn periodo(mut self, value: impl Into<String>) -> Self {
+            self.periodo = Some(value.into());
+            self
+        }
         /// Checks the parameters and body, then builds the runtime request.
         #[allow(clippy::vec_init_then_push)]
         fn prepare(
@@ -1607,12 +1663,12 @@ pub mod requests {
                 send_once: false,
                 outcome_reference: None,
             };
-            ::pasarela_runtime::validate(&self.body)
-                .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request
-                .form_struct(&self.body)
-                .map_err(::pasarela_runtime::Error::from_encode)?;
+            let mut fields: Vec<(String, String)> = Vec::new();
+            if let Some(value) = &self.periodo {
+                fields.push(("periodo".to_owned(), value.clone()));
+            }
+            request.form_body(fields);
             request.set_options(self.options);
             Ok((self.client, request))
         }
@@ -1988,7 +2044,7 @@ pub mod requests {
     pub struct VerHashPost {
         pub(super) client: super::Client,
         pub(super) options: ::pasarela_runtime::CallOptions,
-        pub(super) body: super::types::ConsultaHash,
+        pub(super) cuit: String,
     }
     #[allow(clippy::result_large_err)]
     impl VerHashPost {
@@ -2010,12 +2066,22 @@ pub mod requests {
                 send_once: false,
                 outcome_reference: None,
             };
-            ::pasarela_runtime::validate(&self.body)
-                .map_err(::pasarela_runtime::Error::Validation)?;
+            let mut validator = ::pasarela_runtime::Validator::new();
+            {
+                let v = &mut validator;
+                v.at(
+                    "cuit",
+                    |v| {
+                        let value = &self.cuit;
+                        v.pattern(value.as_str(), "^[0-9]{11}$");
+                    },
+                );
+            }
+            validator.finish().map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
-            request
-                .form_struct(&self.body)
-                .map_err(::pasarela_runtime::Error::from_encode)?;
+            let mut fields: Vec<(String, String)> = Vec::new();
+            fields.push(("cuit".to_owned(), self.cuit.clone()));
+            request.form_body(fields);
             request.set_options(self.options);
             Ok((self.client, request))
         }

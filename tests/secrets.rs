@@ -107,21 +107,17 @@ async fn run_everything(server: &MockServer, shown: &mut String) {
         "{:?}",
         client.exportar_cobranzas().await.map(|_| ())
     ));
-    let filters: paypertic::types::FiltrosCobranzas =
-        serde_json::from_value(serde_json::json!({})).expect("filters");
     shown.push_str(&format!(
         "{:?}",
-        client.exportar_cobranzas_post(filters).await.map(|_| ())
+        client.exportar_cobranzas_post().await.map(|_| ())
     ));
     shown.push_str(&format!(
         "{:?}",
         client.descargar_cobranzas().await.map(|_| ())
     ));
-    let period: paypertic::types::FiltroPeriodo =
-        serde_json::from_value(serde_json::json!({})).expect("period");
     shown.push_str(&format!(
         "{:?}",
-        client.descargar_cobranzas_post(period).await.map(|_| ())
+        client.descargar_cobranzas_post().await.map(|_| ())
     ));
     let institution: paypertic::types::NuevaInstitucion =
         serde_json::from_value(serde_json::json!({
@@ -137,9 +133,7 @@ async fn run_everything(server: &MockServer, shown: &mut String) {
         shown.push_str(&e.to_string());
     }
     shown.push_str(&format!("{:?}", client.ver_hash("20123456789").await));
-    let query: paypertic::types::ConsultaHash =
-        serde_json::from_value(serde_json::json!({"cuit": "20123456789"})).expect("query");
-    let seen = client.ver_hash_post(query).await;
+    let seen = client.ver_hash_post("20123456789").await;
     shown.push_str(&format!("{seen:?}"));
     if let Err(e) = &seen {
         shown.push_str(&e.to_string());

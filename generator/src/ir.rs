@@ -189,6 +189,16 @@ pub struct Operation {
     pub outcome_reference: Option<String>,
 }
 
+impl Operation {
+    /// Whether the form body's fields are parameters
+    /// ([`ParamLocation::FormField`]) rather than one body struct.
+    pub fn form_fields_flattened(&self) -> bool {
+        self.params
+            .iter()
+            .any(|p| p.location == ParamLocation::FormField)
+    }
+}
+
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamLocation {
@@ -202,6 +212,10 @@ pub enum ParamLocation {
     Cookie,
     /// A part of a `multipart/form-data` body.
     Part,
+    /// A field of an `application/x-www-form-urlencoded` body whose
+    /// properties are all scalars (or lists of them): set like a query
+    /// parameter, so the GET and POST forms of one call read the same.
+    FormField,
 }
 
 /// How a list or object parameter is written (OpenAPI `style` + `explode`).

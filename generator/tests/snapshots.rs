@@ -387,6 +387,35 @@ fn bodies_decode_by_media_type_and_exact_statuses_win_over_ranges() {
     };
     let problem = Some(TypeRef::Named("Problem".into()));
 
+    // A form of plain fields: its fields are parameters (required ones
+    // positional), like a query's; one with a password stays a struct.
+    let search = op("searchNotes");
+    assert!(search.form_fields_flattened());
+    let fields: Vec<(&str, bool, &TypeRef)> = search
+        .params
+        .iter()
+        .map(|p| (p.wire_name.as_str(), p.required, &p.ty))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("text", true, &TypeRef::String),
+            ("limit", false, &TypeRef::U32),
+            ("tag", false, &TypeRef::Vec(Box::new(TypeRef::String))),
+            ("archived", false, &TypeRef::Bool),
+        ]
+    );
+    assert!(search
+        .params
+        .iter()
+        .all(|p| p.location == ParamLocation::FormField));
+    let login = op("login");
+    assert!(!login.form_fields_flattened());
+    assert_eq!(
+        login.body.as_ref().map(|b| b.encoding),
+        Some(BodyEncoding::Form)
+    );
+
     let create = op("createNote");
     let body = create.body.as_ref().expect("createNote has a body");
     assert_eq!(body.encoding, BodyEncoding::Json);

@@ -319,6 +319,7 @@ fn location(l: ParamLocation) -> &'static str {
         ParamLocation::Header => "header",
         ParamLocation::Cookie => "cookie",
         ParamLocation::Part => "multipart",
+        ParamLocation::FormField => "form field",
     }
 }
 

@@ -161,7 +161,7 @@ pub(super) fn client_method(op: &Operation) -> TokenStream {
     if let Some(body) = op
         .body
         .as_ref()
-        .filter(|b| b.encoding != BodyEncoding::Multipart)
+        .filter(|b| b.encoding != BodyEncoding::Multipart && !op.form_fields_flattened())
     {
         let id = to_ident(&body.rust_name);
         let ty = type_tokens(&body.ty, Scope::Root);

@@ -62,6 +62,18 @@ fn csv_static(name: &proc_macro2::Ident, f: &CsvFormat) -> TokenStream {
 fn add_param(p: &Param, value: TokenStream) -> TokenStream {
     let rt = rt();
     let wire = lit(&p.wire_name);
+    if p.location == ParamLocation::FormField {
+        return match &p.ty {
+            TypeRef::Vec(inner) => {
+                let item = value_to_string(inner, quote!(item));
+                quote!(for item in #value.iter() { fields.push((#wire.to_owned(), #item)); })
+            }
+            ty => {
+                let v = value_to_string(ty, value);
+                quote!(fields.push((#wire.to_owned(), #v));)
+            }
+        };
+    }
     if p.location == ParamLocation::Part {
         return match &p.ty {
             TypeRef::Csv(format) => {
@@ -97,7 +109,7 @@ fn add_param(p: &Param, value: TokenStream) -> TokenStream {
         ParamLocation::Path => quote!(path_param),
         ParamLocation::Header => quote!(header),
         ParamLocation::Cookie => quote!(cookie),
-        ParamLocation::Query | ParamLocation::Part => quote!(query),
+        ParamLocation::Query | ParamLocation::Part | ParamLocation::FormField => quote!(query),
     };
     let joined = |inner: &TypeRef, sep: &str| {
         if *inner == TypeRef::String {
@@ -137,6 +149,7 @@ fn location_word(l: ParamLocation) -> &'static str {
         ParamLocation::Header => "header",
         ParamLocation::Cookie => "cookie",
         ParamLocation::Part => "multipart",
+        ParamLocation::FormField => "form field",
     }
 }
 
@@ -441,13 +454,14 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     let mut setters = Vec::new();
     let mut adds = Vec::new();
     let mut part_adds = Vec::new();
+    let mut form_adds = Vec::new();
     for p in &op.params {
         let id = to_ident(&p.rust_name);
         let ty = stored_type(p);
-        let target = if p.location == ParamLocation::Part {
-            &mut part_adds
-        } else {
-            &mut adds
+        let target = match p.location {
+            ParamLocation::Part => &mut part_adds,
+            ParamLocation::FormField => &mut form_adds,
+            _ => &mut adds,
         };
         let by_value = matches!(p.ty, TypeRef::Csv(_));
         if p.required {
@@ -497,7 +511,13 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let ct = lit(&body.content_type);
-        if body.encoding == BodyEncoding::Multipart {
+        if op.form_fields_flattened() {
+            adds.push(quote! {
+                let mut fields: Vec<(String, String)> = Vec::new();
+                #(#form_adds)*
+                request.form_body(fields);
+            });
+        } else if body.encoding == BodyEncoding::Multipart {
             adds.push(quote! {
                 let mut parts: Vec<#rt::Part> = Vec::new();
                 #(#part_adds)*

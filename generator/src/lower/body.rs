@@ -29,6 +29,20 @@ impl<'d> Lowerer<'d, '_, '_> {
             return (None, Vec::new());
         };
         let encoding = encoding_for(&media);
+        if encoding == BodyEncoding::Form {
+            if let Some(fields) = schema
+                .and_then(|s| self.deref(s))
+                .and_then(|s| self.form_fields(s, builder, namer))
+            {
+                let body = Body {
+                    content_type: media,
+                    encoding,
+                    ty: TypeRef::Json,
+                    rust_name: "body".into(),
+                };
+                return (Some(body), fields);
+            }
+        }
         let mut parts = Vec::new();
         let ty = match encoding {
             BodyEncoding::Json | BodyEncoding::Form => schema.map_or(TypeRef::Json, |s| {
@@ -51,6 +65,77 @@ impl<'d> Lowerer<'d, '_, '_> {
             rust_name: "body".into(),
         };
         (Some(body), parts)
+    }
+
+    /// A form body's properties as [`ParamLocation::FormField`] parameters,
+    /// when every property is a plain scalar or a list of them (not a
+    /// secret, an object or a CSV file) and nothing else is allowed; `None`
+    /// keeps the body one struct.
+    fn form_fields(
+        &mut self,
+        schema: &'d Node,
+        builder: &str,
+        namer: &mut Namer,
+    ) -> Option<Vec<Param>> {
+        let properties = schema.get("properties").and_then(Node::entries)?;
+        let closed = ["allOf", "oneOf", "anyOf"]
+            .iter()
+            .all(|k| schema.get(k).is_none())
+            && schema
+                .get("additionalProperties")
+                .is_none_or(|a| a.as_str() == Some("false"));
+        if properties.is_empty() || !closed {
+            return None;
+        }
+        let plain = |node: &Node| {
+            matches!(
+                node.str_at("type"),
+                Some("string" | "integer" | "number" | "boolean")
+            ) && node.str_at("format") != Some("password")
+                && node.str_at("format") != Some("binary")
+                && node.entries().is_some_and(|entries| {
+                    !entries
+                        .iter()
+                        .any(|(k, _)| k.name.starts_with("x-pasarela-"))
+                })
+        };
+        for (_, prop) in properties {
+            let target = self.deref(prop).unwrap_or(prop);
+            let scalar = match target.str_at("type") {
+                Some("array") => target
+                    .get("items")
+                    .map(|items| self.deref(items).unwrap_or(items))
+                    .is_some_and(plain),
+                _ => plain(target),
+            };
+            if !scalar {
+                return None;
+            }
+        }
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        let mut out = Vec::new();
+        for (key, prop) in properties {
+            let target = self.deref(prop).unwrap_or(prop);
+            let ty = self.schema_type(prop, &format!("{builder}{}", ident::pascal(&key.name)));
+            out.push(Param {
+                pos: key.pos,
+                wire_name: key.name.clone(),
+                rust_name: namer.unique(ident::snake(&key.name)),
+                location: ParamLocation::FormField,
+                style: ParamStyle::Form { explode: true },
+                required: required.contains(key.name.as_str()),
+                ty,
+                constraints: self.constraints(target),
+                description: doc_text(prop).or_else(|| doc_text(target)),
+            });
+        }
+        Some(out)
     }
 
     fn multipart_parts(
