@@ -204,7 +204,7 @@ async fn a_field_that_cannot_be_written_is_rejected_before_sending() {
         .expect_err("rejected");
     let text = err.to_string();
     assert!(
-        text.contains("row 3") && text.contains("DescripcionConcepto"),
+        text.contains("rows[2]") && text.contains("DescripcionConcepto"),
         "{text}"
     );
     rows[2].descripcion_concepto = None;
@@ -215,7 +215,7 @@ async fn a_field_that_cannot_be_written_is_rejected_before_sending() {
         .expect_err("rejected")
         .to_string();
     assert!(
-        text.contains("row 5") && text.contains("NombreCliente"),
+        text.contains("rows[4]") && text.contains("NombreCliente"),
         "{text}"
     );
     assert!(api_requests(&server).await.is_empty(), "nothing was sent");

@@ -211,11 +211,11 @@ where
 pub enum CsvError {
     /// A value cannot be written in this format. Nothing was produced (and
     /// so nothing was sent).
-    #[error("row {row}, column {column}: {reason}")]
+    #[error("{}.{column}: {reason}", row_path(*.row))]
     Field {
-        /// The 1-based position of the row among the rows written (`0` for
-        /// the header line).
-        row: usize,
+        /// The 0-based index of the row among the rows given (`rows[0]` is
+        /// the first, as in validation errors); `None` for the header line.
+        row: Option<usize>,
         /// The column's name.
         column: String,
         /// Why, e.g. `contains ';', which this CSV format cannot carry`.
@@ -224,10 +224,11 @@ pub enum CsvError {
     /// A record cannot be read: wrong number of fields, a field that does
     /// not make a valid value (the message names the column), or bytes that
     /// none of the format's encodings can decode.
-    #[error("row {row}: {message}")]
+    #[error("rows[{row}]: {message}")]
     Record {
-        /// The 1-based position of the record among the data records (the
-        /// header line and blank lines are not counted).
+        /// The 0-based index of the record among the data records (the
+        /// header line and blank lines are not counted), counted as
+        /// validation errors count list items.
         row: usize,
         /// What is wrong.
         message: String,
@@ -236,6 +237,14 @@ pub enum CsvError {
     /// path) or a body stream that failed.
     #[error("{0}")]
     Io(String),
+}
+
+/// `rows[3]` for a row, `header` for the header line.
+fn row_path(row: Option<usize>) -> String {
+    match row {
+        Some(i) => format!("rows[{i}]"),
+        None => "header".to_owned(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -258,14 +267,13 @@ pub fn encode_rows<R: CsvRow>(rows: &[R], format: &CsvFormat) -> Result<Bytes, C
 
     if format.header {
         let fields: Vec<&str> = columns.to_vec();
-        write_record(&mut out, 0, &fields, columns, format, encoding)?;
+        write_record(&mut out, None, &fields, columns, format, encoding)?;
     }
     for (i, row) in rows.iter().enumerate() {
-        let row_no = i + 1;
         let fields = row.to_fields();
         if fields.len() != columns.len() {
             return Err(CsvError::Record {
-                row: row_no,
+                row: i,
                 message: format!(
                     "the row gave {} fields, but the format has {} columns",
                     fields.len(),
@@ -286,7 +294,7 @@ pub fn encode_rows<R: CsvRow>(rows: &[R], format: &CsvFormat) -> Result<Bytes, C
             .filter(|(c, _)| !(omit && omittable.contains(c)))
             .map(|(_, n)| *n)
             .collect();
-        write_record(&mut out, row_no, &kept, &names, format, encoding)?;
+        write_record(&mut out, Some(i), &kept, &names, format, encoding)?;
     }
     Ok(Bytes::from(out))
 }
@@ -305,7 +313,7 @@ fn omittable_indexes<R: CsvRow>() -> Vec<usize> {
 
 fn write_record(
     out: &mut Vec<u8>,
-    row: usize,
+    row: Option<usize>,
     fields: &[&str],
     names: &[&str],
     format: &CsvFormat,
@@ -491,8 +499,9 @@ impl RowDecoder {
             self.header_pending = false;
             return None;
         }
+        let index = self.rows;
         self.rows += 1;
-        Some(decode_record::<R>(raw, format, self.rows))
+        Some(decode_record::<R>(raw, format, index))
     }
 }
 

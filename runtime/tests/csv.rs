@@ -104,7 +104,7 @@ fn values_the_format_cannot_carry_are_refused() {
         assert_eq!(
             err,
             CsvError::Field {
-                row: 2,
+                row: Some(1),
                 column: "NombreCliente".into(),
                 reason: format!("contains {shown}, which this CSV format cannot carry"),
             }
@@ -112,7 +112,7 @@ fn values_the_format_cannot_carry_are_refused() {
         if value.contains(';') {
             assert_eq!(
                 err.to_string(),
-                "row 2, column NombreCliente: contains ';', which this CSV format cannot carry"
+                "rows[1].NombreCliente: contains ';', which this CSV format cannot carry"
             );
         }
     }
@@ -126,13 +126,15 @@ async fn refused_rows_produce_no_upload() {
     };
     let input: CsvInput<Charge> = vec![example_charge(), bad].into();
     let err = input.into_bytes(&SEMICOLON).await.unwrap_err();
-    assert!(matches!(err, CsvError::Field { row: 2, ref column, .. } if column == "Concepto"));
+    assert!(
+        matches!(err, CsvError::Field { row: Some(1), ref column, .. } if column == "Concepto")
+    );
     // Generated code turns it into `Error::Csv` before anything is sent.
     let e: Error<Infallible> = Error::Csv(err);
     assert!(!e.outcome_unknown());
     assert_eq!(
         e.to_string(),
-        "row 2, column Concepto: contains ';', which this CSV format cannot carry"
+        "rows[1].Concepto: contains ';', which this CSV format cannot carry"
     );
 }
 
@@ -149,7 +151,7 @@ fn windows_1252_writing() {
         let err = encode_rows(&[names("Ana", value)], &CP1252).unwrap_err();
         match err {
             CsvError::Field {
-                row: 1,
+                row: Some(0),
                 column,
                 reason,
             } => {
@@ -189,7 +191,7 @@ fn utf8_and_windows_1252_are_both_read() {
     assert_eq!(
         err,
         CsvError::Record {
-            row: 1,
+            row: 0,
             message: "the record cannot be decoded as UTF-8".into()
         }
     );
@@ -235,14 +237,14 @@ fn wrong_field_count_names_the_row() {
     assert_eq!(
         err,
         CsvError::Record {
-            row: 2,
+            row: 1,
             message: "expected 10 or 8 fields, found 7".into()
         }
     );
-    assert_eq!(err.to_string(), "row 2: expected 10 or 8 fields, found 7");
+    assert_eq!(err.to_string(), "rows[1]: expected 10 or 8 fields, found 7");
 
     let err = decode_rows::<Names>(b"a;b;c\n", &SEMICOLON).unwrap_err();
-    assert_eq!(err.to_string(), "row 1: expected 2 fields, found 3");
+    assert_eq!(err.to_string(), "rows[0]: expected 2 fields, found 3");
 }
 
 #[test]
@@ -250,7 +252,7 @@ fn a_bad_decimal_names_the_column() {
     let body = EXAMPLE_LINE.replace("1322.10", "1.322,10");
     let err = decode_rows::<Charge>(body.as_bytes(), &SEMICOLON).unwrap_err();
     match &err {
-        CsvError::Record { row: 1, message } => {
+        CsvError::Record { row: 0, message } => {
             assert!(
                 message.starts_with("column Importe: `1.322,10` is not a valid value"),
                 "{message}"
@@ -260,7 +262,10 @@ fn a_bad_decimal_names_the_column() {
     }
     let body = EXAMPLE_LINE.replace("Fabian Barros", "");
     let err = decode_rows::<Charge>(body.as_bytes(), &SEMICOLON).unwrap_err();
-    assert_eq!(err.to_string(), "row 1: column NombreCliente: is required");
+    assert_eq!(
+        err.to_string(),
+        "rows[0]: column NombreCliente: is required"
+    );
 }
 
 #[test]
@@ -371,7 +376,7 @@ async fn rows_arrive_before_the_source_ends() {
     assert_eq!(rest[0].as_ref().unwrap(), &names("Ana", "Gil"));
     assert_eq!(
         rest[1].as_ref().unwrap_err().to_string(),
-        "row 3: expected 2 fields, found 3"
+        "rows[2]: expected 2 fields, found 3"
     );
     assert_eq!(rest[2].as_ref().unwrap(), &names("Luis", "Pérez"));
     assert_eq!(stream.rows_read(), 4);

@@ -295,7 +295,7 @@ fn csv_rows_bad_record_is_a_csv_error() {
         .csv_rows::<Charge, _>(&SEMICOLON, &CSV_RESULT, ImportError::Rejected)
         .unwrap_err();
     match &e {
-        Error::Csv(c) => assert_eq!(c.to_string(), "row 1: expected 10 or 8 fields, found 2"),
+        Error::Csv(c) => assert_eq!(c.to_string(), "rows[0]: expected 10 or 8 fields, found 2"),
         other => panic!("unexpected {other:?}"),
     }
     assert!(!e.outcome_unknown());
