@@ -110,6 +110,18 @@ impl SecurityScheme {
             None => self.kind.builder_call(self.name),
         }
     }
+
+    /// The builder call that overrides an OAuth2 scheme's token URL: the
+    /// generated builder's (`.oauth2_token_url(url)`, named like its
+    /// `…oauth2_client_credentials` method) when the client declares one,
+    /// else the runtime builder's (`.oauth2_token_url("scheme", url)`).
+    pub fn token_url_call(&self) -> String {
+        const CREDENTIALS: &str = "oauth2_client_credentials(client_id, client_secret)";
+        match self.builder_call.and_then(|c| c.strip_suffix(CREDENTIALS)) {
+            Some(prefix) => format!("{prefix}oauth2_token_url(url)"),
+            None => format!(".oauth2_token_url(\"{}\", url)", self.name),
+        }
+    }
 }
 
 /// Where an API key is sent.

@@ -557,10 +557,12 @@ pub enum BuildError {
         reason: String,
     },
     /// The OAuth2 token URL is not a valid http(s) URL.
-    #[error("invalid OAuth2 token URL `{url}` for security scheme `{scheme}`: {reason}; hint: pass an absolute URL to .oauth2_token_url(\"{scheme}\", ...)")]
+    #[error("invalid OAuth2 token URL `{url}` for security scheme `{scheme}`: {reason}; hint: pass an absolute http(s) URL to {hint}")]
     InvalidTokenUrl {
         /// The security scheme.
         scheme: String,
+        /// The builder call that sets the token URL.
+        hint: String,
         /// The URL as given or declared.
         url: String,
         /// Why it is rejected.

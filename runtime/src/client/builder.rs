@@ -14,7 +14,7 @@ use super::{
     Client, Inner, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_USER_AGENT,
 };
-use crate::api::{ApiInfo, ApiKeyLocation, SecuritySchemeKind};
+use crate::api::{ApiInfo, ApiKeyLocation, SecurityScheme, SecuritySchemeKind};
 use crate::auth::{basic_header, bearer_header, sensitive_header, Credential, TokenCache};
 use crate::error::{describe_reqwest, BuildError};
 use crate::hook::Hook;
@@ -408,7 +408,7 @@ impl ClientBuilder {
                         .get(scheme.name)
                         .cloned()
                         .unwrap_or_else(|| token_url.to_owned());
-                    let url = parse_token_url(scheme.name, &raw, &base)?;
+                    let url = parse_token_url(scheme, &raw, &base)?;
                     if !insecure_ok(&url) {
                         return Err(BuildError::InsecureHttp {
                             what: format!("OAuth2 token URL of security scheme `{}`", scheme.name),
@@ -493,9 +493,10 @@ fn parse_base_url(raw: &str) -> Result<Url, BuildError> {
     Ok(url)
 }
 
-fn parse_token_url(scheme: &str, raw: &str, base: &Url) -> Result<Url, BuildError> {
+fn parse_token_url(scheme: &SecurityScheme, raw: &str, base: &Url) -> Result<Url, BuildError> {
     let bad = |reason: String| BuildError::InvalidTokenUrl {
-        scheme: scheme.to_owned(),
+        scheme: scheme.name.to_owned(),
+        hint: scheme.token_url_call(),
         url: shown_url(raw),
         reason,
     };
@@ -572,14 +573,29 @@ mod tests {
     #[test]
     fn relative_token_url_joins_base() {
         let base = Url::parse("https://example.invalid/v2").unwrap();
+        let oauth = &API.security_schemes[1];
         let u =
-            parse_token_url("oauth", "/oauth/token?grant_type=client_credentials", &base).unwrap();
+            parse_token_url(oauth, "/oauth/token?grant_type=client_credentials", &base).unwrap();
         assert_eq!(
             u.as_str(),
             "https://example.invalid/oauth/token?grant_type=client_credentials"
         );
-        let u = parse_token_url("oauth", "oauth/token", &base).unwrap();
+        let u = parse_token_url(oauth, "oauth/token", &base).unwrap();
         assert_eq!(u.as_str(), "https://example.invalid/v2/oauth/token");
+        let e = parse_token_url(oauth, "ftp://x/token", &base).unwrap_err();
+        assert!(
+            e.to_string().contains(".oauth2_token_url(\"oauth\", url)"),
+            "{e}"
+        );
+        let generated = SecurityScheme {
+            builder_call: Some(".partner_oauth2_client_credentials(client_id, client_secret)"),
+            ..*oauth
+        };
+        let e = parse_token_url(&generated, "ftp://x/token", &base).unwrap_err();
+        assert!(
+            e.to_string().contains(".partner_oauth2_token_url(url)"),
+            "{e}"
+        );
     }
 
     #[test]
