@@ -7,7 +7,13 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use pasarela::tigo_billing;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pasarela::runtime::reqwest::header::{HeaderMap, HeaderValue};
+use pasarela::runtime::AttemptInfo;
+use pasarela::{tigo_billing, CallOptions, Hook};
 use serde_json::Value;
 use support::{
     api_requests, describe_request, mount_token, spec_example, token_requests, token_url,
@@ -16,6 +22,19 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Counts attempts and tags each request with the operation's id.
+struct CountAttempts(Arc<AtomicU32>);
+
+impl Hook for CountAttempts {
+    fn before_attempt(&self, info: &AttemptInfo, headers: &mut HeaderMap) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        headers.insert(
+            "x-client-operation",
+            HeaderValue::from_static(info.operation.id),
+        );
+    }
+}
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -101,18 +120,34 @@ async fn tigo_tour() -> Result<()> {
         .await;
     println!("local server at {}", server.uri());
 
+    let attempts = Arc::new(AtomicU32::new(0));
     let client = tigo_billing::Client::builder()
         .base_url(server.uri())
         .oauth2_client_credentials("tour-client", "tour-secret")
         .oauth2_token_url(token_url(&server))
+        // A hook runs around every HTTP attempt: here it counts them and
+        // tags each request (tracing propagation or metrics go here).
+        .hook(CountAttempts(attempts.clone()))
         .build()?;
 
-    let contract = client.get_contract("0012345678").await?;
+    // `send_with_meta()` keeps the status and headers beside the value;
+    // `with_options` sets a timeout, retries or headers for this call only.
+    let contract = client
+        .get_contract("0012345678")
+        .with_options(
+            CallOptions::new()
+                .timeout(Duration::from_secs(5))
+                .header("x-correlation-id", "tour-1"),
+        )
+        .send_with_meta()
+        .await?;
     println!(
-        "get_contract(\"0012345678\") → {} contract(s) for {} ({})",
+        "get_contract(\"0012345678\") → HTTP {}, {} contract(s) for {} ({}), content-type {:?}",
+        contract.status(),
         contract.contracts_collection.len(),
         contract.identification,
-        contract.organization.name.as_deref().unwrap_or("?")
+        contract.organization.name.as_deref().unwrap_or("?"),
+        contract.headers().get("content-type"),
     );
 
     let contracts = client
@@ -186,6 +221,10 @@ async fn tigo_tour() -> Result<()> {
         Ok(contract) => println!("get_contract(\"does-not-exist\") → unexpected {contract:?}"),
     }
 
+    println!(
+        "the hook saw {} attempt(s)",
+        attempts.load(Ordering::Relaxed)
+    );
     println!(
         "the server saw {} API request(s) and {} token request(s); the last one was:\n{}",
         api_requests(&server).await.len(),
