@@ -5,6 +5,12 @@
 //! `errors` (one enum per operation) and `requests` (request builders that
 //! you `.await` or `.send().await`). Each client is a cargo feature
 //! (`tigo-billing`, `paypertic`, `acreditaciones`; all on by default).
+//!
+//! In the documentation of the three clients, **(documented)** marks what
+//! the API's own documents state, and **(assumed)** what they leave open and
+//! this crate decided (a type, a bound, a status meaning); the project's
+//! `docs/apis/<api>.md` gives the source of each fact.
+//!
 //! The runtime behaviour — auth, retries,
 //! timeouts, redaction — lives in [`pasarela_runtime`], re-exported as
 //! [`runtime`].

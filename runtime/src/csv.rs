@@ -208,6 +208,7 @@ where
 
 /// A CSV body could not be written or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CsvError {
     /// A value cannot be written in this format. Nothing was produced (and
     /// so nothing was sent).

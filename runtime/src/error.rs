@@ -385,6 +385,7 @@ impl Error<Infallible> {
 
 /// Which timeout elapsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// No connection could be made within the connect timeout; the request
     /// was not sent.
