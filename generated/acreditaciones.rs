@@ -510,6 +510,7 @@ pub mod types {
 pub mod errors {
     /// Errors declared for `crear_acreditacion` (`POST /acreditaciones/crear`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum CrearAcreditacionError {
         /// The result envelope reported an error (or a code the spec does not document); the whole envelope is kept.
         Rejected(::pasarela_runtime::EnvelopeError),
@@ -536,6 +537,7 @@ pub mod errors {
     }
     /// Errors declared for `ejecutar_acreditacion` (`POST /acreditaciones/ejecutar`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum EjecutarAcreditacionError {
         /// The result envelope reported an error (or a code the spec does not document); the whole envelope is kept.
         Rejected(::pasarela_runtime::EnvelopeError),

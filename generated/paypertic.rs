@@ -663,6 +663,7 @@ pub mod types {
 pub mod errors {
     /// Errors declared for `importar_cobranzas` (`POST /cobranzas/importar/csv`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum ImportarCobranzasError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -687,6 +688,7 @@ pub mod errors {
     }
     /// Errors declared for `exportar_cobranzas` (`GET /cobranzas/exportar/csv`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum ExportarCobranzasError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -711,6 +713,7 @@ pub mod errors {
     }
     /// Errors declared for `exportar_cobranzas_post` (`POST /cobranzas/exportar/csv`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum ExportarCobranzasPostError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -735,6 +738,7 @@ pub mod errors {
     }
     /// Errors declared for `descargar_cobranzas` (`GET /cobranzas/descargar/csv`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum DescargarCobranzasError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -759,6 +763,7 @@ pub mod errors {
     }
     /// Errors declared for `descargar_cobranzas_post` (`POST /cobranzas/descargar/csv`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum DescargarCobranzasPostError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -783,6 +788,7 @@ pub mod errors {
     }
     /// Errors declared for `crear_institucion` (`POST /carrier/institucion/crear`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum CrearInstitucionError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -807,6 +813,7 @@ pub mod errors {
     }
     /// Errors declared for `ver_hash` (`GET /carrier/institucion/ver_hash`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum VerHashError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),
@@ -831,6 +838,7 @@ pub mod errors {
     }
     /// Errors declared for `ver_hash_post` (`POST /carrier/institucion/ver_hash`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     pub enum VerHashPostError {
         /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
         Rejected(::pasarela_runtime::TextError),

@@ -1236,6 +1236,7 @@ pub mod types {
 pub mod errors {
     /// Errors declared for `get_contract` (`GET /contracts/{contractId}`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum GetContractError {
         /// HTTP 400: Bad Request.
@@ -1279,6 +1280,7 @@ pub mod errors {
     }
     /// Errors declared for `list_customer_contracts` (`GET /customers/{idType}/{identification}/contracts`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum ListCustomerContractsError {
         /// HTTP 400: Bad Request.
@@ -1322,6 +1324,7 @@ pub mod errors {
     }
     /// Errors declared for `list_bills` (`GET /customers/contracts/{contractId}/bills`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum ListBillsError {
         /// HTTP 400: Bad Request.
@@ -1365,6 +1368,7 @@ pub mod errors {
     }
     /// Errors declared for `list_bill_payments` (`GET /customers/contracts/{contractId}/bills/{billNo}/payments`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum ListBillPaymentsError {
         /// HTTP 400: Bad Request.
@@ -1408,6 +1412,7 @@ pub mod errors {
     }
     /// Errors declared for `get_party_characteristics` (`GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum GetPartyCharacteristicsError {
         /// HTTP 400: Bad Request.
@@ -1451,6 +1456,7 @@ pub mod errors {
     }
     /// Errors declared for `checkout_payment` (`POST /customers/{idType}/{identification}/payments/checkout`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum CheckoutPaymentError {
         /// HTTP 400: Bad Request.
@@ -1500,6 +1506,7 @@ pub mod errors {
     }
     /// Errors declared for `register_payments` (`POST /customers/{idType}/{identification}/payments/register`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum RegisterPaymentsError {
         /// HTTP 400: Bad Request.
@@ -1543,6 +1550,7 @@ pub mod errors {
     }
     /// Errors declared for `validate_payment` (`GET /payments/{paymentId}/validate`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum ValidatePaymentError {
         /// HTTP 400: Bad Request.
@@ -1586,6 +1594,7 @@ pub mod errors {
     }
     /// Errors declared for `validate_coupon_payment` (`GET /payments/{couponId}/{id}/validate`).
     #[derive(Debug, Clone, PartialEq)]
+    #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
     pub enum ValidateCouponPaymentError {
         /// HTTP 400: Bad Request.

@@ -180,7 +180,9 @@ async fn crear_code_1_is_a_processing_error() {
         ))
         .await,
     );
-    let errors::CrearAcreditacionError::Rejected(e) = &err;
+    let errors::CrearAcreditacionError::Rejected(e) = &err else {
+        panic!("expected the rejected envelope, got {err:?}");
+    };
     assert_eq!(e.code.as_deref(), Some("1"));
     assert_eq!(e.text.as_deref(), Some("ERROR"));
     assert!(e.documented);
@@ -223,7 +225,9 @@ async fn crear_code_3_is_no_valid_collaborator() {
         ))
         .await,
     );
-    let errors::CrearAcreditacionError::Rejected(e) = &err;
+    let errors::CrearAcreditacionError::Rejected(e) = &err else {
+        panic!("expected the rejected envelope, got {err:?}");
+    };
     assert_eq!(e.code.as_deref(), Some("3"));
     assert!(e
         .meaning

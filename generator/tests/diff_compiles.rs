@@ -21,9 +21,12 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A crate that holds a generated client (`src/api.rs`) and the user code.
+/// Two crates, as users have them: `diff-api` holds a generated client
+/// (`api/src/api.rs`), and `diff-user` the user code, depending on it (so
+/// `#[non_exhaustive]` and visibility act as they do for users).
 struct Scratch {
     dir: PathBuf,
+    api_dir: PathBuf,
     target: PathBuf,
 }
 
@@ -31,13 +34,30 @@ impl Scratch {
     fn new() -> Self {
         let target = root().join("target/diff-compat");
         let dir = target.join("crate");
+        let api_dir = target.join("api");
         std::fs::create_dir_all(dir.join("src")).expect("scratch dir");
+        std::fs::create_dir_all(api_dir.join("src")).expect("scratch dir");
         let runtime = root().join("runtime");
+        std::fs::write(
+            api_dir.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"diff-api\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\nworkspace = \"../crate\"\n\n\
+                 [dependencies]\npasarela-runtime = {{ path = {:?} }}\n",
+                runtime.display().to_string()
+            ),
+        )
+        .expect("api manifest");
+        std::fs::write(
+            api_dir.join("src/lib.rs"),
+            "#![allow(dead_code, clippy::all)]\ninclude!(\"api.rs\");\n",
+        )
+        .expect("api lib.rs");
         std::fs::write(
             dir.join("Cargo.toml"),
             format!(
                 "[package]\nname = \"diff-user\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-                 [dependencies]\npasarela-runtime = {{ path = {:?} }}\n\n[workspace]\n",
+                 [dependencies]\npasarela-runtime = {{ path = {:?} }}\ndiff-api = {{ path = \"../api\" }}\n\n\
+                 [workspace]\nmembers = [\".\", \"../api\"]\n",
                 runtime.display().to_string()
             ),
         )
@@ -50,10 +70,14 @@ impl Scratch {
         std::fs::write(dir.join("src/user.rs"), user).expect("user.rs");
         std::fs::write(
             dir.join("src/lib.rs"),
-            "#![allow(dead_code, clippy::all)]\npub mod api {\n    include!(\"api.rs\");\n}\npub mod user;\n",
+            "#![allow(dead_code, clippy::all)]\npub mod api {\n    pub use diff_api::*;\n}\npub mod user;\n",
         )
         .expect("lib.rs");
-        Self { dir, target }
+        Self {
+            dir,
+            api_dir,
+            target,
+        }
     }
 
     /// Puts the client generated from `spec` in place and checks the crate;
@@ -63,7 +87,7 @@ impl Scratch {
         let code = generate(&source, &Config::default())
             .unwrap_or_else(|d| panic!("{}: {d}", spec.display()))
             .code;
-        std::fs::write(self.dir.join("src/api.rs"), code).expect("api.rs");
+        std::fs::write(self.api_dir.join("src/api.rs"), code).expect("api.rs");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = Command::new(cargo)
             .args(["check", "--offline", "--quiet", "--message-format", "short"])

@@ -434,14 +434,14 @@ impl Differ<'_> {
                     "response-status-added",
                     format!("{}::{}", n.error_name, e.variant),
                     format!(
-                        "`{}` declares a new error response {}: a new variant of `{}`",
+                        "`{}` declares a new error response {}: a new variant of `{}` (non-exhaustive: matches already have a `_` arm)",
                         n.id,
                         status(*m),
                         n.error_name
                     ),
                     Wire::Compatible,
-                    Rust::Breaking,
-                    Semver::Major,
+                    Rust::Additive,
+                    Semver::Minor,
                     (Some(o.pos), Some(e.pos)),
                 ),
                 Some(old) if old.ty != e.ty || old.variant != e.variant => self.push(

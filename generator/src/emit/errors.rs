@@ -148,6 +148,7 @@ pub(super) fn error_enum(op: &Operation) -> TokenStream {
     quote! {
         #[doc = #head]
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         #allow
         pub enum #name {
             #(#variants)*
