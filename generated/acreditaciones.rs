@@ -172,13 +172,9 @@ impl ClientBuilder {
 }
 /// Models: the request and response bodies of this API.
 pub mod types {
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[allow(unused_imports)]
+    use ::pasarela_runtime::serde::{Deserialize, Serialize};
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CrearAcreditacionRequest {
         pub acreditacion: NuevaAcreditacion,
@@ -194,13 +190,7 @@ pub mod types {
             );
         }
     }
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct NuevaAcreditacion {
         /// The name of the user who created the order, to associate with the request (documented; optional, "puede enviar").
@@ -224,13 +214,7 @@ pub mod types {
             );
         }
     }
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Credito {
         /// The collaborator's document number. Must be numeric (documented) and is sent as a JSON number (documented example); kept as text in Rust so it is never reinterpreted. At most 15 digits (assumed: the document gives no length; a longer number loses digits on a server that reads JSON numbers as doubles, so the client refuses it before sending).
@@ -261,13 +245,7 @@ pub mod types {
             );
         }
     }
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct EjecutarAcreditacionRequest {
         pub acreditacion: AcreditacionAEjecutar,
@@ -283,13 +261,7 @@ pub mod types {
             );
         }
     }
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct AcreditacionAEjecutar {
         /// The user executing the order (documented example).
@@ -302,18 +274,9 @@ pub mod types {
         )]
         pub id_acreditacion: i64,
     }
-    impl ::pasarela_runtime::Validate for AcreditacionAEjecutar {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for AcreditacionAEjecutar {}
     /// The envelope's header (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Header {
         /// Result code (a number in the API document; accepted as a string too).
@@ -328,17 +291,9 @@ pub mod types {
         #[serde(rename = "txtReturn", default, skip_serializing_if = "Option::is_none")]
         pub txt_return: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for Header {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for Header {}
     /// The envelope crear answers (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CrearAcreditacionRespuesta {
         pub header: Header,
@@ -365,14 +320,7 @@ pub mod types {
         }
     }
     /// What crear reports about the order (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CrearAcreditacionData {
         /// The order's state, e.g. APROBADO, or a description of the failure (documented).
@@ -426,14 +374,7 @@ pub mod types {
         }
     }
     /// One credit as processed (documented; numbers arrive as strings).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CreditoProcesado {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -452,17 +393,9 @@ pub mod types {
         )]
         pub nro_documento: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for CreditoProcesado {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for CreditoProcesado {}
     /// The envelope ejecutar answers (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct EjecutarAcreditacionRespuesta {
         pub header: Header,
@@ -488,23 +421,14 @@ pub mod types {
             }
         }
     }
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct EjecutarAcreditacionData {
         /// What happened, e.g. "Se proceso correctamente" (documented).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub descripcion: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for EjecutarAcreditacionData {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for EjecutarAcreditacionData {}
 }
 /// One error enum per operation: the error responses the spec declares.
 pub mod errors {

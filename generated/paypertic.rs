@@ -258,14 +258,10 @@ impl ClientBuilder {
 }
 /// Models: the request and response bodies of this API.
 pub mod types {
+    #[allow(unused_imports)]
+    use ::pasarela_runtime::serde::{Deserialize, Serialize};
     /// One row of the import CSV, columns in this order (documented): IDCliente;NombreCliente;CelularCliente;TelefonoCliente;MailCliente;IDConcepto;DescripcionConcepto;Monto;Opcional1;Opcional2. No header row and UTF-8, as the example file shows (no document says so in words). Opcional1 and Opcional2 are left out of a row when both are empty, as in the example file.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Cobranza {
         /// Alphanumeric id of the client / member / student to charge (documented; required). Text, never a number.
@@ -314,9 +310,7 @@ pub mod types {
         #[serde(rename = "Opcional2", default, skip_serializing_if = "Option::is_none")]
         pub opcional2: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for Cobranza {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for Cobranza {}
     impl ::pasarela_runtime::csv::CsvRow for Cobranza {
         const COLUMNS: &'static [&'static str] = &[
             "IDCliente",
@@ -381,13 +375,7 @@ pub mod types {
     /// The import file.
     pub type Cobranzas = Vec<Cobranza>;
     /// One row of an export: the import's columns plus the current state and the rejection reason (documented: "formato similar al de importacion, con 2 nuevas columnas"). Rows come with or without the two optional columns.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CobranzaEstado {
         #[serde(rename = "IDCliente")]
@@ -436,9 +424,7 @@ pub mod types {
         )]
         pub motivo_rechazo: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for CobranzaEstado {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for CobranzaEstado {}
     impl ::pasarela_runtime::csv::CsvRow for CobranzaEstado {
         const COLUMNS: &'static [&'static str] = &[
             "IDCliente",
@@ -508,14 +494,7 @@ pub mod types {
     /// The export. (assumed) UTF-8 when the bytes are valid UTF-8, else Windows-1252, as files from PHP systems of this region often are; decoded per row, never with silent replacement characters.
     pub type CobranzasEstado = Vec<CobranzaEstado>;
     /// Export filters; when several are given they combine as AND (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct FiltrosCobranzas {
         /// The period to query (default: the current one); `*` returns every period (documented). Its format is not documented: an opaque string.
@@ -534,35 +513,18 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub opcional2: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for FiltrosCobranzas {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for FiltrosCobranzas {}
     /// The download documents only `periodo` (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct FiltroPeriodo {
         /// The period to query (default the current one; reference). Opaque.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub periodo: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for FiltroPeriodo {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for FiltroPeriodo {}
     /// `OK: <periodo en curso> - <N registros importados> [- <N registros fallidos>]` (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ResultadoImportacion {
         /// The period the rows were imported into, as the server wrote it (opaque).
@@ -578,17 +540,9 @@ pub mod types {
         )]
         pub fallidos: Option<i64>,
     }
-    impl ::pasarela_runtime::Validate for ResultadoImportacion {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for ResultadoImportacion {}
     /// The reference's variable list for crear, with its obligatorio marks, is the contract (docs/apis/paypertic.md). Its one curl example spells some fields differently (`smtp_user`, `smtp_pass`, `smtp_host`, `resp_mail`, `resp_telefono`) and adds `resp_nombre`, `resp_cargo`, `ante_iva`, without `mail`/`telefono`; the curl-only extras are optional fields here.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct NuevaInstitucion {
         /// The institution's CUIT, 11 digits without dashes or spaces (documented).
@@ -633,13 +587,7 @@ pub mod types {
             );
         }
     }
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ConsultaHash {
         /// The institution's CUIT, 11 digits (documented).

@@ -300,15 +300,10 @@ impl ClientBuilder {
 }
 /// Models: the request and response bodies of this API.
 pub mod types {
+    #[allow(unused_imports)]
+    use ::pasarela_runtime::serde::{Deserialize, Serialize};
     /// Body of checkout and register (documented; members from the original Swagger 2.0 document, docs/apis/tigo-billing.md). No member is required in the original.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CheckoutPaymentRequest {
         /// Payment intent, e.g. `create` (original).
@@ -369,14 +364,7 @@ pub mod types {
         }
     }
     /// The paying client (original; all members strings, none required).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ClientInformation {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -392,20 +380,11 @@ pub mod types {
         #[serde(rename = "userIp", default, skip_serializing_if = "Option::is_none")]
         pub user_ip: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for ClientInformation {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for ClientInformation {}
     /// The bills to pay or register: a bare top-level JSON array, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type BillListRequest = Vec<BillListRequestItem>;
     /// One bill in a checkout/register request (original).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct BillListRequestItem {
         /// Amount to pay for this bill. Typed number in the original (exact decimal, never a float); accepted as a JSON string or number.
@@ -436,22 +415,10 @@ pub mod types {
         )]
         pub starting_date: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for BillListRequestItem {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for BillListRequestItem {}
     ///
     /// Values this client does not know decode as `Unknown`, so a new value on the server does not break decoding.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Eq,
-        Hash,
-        PartialOrd,
-        Ord,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde", from = "String", into = "String")]
     pub enum PaymentDataMethodItem {
         /// `PSE`
@@ -493,18 +460,9 @@ pub mod types {
             f.write_str(self.as_str())
         }
     }
-    impl ::pasarela_runtime::Validate for PaymentDataMethodItem {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for PaymentDataMethodItem {}
     /// `paymentData` of CheckoutPaymentRequest (an inline object in the original; members from the original, docs/apis/tigo-billing.md). Decimal strings and JSON numbers sit side by side here, as in the original.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct PaymentData {
         /// Payment method(s); the original's only enum.
@@ -585,14 +543,7 @@ pub mod types {
         }
     }
     /// Answer of checkout: the signature of the payment, the url and some description if it exists (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct CheckoutPaymentResponse {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -611,20 +562,11 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub url: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for CheckoutPaymentResponse {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for CheckoutPaymentResponse {}
     /// A JSON object mapping each bill number to whether it was registered (`{"909501941-90": true}`), not a struct (docs/apis/tigo-billing.md; the API document renders its example keys `909501941-90` and `910911145-94` as fields).
     pub type RegisterPaymentResponse = ::std::collections::BTreeMap<String, bool>;
     /// Information about a payment made through the payment gateways (documented; members from the original; see docs/apis/tigo-billing.md). Snake_case and camelCase keys sit side by side on the wire; each key is spelled exactly as sent.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ValidatePaymentResponse {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -721,17 +663,9 @@ pub mod types {
         )]
         pub solicited_date: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for ValidatePaymentResponse {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for ValidatePaymentResponse {}
     /// `contractsDetails` (documented): returned by both contract lookups, even the one by contract id; wraps the array `contractsCollection` (docs/apis/tigo-billing.md). All three members are required (original).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ContractsDetails {
         /// Business identification (documented).
@@ -759,31 +693,15 @@ pub mod types {
         }
     }
     /// Organization Details (documented; member `name` from the original).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Organization {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub name: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for Organization {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for Organization {}
     /// `contractsItem` (documented): one contract of a customer.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ContractsItem {
         /// Unique Identifier for the Contract (documented).
@@ -839,14 +757,7 @@ pub mod types {
     /// A bare top-level JSON array, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type ContractCharacteristicsList = Vec<ContractCharacteristics>;
     /// Characteristics of a contract (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ContractCharacteristics {
         /// Billing cycle (a string in the original).
@@ -860,18 +771,9 @@ pub mod types {
         )]
         pub delivery_method: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for ContractCharacteristics {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for ContractCharacteristics {}
     /// Address of a contract or bill (documented; `geographicPlace` members from the original).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct LocalAddress {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -896,14 +798,7 @@ pub mod types {
         }
     }
     /// `geographicPlace` of LocalAddress (an inline object in the original).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct GeographicPlace {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -911,20 +806,11 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub city: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for GeographicPlace {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for GeographicPlace {}
     /// A bare top-level JSON array of bills, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type BillsCollection = Vec<BillList>;
     /// One bill (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct BillList {
         /// Bill number.
@@ -990,14 +876,7 @@ pub mod types {
         }
     }
     /// The payment of one bill; the payments lookup returns one `Payment`, not an array (documented; see docs/apis/tigo-billing.md).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct Payment {
         /// No format is declared; dates seen in this API include `2017-05-02 16:51:28` and `2017-05-02T16:52:43.517`, with no time zone.
@@ -1016,17 +895,9 @@ pub mod types {
         )]
         pub banking_entity: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for Payment {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for Payment {}
     /// Party characteristics selected with `fields` (documented).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct PartyCharacteristics {
         /// Is plus customer (documented, `fields=plus`).
@@ -1051,19 +922,11 @@ pub mod types {
         )]
         pub contact_email: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for PartyCharacteristics {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for PartyCharacteristics {}
     /// Any error body that reaches the client, one of: `ApiError`, the API's own `errorBody` (documented in the API document and the original); `OAuthError`, the gateway's OAuth error (documented in the OAuth document); or `GatewayFault`, (assumed) the gateway's own policy errors — invalid or expired token, quota, spike arrest — in Apigee Edge's fault shape. Any other error body is kept as text.
     ///
     /// Decoded by trying each variant in order; the first that fits wins.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[allow(clippy::large_enum_variant)]
     #[serde(crate = "::pasarela_runtime::serde", untagged)]
     pub enum ErrorBody {
@@ -1085,13 +948,7 @@ pub mod types {
         }
     }
     /// The API's `errorBody` (documented), e.g. `{"error":{"statusCode":"401","code":"401","message":…,"developerMessage":…}}` (documented, docs/apis/tigo-billing.md).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ApiError {
         pub error: ApiErrorDetail,
@@ -1108,14 +965,7 @@ pub mod types {
         }
     }
     /// The `error` member of `errorBody` (documented; codes are sent as strings).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ApiErrorDetail {
         /// HTTP status as a string (documented, e.g. `"401"`); accepted as a JSON string or number.
@@ -1142,17 +992,9 @@ pub mod types {
         )]
         pub developer_message: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for ApiErrorDetail {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for ApiErrorDetail {}
     /// The gateway's OAuth error (documented in the OAuth document), e.g. a 401 with `{"ErrorCode":"invalid_client","Error":"Client credentials are invalid"}`.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct OAuthError {
         #[serde(rename = "ErrorCode")]
@@ -1160,17 +1002,9 @@ pub mod types {
         #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
         pub error: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for OAuthError {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for OAuthError {}
     /// (assumed) A policy error of the gateway (Apigee Edge, judging by its token answer): invalid or expired token, quota, spike arrest. No Tigo document shows this shape.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct GatewayFault {
         pub fault: GatewayFaultDetail,
@@ -1187,14 +1021,7 @@ pub mod types {
         }
     }
     /// (assumed) The `fault` member of an Apigee policy error.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct GatewayFaultDetail {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1215,22 +1042,13 @@ pub mod types {
         }
     }
     /// (assumed) The `detail` member of an Apigee fault.
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        Default,
-        ::pasarela_runtime::serde::Serialize,
-        ::pasarela_runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct GatewayFaultCode {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub errorcode: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for GatewayFaultCode {
-        fn validate(&self, _v: &mut ::pasarela_runtime::Validator) {}
-    }
+    impl ::pasarela_runtime::Validate for GatewayFaultCode {}
 }
 /// One error enum per operation: the error responses the spec declares.
 pub mod errors {

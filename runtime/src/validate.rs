@@ -49,8 +49,11 @@ use crate::secret::Secret;
 
 /// A value that can check itself against its declared constraints.
 pub trait Validate {
-    /// Reports every problem of `self` to `v`, at `v`'s current path.
-    fn validate(&self, v: &mut Validator);
+    /// Reports every problem of `self` to `v`, at `v`'s current path. The
+    /// default reports nothing: a type without constraints.
+    fn validate(&self, v: &mut Validator) {
+        let _ = v;
+    }
 }
 
 /// Validates `value` and returns every problem found.

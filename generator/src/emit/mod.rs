@@ -60,6 +60,8 @@ pub fn emit(api: &Api) -> TokenStream {
         #builder
         /// Models: the request and response bodies of this API.
         pub mod types {
+            #[allow(unused_imports)]
+            use ::pasarela_runtime::serde::{Deserialize, Serialize};
             #(#types)*
         }
         /// One error enum per operation: the error responses the spec declares.

@@ -58,9 +58,10 @@ pub(super) fn field_type(f: &Field) -> TokenStream {
 }
 
 pub(super) fn derives(extra: TokenStream) -> TokenStream {
-    let rt = rt();
+    // `Serialize`/`Deserialize` are imported at the top of `mod types`
+    // (and reserved as type names), so the attribute fits on one line.
     quote! {
-        #[derive(Debug, Clone, PartialEq, #extra #rt::serde::Serialize, #rt::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #extra Serialize, Deserialize)]
     }
 }
 
@@ -137,7 +138,7 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                 quote!(#(#tags)|* => #rt_util::tagged_variant(value).map(Self::#id),)
             });
             let derive = quote! {
-                #[derive(Debug, Clone, PartialEq, #rt::serde::Serialize)]
+                #[derive(Debug, Clone, PartialEq, Serialize)]
             };
             quote! {
                 #docs
@@ -212,7 +213,7 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                 .map(|(_, w)| lit(&doc_line(&format!(" `{w}`"))))
                 .collect();
             let derive = quote! {
-                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, #rt::serde::Serialize, #rt::serde::Deserialize)]
+                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
             };
             let display = quote! {
                 impl ::std::fmt::Display for #name {
@@ -439,14 +440,13 @@ pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
             quote!(#(#checks)*)
         }
     };
-    let arg = if body.is_empty() {
-        quote!(_v)
-    } else {
-        quote!(v)
-    };
+    // A type without constraints keeps the trait's default (no check).
+    if body.is_empty() {
+        return quote!(impl #rt::Validate for #name {});
+    }
     quote! {
         impl #rt::Validate for #name {
-            fn validate(&self, #arg: &mut #rt::Validator) {
+            fn validate(&self, v: &mut #rt::Validator) {
                 #body
             }
         }

@@ -58,6 +58,8 @@ const CLIENT_MEMBERS: &[&str] = &[
 /// with one of these names gets a suffix instead of shadowing it.
 const RESERVED_TYPE_NAMES: &[&str] = &[
     "String",
+    "Serialize",
+    "Deserialize",
     "Option",
     "Vec",
     "Box",

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Issue 14: pasarela-gen against progenitor 0.15.1 on one spec, side by side
+# in one run on this machine: generation time and peak memory, lines
+# emitted, and `cargo check` / debug `cargo build` of each generated crate
+# after touching its source (dependencies already built). Prints each
+# figure and the pasarela ÷ progenitor ratio.
+#
+#   bash benches/vs-progenitor.sh [SPEC]        (default: ../shared/corpus/oxide.json)
+#
+# Everything it installs or builds stays under target/vs-progenitor (the
+# progenitor CLI included: `cargo install --root`, never ~/.cargo). Needs
+# crates.io the first time. Nothing in the project depends on it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SPEC=$(realpath "${1:-../shared/corpus/oxide.json}")
+WORK=$ROOT/target/vs-progenitor
+TOOLS=$WORK/tools
+mkdir -p "$WORK"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# Peak resident memory (MB) and wall time (s) of a command, via GNU time
+# when present.
+measure() {
+  local out=$WORK/time.txt start end
+  start=$(now)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -v -o "$out" "$@" >/dev/null 2>&1
+  else
+    "$@" >/dev/null 2>&1
+    echo "Maximum resident set size (kbytes): 0" >"$out"
+  fi
+  end=$(now)
+  TIME=$(elapsed "$start" "$end")
+  MEM=$(awk -F': ' '/Maximum resident/ { printf "%d", $2 / 1024 }' "$out")
+}
+
+echo "== tools"
+if [ ! -x "$TOOLS/bin/cargo-progenitor" ]; then
+  cargo install --quiet --locked --root "$TOOLS" cargo-progenitor --version 0.15.1
+fi
+cargo build --quiet --release -p pasarela-gen
+GEN=$ROOT/target/release/pasarela-gen
+
+echo "== generate $(basename "$SPEC")"
+P=$WORK/pasarela-crate
+G=$WORK/progenitor-crate
+rm -rf "$P/src" "$G"
+mkdir -p "$P/src"
+measure "$GEN" generate "$SPEC" --out "$P/src/api.rs"
+P_GEN=$TIME P_MEM=$MEM
+measure "$TOOLS/bin/cargo-progenitor" progenitor -i "$SPEC" -o "$G" -n bench-progenitor -v 0.1.0
+G_GEN=$TIME G_MEM=$MEM
+
+cat >"$P/Cargo.toml" <<EOF
+[package]
+name = "bench-pasarela"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+pasarela-runtime = { path = "$ROOT/runtime" }
+
+[workspace]
+EOF
+printf 'pub mod api {\n    include!("api.rs");\n}\n' >"$P/src/lib.rs"
+
+# Both crates live under target/, inside this workspace's directory: each
+# is made a workspace of its own.
+grep -q '^\[workspace\]' "$G/Cargo.toml" || printf '\n[workspace]\n' >>"$G/Cargo.toml"
+
+P_LINES=$(wc -l <"$P/src/api.rs")
+G_LINES=$(cat "$G"/src/*.rs | wc -l)
+
+echo "== check and build each crate once (dependencies, both profiles)"
+for step in check build; do
+  (cd "$P" && CARGO_TARGET_DIR=$WORK/target-p cargo $step --quiet)
+  (cd "$G" && CARGO_TARGET_DIR=$WORK/target-g cargo $step --quiet)
+done
+
+timed_cargo() { # dir target-dir file-to-touch cargo-args...
+  local dir=$1 target=$2 file=$3 start end
+  shift 3
+  touch "$file"
+  start=$(now)
+  (cd "$dir" && CARGO_TARGET_DIR=$target cargo "$@" --quiet)
+  end=$(now)
+  elapsed "$start" "$end"
+}
+
+echo "== cargo check / build after touching the generated source"
+P_CHECK=$(timed_cargo "$P" "$WORK/target-p" "$P/src/api.rs" check)
+G_CHECK=$(timed_cargo "$G" "$WORK/target-g" "$G/src/lib.rs" check)
+P_BUILD=$(timed_cargo "$P" "$WORK/target-p" "$P/src/api.rs" build)
+G_BUILD=$(timed_cargo "$G" "$WORK/target-g" "$G/src/lib.rs" build)
+
+echo
+echo "spec: $SPEC ($(nproc) cores)"
+printf '%-28s %12s %12s %8s\n' "" "pasarela" "progenitor" "ratio"
+printf '%-28s %12s %12s %8s\n' "generate (s, CLI)" "$P_GEN" "$G_GEN" "$(ratio "$P_GEN" "$G_GEN")"
+printf '%-28s %12s %12s %8s\n' "generate peak memory (MB)" "$P_MEM" "$G_MEM" "$(ratio "$P_MEM" "$G_MEM")"
+printf '%-28s %12s %12s %8s\n' "lines emitted" "$P_LINES" "$G_LINES" "$(ratio "$P_LINES" "$G_LINES")"
+printf '%-28s %12s %12s %8s\n' "cargo check (s)" "$P_CHECK" "$G_CHECK" "$(ratio "$P_CHECK" "$G_CHECK")"
+printf '%-28s %12s %12s %8s\n' "cargo build, debug (s)" "$P_BUILD" "$G_BUILD" "$(ratio "$P_BUILD" "$G_BUILD")"
