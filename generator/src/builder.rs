@@ -214,7 +214,7 @@ impl Builder {
     /// Generates every spec in memory; writes nothing, prints nothing.
     /// Every invalid spec is reported ([`CompileError::Invalid`]).
     pub fn generate(&self) -> Result<Vec<Generated>, CompileError> {
-        let (generated, invalid) = self.generate_valid()?;
+        let (generated, invalid) = self.generate_valid(self.spec_files()?)?;
         if invalid.is_empty() {
             Ok(generated)
         } else {
@@ -222,11 +222,15 @@ impl Builder {
         }
     }
 
-    /// The valid specs generated, and the diagnostics of the invalid ones.
-    fn generate_valid(&self) -> Result<(Vec<Generated>, Vec<Diagnostics>), CompileError> {
+    /// The valid specs among `files` generated, and the diagnostics of the
+    /// invalid ones.
+    fn generate_valid(
+        &self,
+        files: Vec<PathBuf>,
+    ) -> Result<(Vec<Generated>, Vec<Diagnostics>), CompileError> {
         let mut out: Vec<Generated> = Vec::new();
         let mut invalid = Vec::new();
-        for path in self.spec_files()? {
+        for path in files {
             let source = Source::from_path(&path).map_err(|source| CompileError::Io {
                 path: path.clone(),
                 source,
@@ -286,11 +290,14 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", dir.display());
             }
         }
-        let (mut generated, invalid) = self.generate_valid()?;
+        let files = self.spec_files()?;
         if directives {
-            for spec in self.spec_files()? {
+            for spec in &files {
                 println!("cargo:rerun-if-changed={}", spec.display());
             }
+        }
+        let (mut generated, invalid) = self.generate_valid(files)?;
+        if directives {
             for g in &generated {
                 for included in &g.source.includes {
                     println!("cargo:rerun-if-changed={}", included.path);

@@ -158,6 +158,31 @@ pub fn fmt_declared<E: DeclaredError + ?Sized>(e: &E, f: &mut fmt::Formatter<'_>
     Ok(())
 }
 
+/// The values of the fields named in `names` (ASCII case ignored), breadth
+/// first through nested objects (at most [`MAX_DEPTH`] levels), each level
+/// in the order of `names`.
+fn fields_named<'v>(value: &'v Value, names: &[&str]) -> Vec<&'v Value> {
+    let mut found = Vec::new();
+    let mut level = vec![value];
+    for _ in 0..MAX_DEPTH {
+        let mut next = Vec::new();
+        for v in level {
+            let Value::Object(map) = v else { continue };
+            for name in names {
+                if let Some((_, hit)) = map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                    found.push(hit);
+                }
+            }
+            next.extend(map.values().filter(|v| v.is_object()));
+        }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
+    }
+    found
+}
+
 /// The server's message in a JSON value: a string is its own message; in
 /// an object, the first fields named as a message (breadth first, at most
 /// three levels deep), two distinct ones joined by ` — `.
@@ -166,30 +191,14 @@ pub fn find_message(value: &Value) -> Option<String> {
         let s = s.trim();
         return (!s.is_empty()).then(|| s.to_owned());
     }
-    let mut found: Vec<String> = Vec::new();
-    let mut level = vec![value];
-    for _ in 0..MAX_DEPTH {
-        let mut next = Vec::new();
-        for v in level {
-            let Value::Object(map) = v else { continue };
-            for name in MESSAGE_FIELDS {
-                let hit = map
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| v);
-                if let Some(Value::String(s)) = hit {
-                    let s = s.trim();
-                    if !s.is_empty() && !found.iter().any(|f| f == s) {
-                        found.push(s.to_owned());
-                    }
-                }
+    let mut found: Vec<&str> = Vec::new();
+    for hit in fields_named(value, MESSAGE_FIELDS) {
+        if let Value::String(s) = hit {
+            let s = s.trim();
+            if !s.is_empty() && !found.contains(&s) {
+                found.push(s);
             }
-            next.extend(map.values().filter(|v| v.is_object()));
         }
-        if found.len() >= MAX_MESSAGES || next.is_empty() {
-            break;
-        }
-        level = next;
     }
     found.truncate(MAX_MESSAGES);
     (!found.is_empty()).then(|| found.join(MESSAGE_JOINER))
@@ -198,25 +207,9 @@ pub fn find_message(value: &Value) -> Option<String> {
 /// The API's error code in a JSON value: the first field named as a code
 /// (breadth first, at most three levels deep) holding a string or number.
 pub fn find_code(value: &Value) -> Option<String> {
-    let mut level = vec![value];
-    for _ in 0..MAX_DEPTH {
-        let mut next = Vec::new();
-        for v in level {
-            let Value::Object(map) = v else { continue };
-            for name in CODE_FIELDS {
-                let hit = map
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                    .and_then(|(_, v)| scalar_text(v));
-                if hit.is_some() {
-                    return hit;
-                }
-            }
-            next.extend(map.values().filter(|v| v.is_object()));
-        }
-        level = next;
-    }
-    None
+    fields_named(value, CODE_FIELDS)
+        .into_iter()
+        .find_map(scalar_text)
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
