@@ -432,7 +432,7 @@ pub mod types {
 }
 /// One error enum per operation: the error responses the spec declares.
 pub mod errors {
-    /// Errors declared for `crear_acreditacion` (`POST /acreditaciones/crear`).
+    /// Errors declared for `crear_acreditacion` (`POST /acreditaciones/crear`), and for one other operation that declares the same error responses (its error type is an alias of this one).
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     pub enum CrearAcreditacionError {
@@ -459,33 +459,8 @@ pub mod errors {
             }
         }
     }
-    /// Errors declared for `ejecutar_acreditacion` (`POST /acreditaciones/ejecutar`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum EjecutarAcreditacionError {
-        /// The result envelope reported an error (or a code the spec does not document); the whole envelope is kept.
-        Rejected(::pasarela_runtime::EnvelopeError),
-    }
-    impl ::std::fmt::Display for EjecutarAcreditacionError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match self {
-                Self::Rejected(e) => ::std::fmt::Display::fmt(e, f),
-            }
-        }
-    }
-    impl ::std::error::Error for EjecutarAcreditacionError {}
-    impl ::pasarela_runtime::DeclaredError for EjecutarAcreditacionError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "the result envelope reported an error",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_envelope(e),
-            }
-        }
-    }
+    /// Errors declared for `ejecutar_acreditacion` (`POST /acreditaciones/ejecutar`): the same error responses as `CrearAcreditacionError`, so the same type.
+    pub type EjecutarAcreditacionError = CrearAcreditacionError;
 }
 /// One request builder per operation; await it or call `send()`.
 pub mod requests {

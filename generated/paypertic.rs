@@ -609,7 +609,7 @@ pub mod types {
 }
 /// One error enum per operation: the error responses the spec declares.
 pub mod errors {
-    /// Errors declared for `importar_cobranzas` (`POST /cobranzas/importar/csv`).
+    /// Errors declared for `importar_cobranzas` (`POST /cobranzas/importar/csv`), and for 7 other operations that declare the same error responses (their error types are aliases of this one).
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     pub enum ImportarCobranzasError {
@@ -634,181 +634,20 @@ pub mod errors {
             }
         }
     }
-    /// Errors declared for `exportar_cobranzas` (`GET /cobranzas/exportar/csv`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum ExportarCobranzasError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for ExportarCobranzasError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ExportarCobranzasError {}
-    impl ::pasarela_runtime::DeclaredError for ExportarCobranzasError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
-    /// Errors declared for `exportar_cobranzas_post` (`POST /cobranzas/exportar/csv`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum ExportarCobranzasPostError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for ExportarCobranzasPostError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ExportarCobranzasPostError {}
-    impl ::pasarela_runtime::DeclaredError for ExportarCobranzasPostError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
-    /// Errors declared for `descargar_cobranzas` (`GET /cobranzas/descargar/csv`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum DescargarCobranzasError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for DescargarCobranzasError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for DescargarCobranzasError {}
-    impl ::pasarela_runtime::DeclaredError for DescargarCobranzasError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
-    /// Errors declared for `descargar_cobranzas_post` (`POST /cobranzas/descargar/csv`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum DescargarCobranzasPostError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for DescargarCobranzasPostError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for DescargarCobranzasPostError {}
-    impl ::pasarela_runtime::DeclaredError for DescargarCobranzasPostError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
-    /// Errors declared for `crear_institucion` (`POST /carrier/institucion/crear`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum CrearInstitucionError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for CrearInstitucionError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for CrearInstitucionError {}
-    impl ::pasarela_runtime::DeclaredError for CrearInstitucionError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
-    /// Errors declared for `ver_hash` (`GET /carrier/institucion/ver_hash`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum VerHashError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for VerHashError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for VerHashError {}
-    impl ::pasarela_runtime::DeclaredError for VerHashError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
-    /// Errors declared for `ver_hash_post` (`POST /carrier/institucion/ver_hash`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    pub enum VerHashPostError {
-        /// The text result reported an error (e.g. `ERROR: …`); its text is kept.
-        Rejected(::pasarela_runtime::TextError),
-    }
-    impl ::std::fmt::Display for VerHashPostError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for VerHashPostError {}
-    impl ::pasarela_runtime::DeclaredError for VerHashPostError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::Rejected(_) => "error reported in the body",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::Rejected(e) => ::pasarela_runtime::ErrorDetails::from_text(e),
-            }
-        }
-    }
+    /// Errors declared for `exportar_cobranzas` (`GET /cobranzas/exportar/csv`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type ExportarCobranzasError = ImportarCobranzasError;
+    /// Errors declared for `exportar_cobranzas_post` (`POST /cobranzas/exportar/csv`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type ExportarCobranzasPostError = ImportarCobranzasError;
+    /// Errors declared for `descargar_cobranzas` (`GET /cobranzas/descargar/csv`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type DescargarCobranzasError = ImportarCobranzasError;
+    /// Errors declared for `descargar_cobranzas_post` (`POST /cobranzas/descargar/csv`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type DescargarCobranzasPostError = ImportarCobranzasError;
+    /// Errors declared for `crear_institucion` (`POST /carrier/institucion/crear`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type CrearInstitucionError = ImportarCobranzasError;
+    /// Errors declared for `ver_hash` (`GET /carrier/institucion/ver_hash`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type VerHashError = ImportarCobranzasError;
+    /// Errors declared for `ver_hash_post` (`POST /carrier/institucion/ver_hash`): the same error responses as `ImportarCobranzasError`, so the same type.
+    pub type VerHashPostError = ImportarCobranzasError;
 }
 /// One request builder per operation; await it or call `send()`.
 pub mod requests {

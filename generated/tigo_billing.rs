@@ -1052,7 +1052,7 @@ pub mod types {
 }
 /// One error enum per operation: the error responses the spec declares.
 pub mod errors {
-    /// Errors declared for `get_contract` (`GET /contracts/{contractId}`).
+    /// Errors declared for `get_contract` (`GET /contracts/{contractId}`), and for 3 other operations that declare the same error responses (their error types are aliases of this one).
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
@@ -1096,139 +1096,13 @@ pub mod errors {
             }
         }
     }
-    /// Errors declared for `list_customer_contracts` (`GET /customers/{idType}/{identification}/contracts`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    #[allow(clippy::large_enum_variant)]
-    pub enum ListCustomerContractsError {
-        /// HTTP 400: Bad Request.
-        BadRequest(super::types::ErrorBody),
-        /// HTTP 401: Unathorized.
-        Unauthorized(super::types::ErrorBody),
-        /// HTTP 404: Not Found.
-        NotFound(super::types::ErrorBody),
-        /// Any other status: Unhandled resource
-        Other { status: u16, body: super::types::ErrorBody },
-    }
-    impl ::std::fmt::Display for ListCustomerContractsError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ListCustomerContractsError {}
-    impl ::pasarela_runtime::DeclaredError for ListCustomerContractsError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::BadRequest(_) => "Bad Request",
-                Self::Unauthorized(_) => "Unathorized",
-                Self::NotFound(_) => "Not Found",
-                Self::Other { .. } => "Unhandled resource",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::BadRequest(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::Unauthorized(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
-                Self::Other { body, .. } => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-            }
-        }
-    }
-    /// Errors declared for `list_bills` (`GET /customers/contracts/{contractId}/bills`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    #[allow(clippy::large_enum_variant)]
-    pub enum ListBillsError {
-        /// HTTP 400: Bad Request.
-        BadRequest(super::types::ErrorBody),
-        /// HTTP 401: Unathorized.
-        Unauthorized(super::types::ErrorBody),
-        /// HTTP 404: Not Found.
-        NotFound(super::types::ErrorBody),
-        /// Any other status: Unhandled resource
-        Other { status: u16, body: super::types::ErrorBody },
-    }
-    impl ::std::fmt::Display for ListBillsError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ListBillsError {}
-    impl ::pasarela_runtime::DeclaredError for ListBillsError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::BadRequest(_) => "Bad Request",
-                Self::Unauthorized(_) => "Unathorized",
-                Self::NotFound(_) => "Not Found",
-                Self::Other { .. } => "Unhandled resource",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::BadRequest(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::Unauthorized(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
-                Self::Other { body, .. } => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-            }
-        }
-    }
-    /// Errors declared for `list_bill_payments` (`GET /customers/contracts/{contractId}/bills/{billNo}/payments`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    #[allow(clippy::large_enum_variant)]
-    pub enum ListBillPaymentsError {
-        /// HTTP 400: Bad Request.
-        BadRequest(super::types::ErrorBody),
-        /// HTTP 401: Unathorized.
-        Unauthorized(super::types::ErrorBody),
-        /// HTTP 404: Not Found.
-        NotFound(super::types::ErrorBody),
-        /// Any other status: Unhandled resource
-        Other { status: u16, body: super::types::ErrorBody },
-    }
-    impl ::std::fmt::Display for ListBillPaymentsError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ListBillPaymentsError {}
-    impl ::pasarela_runtime::DeclaredError for ListBillPaymentsError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::BadRequest(_) => "Bad Request",
-                Self::Unauthorized(_) => "Unathorized",
-                Self::NotFound(_) => "Not Found",
-                Self::Other { .. } => "Unhandled resource",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::BadRequest(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::Unauthorized(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
-                Self::Other { body, .. } => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-            }
-        }
-    }
-    /// Errors declared for `get_party_characteristics` (`GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics`).
+    /// Errors declared for `list_customer_contracts` (`GET /customers/{idType}/{identification}/contracts`): the same error responses as `GetContractError`, so the same type.
+    pub type ListCustomerContractsError = GetContractError;
+    /// Errors declared for `list_bills` (`GET /customers/contracts/{contractId}/bills`): the same error responses as `GetContractError`, so the same type.
+    pub type ListBillsError = GetContractError;
+    /// Errors declared for `list_bill_payments` (`GET /customers/contracts/{contractId}/bills/{billNo}/payments`): the same error responses as `GetContractError`, so the same type.
+    pub type ListBillPaymentsError = GetContractError;
+    /// Errors declared for `get_party_characteristics` (`GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics`), and for 3 other operations that declare the same error responses (their error types are aliases of this one).
     #[derive(Debug, Clone, PartialEq)]
     #[non_exhaustive]
     #[allow(clippy::large_enum_variant)]
@@ -1322,138 +1196,12 @@ pub mod errors {
             }
         }
     }
-    /// Errors declared for `register_payments` (`POST /customers/{idType}/{identification}/payments/register`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    #[allow(clippy::large_enum_variant)]
-    pub enum RegisterPaymentsError {
-        /// HTTP 400: Bad Request.
-        BadRequest(super::types::ErrorBody),
-        /// HTTP 401: Unathorized.
-        Unauthorized(super::types::ErrorBody),
-        /// HTTP 404: Not Found.
-        NotFound(super::types::ErrorBody),
-        /// Any other status: Unhandled resource.
-        Other { status: u16, body: super::types::ErrorBody },
-    }
-    impl ::std::fmt::Display for RegisterPaymentsError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for RegisterPaymentsError {}
-    impl ::pasarela_runtime::DeclaredError for RegisterPaymentsError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::BadRequest(_) => "Bad Request",
-                Self::Unauthorized(_) => "Unathorized",
-                Self::NotFound(_) => "Not Found",
-                Self::Other { .. } => "Unhandled resource",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::BadRequest(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::Unauthorized(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
-                Self::Other { body, .. } => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-            }
-        }
-    }
-    /// Errors declared for `validate_payment` (`GET /payments/{paymentId}/validate`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    #[allow(clippy::large_enum_variant)]
-    pub enum ValidatePaymentError {
-        /// HTTP 400: Bad Request.
-        BadRequest(super::types::ErrorBody),
-        /// HTTP 401: Unathorized.
-        Unauthorized(super::types::ErrorBody),
-        /// HTTP 404: Not Found.
-        NotFound(super::types::ErrorBody),
-        /// Any other status: Unhandled resource.
-        Other { status: u16, body: super::types::ErrorBody },
-    }
-    impl ::std::fmt::Display for ValidatePaymentError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ValidatePaymentError {}
-    impl ::pasarela_runtime::DeclaredError for ValidatePaymentError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::BadRequest(_) => "Bad Request",
-                Self::Unauthorized(_) => "Unathorized",
-                Self::NotFound(_) => "Not Found",
-                Self::Other { .. } => "Unhandled resource",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::BadRequest(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::Unauthorized(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
-                Self::Other { body, .. } => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-            }
-        }
-    }
-    /// Errors declared for `validate_coupon_payment` (`GET /payments/{couponId}/{id}/validate`).
-    #[derive(Debug, Clone, PartialEq)]
-    #[non_exhaustive]
-    #[allow(clippy::large_enum_variant)]
-    pub enum ValidateCouponPaymentError {
-        /// HTTP 400: Bad Request.
-        BadRequest(super::types::ErrorBody),
-        /// HTTP 401: Unathorized.
-        Unauthorized(super::types::ErrorBody),
-        /// HTTP 404: Not Found.
-        NotFound(super::types::ErrorBody),
-        /// Any other status: Unhandled resource.
-        Other { status: u16, body: super::types::ErrorBody },
-    }
-    impl ::std::fmt::Display for ValidateCouponPaymentError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            ::pasarela_runtime::declared::fmt_declared(self, f)
-        }
-    }
-    impl ::std::error::Error for ValidateCouponPaymentError {}
-    impl ::pasarela_runtime::DeclaredError for ValidateCouponPaymentError {
-        fn summary(&self) -> &'static str {
-            match self {
-                Self::BadRequest(_) => "Bad Request",
-                Self::Unauthorized(_) => "Unathorized",
-                Self::NotFound(_) => "Not Found",
-                Self::Other { .. } => "Unhandled resource",
-            }
-        }
-        fn details(&self) -> ::pasarela_runtime::ErrorDetails<'_> {
-            match self {
-                Self::BadRequest(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::Unauthorized(body) => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-                Self::NotFound(body) => ::pasarela_runtime::ErrorDetails::from_body(body),
-                Self::Other { body, .. } => {
-                    ::pasarela_runtime::ErrorDetails::from_body(body)
-                }
-            }
-        }
-    }
+    /// Errors declared for `register_payments` (`POST /customers/{idType}/{identification}/payments/register`): the same error responses as `GetPartyCharacteristicsError`, so the same type.
+    pub type RegisterPaymentsError = GetPartyCharacteristicsError;
+    /// Errors declared for `validate_payment` (`GET /payments/{paymentId}/validate`): the same error responses as `GetPartyCharacteristicsError`, so the same type.
+    pub type ValidatePaymentError = GetPartyCharacteristicsError;
+    /// Errors declared for `validate_coupon_payment` (`GET /payments/{couponId}/{id}/validate`): the same error responses as `GetPartyCharacteristicsError`, so the same type.
+    pub type ValidateCouponPaymentError = GetPartyCharacteristicsError;
 }
 /// One request builder per operation; await it or call `send()`.
 pub mod requests {

@@ -1,7 +1,7 @@
 //! One error enum per operation.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::requests::has_text_rejection;
 use super::{doc, doc_line, lit, rt, type_tokens, Scope};
@@ -33,15 +33,54 @@ fn summary(description: &str, matcher: StatusMatch) -> String {
     }
 }
 
-pub(super) fn error_enum(op: &Operation) -> TokenStream {
+/// `errors::<Op>Error` for every operation. Operations that declare the
+/// same error responses share one enum (the first's); the others' names
+/// are type aliases of it, so every operation keeps its own error type name
+/// while the code for one shape is compiled once.
+pub(super) fn error_enums(ops: &[Operation]) -> Vec<TokenStream> {
+    // The shape of each operation's enum: its tokens under a fixed name.
+    let shapes: Vec<String> = ops
+        .iter()
+        .map(|op| error_enum(op, &format_ident!("Shape"), "").to_string())
+        .collect();
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut sharers: Vec<usize> = vec![0; ops.len()];
+    for (i, shape) in shapes.iter().enumerate() {
+        let first = *first_of.entry(shape.as_str()).or_insert(i);
+        sharers[first] += 1;
+    }
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let name = to_ident(&op.error_name);
+            let first = first_of[shapes[i].as_str()];
+            let what = format!(
+                "`{}` (`{} {}`)",
+                op.method_name.trim_start_matches("r#"),
+                op.method.as_str().to_uppercase(),
+                op.path
+            );
+            if first != i {
+                let shared = to_ident(&ops[first].error_name);
+                let head = doc_line(&format!(
+                    " Errors declared for {what}: the same error responses as `{}`, so the same type.",
+                    ops[first].error_name
+                ));
+                return quote!(#[doc = #head] pub type #name = #shared;);
+            }
+            let others = sharers[i] - 1;
+            let head = match others {
+                0 => format!(" Errors declared for {what}."),
+                1 => format!(" Errors declared for {what}, and for one other operation that declares the same error responses (its error type is an alias of this one)."),
+                n => format!(" Errors declared for {what}, and for {n} other operations that declare the same error responses (their error types are aliases of this one)."),
+            };
+            error_enum(op, &name, &doc_line(&head))
+        })
+        .collect()
+}
+
+fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStream {
     let rt = rt();
-    let name = to_ident(&op.error_name);
-    let head = doc_line(&format!(
-        " Errors declared for `{}` (`{} {}`).",
-        op.method_name.trim_start_matches("r#"),
-        op.method.as_str().to_uppercase(),
-        op.path
-    ));
     let mut variants = Vec::new();
     let mut summaries = Vec::new();
     let mut details = Vec::new();

@@ -48,7 +48,7 @@ pub fn emit(api: &Api) -> TokenStream {
             quote!(#def #validate #csv)
         })
         .collect();
-    let errors: Vec<TokenStream> = api.operations.iter().map(errors::error_enum).collect();
+    let errors = errors::error_enums(&api.operations);
     let requests: Vec<TokenStream> = api
         .operations
         .iter()
