@@ -87,7 +87,6 @@ use serde_json::Value;
 use crate::error::{Error, EXCERPT_CHARS};
 use crate::outcome::Evidence;
 use crate::response::Response;
-use crate::response::ResponseHeaders;
 use crate::serde_util::excerpt;
 
 /// How a call ended, as the envelope says.
@@ -343,13 +342,7 @@ impl Response {
                 );
                 return Err(self.outcome_unknown(reason, Some(e.envelope)));
             }
-            Err(e) => {
-                return Err(Error::Api {
-                    status,
-                    error: wrap(e),
-                    headers: ResponseHeaders::new(self.headers().clone()),
-                })
-            }
+            Err(e) => return Err(self.declared(wrap(e))),
         };
 
         // 6. Decode the payload.

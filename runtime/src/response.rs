@@ -159,6 +159,16 @@ impl Response {
         }
     }
 
+    /// [`Error::Api`] for this response: `error` is what its body declared;
+    /// the status and headers are kept.
+    pub(crate) fn declared<E>(&self, error: E) -> Error<E> {
+        Error::Api {
+            status: self.status,
+            error,
+            headers: ResponseHeaders::new(self.headers.clone()),
+        }
+    }
+
     /// `true` when, after `evidence`, this response's call has an unknown
     /// outcome (see [`crate::outcome`]).
     pub(crate) fn leaves_outcome_open(&self, evidence: Evidence) -> bool {

@@ -346,11 +346,7 @@ impl Response {
         let decoded = decode_text(self.body());
         let text = decoded.trim();
         if let Some(error) = text_error(text, spec) {
-            return Err(Error::Api {
-                status: self.status(),
-                error: wrap(error),
-                headers: ResponseHeaders::new(self.headers().clone()),
-            });
+            return Err(self.declared(wrap(error)));
         }
         let decode_error = |path: String, message: String| Error::Decode {
             status: self.status(),
@@ -445,11 +441,7 @@ impl Response {
             let head = decode_head(&body[..body.len().min(HEAD_LIMIT)]);
             if strip_prefix_ci(&head, prefix).is_some() {
                 if let Some(error) = text_error(decode_text(body).trim(), spec) {
-                    return Err(Error::Api {
-                        status: self.status(),
-                        error: wrap(error),
-                        headers: ResponseHeaders::new(self.headers().clone()),
-                    });
+                    return Err(self.declared(wrap(error)));
                 }
             }
         }
