@@ -2,10 +2,11 @@
 # Issue 14: pasarela-gen against progenitor 0.15.1 on one spec, side by side
 # in one run on this machine: generation time and peak memory, lines
 # emitted, and `cargo check` / debug `cargo build` of each generated crate
-# after touching its source (dependencies already built). Prints each
-# figure and the pasarela ÷ progenitor ratio.
+# from scratch (its dependencies already built; median of RUNS alternating
+# runs). Prints each figure and the pasarela ÷ progenitor ratio.
 #
 #   bash benches/vs-progenitor.sh [SPEC]        (default: ../shared/corpus/oxide.json)
+#   RUNS=5 bash benches/vs-progenitor.sh        (more runs, steadier medians)
 #
 # Everything it installs or builds stays under target/vs-progenitor (the
 # progenitor CLI included: `cargo install --root`, never ~/.cargo). Needs
@@ -80,21 +81,36 @@ for step in check build; do
   (cd "$G" && CARGO_TARGET_DIR=$WORK/target-g cargo $step --quiet)
 done
 
-timed_cargo() { # dir target-dir file-to-touch cargo-args...
-  local dir=$1 target=$2 file=$3 start end
-  shift 3
-  touch "$file"
+# One timing of `cargo <step>` of a generated crate from scratch (its own
+# artifacts and incremental state removed; dependencies stay built): what a
+# user pays when a spec change regenerates the client.
+timed_cargo() { # dir target-dir package step
+  local dir=$1 target=$2 package=$3 step=$4 start end
+  (cd "$dir" && CARGO_TARGET_DIR=$target cargo clean --quiet -p "$package")
   start=$(now)
-  (cd "$dir" && CARGO_TARGET_DIR=$target cargo "$@" --quiet)
+  (cd "$dir" && CARGO_TARGET_DIR=$target cargo "$step" --quiet)
   end=$(now)
   elapsed "$start" "$end"
 }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "== cargo check / build after touching the generated source"
-P_CHECK=$(timed_cargo "$P" "$WORK/target-p" "$P/src/api.rs" check)
-G_CHECK=$(timed_cargo "$G" "$WORK/target-g" "$G/src/lib.rs" check)
-P_BUILD=$(timed_cargo "$P" "$WORK/target-p" "$P/src/api.rs" build)
-G_BUILD=$(timed_cargo "$G" "$WORK/target-g" "$G/src/lib.rs" build)
+# Alternate the two crates, RUNS times each (default 3), and keep the
+# medians: the machine is shared and one run is noisy.
+RUNS=${RUNS:-3}
+for step in check build; do
+  echo "== cargo $step of each generated crate from scratch, $RUNS runs each, alternating"
+  p_times=() g_times=()
+  for _ in $(seq "$RUNS"); do
+    p_times+=("$(timed_cargo "$P" "$WORK/target-p" bench-pasarela "$step")")
+    g_times+=("$(timed_cargo "$G" "$WORK/target-g" bench-progenitor "$step")")
+  done
+  echo "   pasarela: ${p_times[*]}   progenitor: ${g_times[*]}"
+  if [ "$step" = check ]; then
+    P_CHECK=$(median "${p_times[@]}") G_CHECK=$(median "${g_times[@]}")
+  else
+    P_BUILD=$(median "${p_times[@]}") G_BUILD=$(median "${g_times[@]}")
+  fi
+done
 
 echo
 echo "spec: $SPEC ($(nproc) cores)"
@@ -102,5 +118,5 @@ printf '%-28s %12s %12s %8s\n' "" "pasarela" "progenitor" "ratio"
 printf '%-28s %12s %12s %8s\n' "generate (s, CLI)" "$P_GEN" "$G_GEN" "$(ratio "$P_GEN" "$G_GEN")"
 printf '%-28s %12s %12s %8s\n' "generate peak memory (MB)" "$P_MEM" "$G_MEM" "$(ratio "$P_MEM" "$G_MEM")"
 printf '%-28s %12s %12s %8s\n' "lines emitted" "$P_LINES" "$G_LINES" "$(ratio "$P_LINES" "$G_LINES")"
-printf '%-28s %12s %12s %8s\n' "cargo check (s)" "$P_CHECK" "$G_CHECK" "$(ratio "$P_CHECK" "$G_CHECK")"
-printf '%-28s %12s %12s %8s\n' "cargo build, debug (s)" "$P_BUILD" "$G_BUILD" "$(ratio "$P_BUILD" "$G_BUILD")"
+printf '%-28s %12s %12s %8s\n' "cargo check, median (s)" "$P_CHECK" "$G_CHECK" "$(ratio "$P_CHECK" "$G_CHECK")"
+printf '%-28s %12s %12s %8s\n' "cargo build, debug, med (s)" "$P_BUILD" "$G_BUILD" "$(ratio "$P_BUILD" "$G_BUILD")"

@@ -181,13 +181,7 @@ pub mod types {
     }
     impl ::pasarela_runtime::Validate for CrearAcreditacionRequest {
         fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "acreditacion",
-                |v| {
-                    let value = &self.acreditacion;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
+            v.field("acreditacion", &self.acreditacion);
         }
     }
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,17 +244,7 @@ pub mod types {
     pub struct EjecutarAcreditacionRequest {
         pub acreditacion: AcreditacionAEjecutar,
     }
-    impl ::pasarela_runtime::Validate for EjecutarAcreditacionRequest {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "acreditacion",
-                |v| {
-                    let value = &self.acreditacion;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-        }
-    }
+    impl ::pasarela_runtime::Validate for EjecutarAcreditacionRequest {}
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct AcreditacionAEjecutar {
@@ -300,25 +284,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub data: Option<CrearAcreditacionData>,
     }
-    impl ::pasarela_runtime::Validate for CrearAcreditacionRespuesta {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "header",
-                |v| {
-                    let value = &self.header;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-            if let Some(value) = &self.data {
-                v.at(
-                    "data",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for CrearAcreditacionRespuesta {}
     /// What crear reports about the order (documented).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -353,26 +319,7 @@ pub mod types {
         )]
         pub acreditaciones_no_validas: Option<Vec<CreditoProcesado>>,
     }
-    impl ::pasarela_runtime::Validate for CrearAcreditacionData {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.acreditaciones_validas {
-                v.at(
-                    "acreditacionesValidas",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-            if let Some(value) = &self.acreditaciones_no_validas {
-                v.at(
-                    "acreditacionesNoValidas",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for CrearAcreditacionData {}
     /// One credit as processed (documented; numbers arrive as strings).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -402,25 +349,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub data: Option<EjecutarAcreditacionData>,
     }
-    impl ::pasarela_runtime::Validate for EjecutarAcreditacionRespuesta {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "header",
-                |v| {
-                    let value = &self.header;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-            if let Some(value) = &self.data {
-                v.at(
-                    "data",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for EjecutarAcreditacionRespuesta {}
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct EjecutarAcreditacionData {
@@ -447,6 +376,14 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for CrearAcreditacionError {}
+    impl CrearAcreditacionError {
+        /// Turns a response outside 2xx into this error (or an unexpected-status error).
+        pub(crate) fn from_response(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<Self> {
+            response.unexpected()
+        }
+    }
     impl ::pasarela_runtime::DeclaredError for CrearAcreditacionError {
         fn summary(&self) -> &'static str {
             match self {
@@ -479,19 +416,16 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "crearAcreditacion",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/acreditaciones/crear",
-                security: &[&["apiKey"]],
-                idempotent: false,
-                moves_money: true,
-                send_once: true,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "crearAcreditacion",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/acreditaciones/crear",
+                )
+                .security(&[&["apiKey"]])
+                .moves_money();
             ::pasarela_runtime::validate(&self.body)
                 .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -499,45 +433,22 @@ pub mod requests {
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::CrearAcreditacionError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
-            ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<
                 ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
             >,
             ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::CrearAcreditacionError::from_response(response),
+                );
             }
             let decoded: Result<
                 ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
@@ -635,17 +546,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            super::errors::CrearAcreditacionError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            super::errors::CrearAcreditacionError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for CrearAcreditacion {
         type Output = Result<
             ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
             ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
+            super::errors::CrearAcreditacionError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /acreditaciones/ejecutar` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -663,65 +602,38 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "ejecutarAcreditacion",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/acreditaciones/ejecutar",
-                security: &[&["apiKey"]],
-                idempotent: false,
-                moves_money: true,
-                send_once: true,
-                outcome_reference: Some("/acreditacion/idAcreditacion"),
-            };
-            ::pasarela_runtime::validate(&self.body)
-                .map_err(::pasarela_runtime::Error::Validation)?;
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "ejecutarAcreditacion",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/acreditaciones/ejecutar",
+                )
+                .security(&[&["apiKey"]])
+                .moves_money()
+                .outcome_reference("/acreditacion/idAcreditacion");
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
-            ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<
                 ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
             >,
             ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::EjecutarAcreditacionError::from_response(response),
+                );
             }
             let decoded: Result<
                 ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
@@ -759,17 +671,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            super::errors::EjecutarAcreditacionError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            super::errors::EjecutarAcreditacionError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for EjecutarAcreditacion {
         type Output = Result<
             ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
             ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
+            super::errors::EjecutarAcreditacionError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
 }

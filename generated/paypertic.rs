@@ -622,6 +622,14 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for ImportarCobranzasError {}
+    impl ImportarCobranzasError {
+        /// Turns a response outside 2xx into this error (or an unexpected-status error).
+        pub(crate) fn from_response(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<Self> {
+            response.unexpected()
+        }
+    }
     impl ::pasarela_runtime::DeclaredError for ImportarCobranzasError {
         fn summary(&self) -> &'static str {
             match self {
@@ -666,19 +674,16 @@ pub mod requests {
         async fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "importarCobranzas",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/cobranzas/importar/csv",
-                security: &[&["hash"]],
-                idempotent: false,
-                moves_money: false,
-                send_once: true,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "importarCobranzas",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/cobranzas/importar/csv",
+                )
+                .security(&[&["hash"]])
+                .send_once();
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             let mut parts: Vec<::pasarela_runtime::Part> = Vec::new();
             {
@@ -705,43 +710,20 @@ pub mod requests {
             }
             request.multipart_body(parts);
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ImportarCobranzasError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::ResultadoImportacion,
-            ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::ResultadoImportacion>,
             ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
         > {
-            let (client, request) = self.prepare().await?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ImportarCobranzasError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::ResultadoImportacion,
@@ -762,17 +744,42 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::ResultadoImportacion,
+            super::errors::ImportarCobranzasError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::ResultadoImportacion,
+            super::errors::ImportarCobranzasError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(self.prepare(), Self::decode)
+        }
     }
     impl ::std::future::IntoFuture for ImportarCobranzas {
         type Output = Result<
             super::types::ResultadoImportacion,
             ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::ResultadoImportacion,
+            super::errors::ImportarCobranzasError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /cobranzas/exportar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -829,19 +836,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "exportarCobranzas",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/cobranzas/exportar/csv",
-                security: &[&["hash"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "exportarCobranzas",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/cobranzas/exportar/csv",
+                )
+                .security(&[&["hash"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             if let Some(value) = &self.periodo {
                 request.query("periodo", value.clone());
@@ -859,43 +862,20 @@ pub mod requests {
                 request.query("opcional2", value.clone());
             }
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ExportarCobranzasError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            Vec<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ExportarCobranzasError::from_response(response),
+                );
             }
             let decoded: Result<
                 Vec<super::types::CobranzaEstado>,
@@ -927,6 +907,33 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            Vec<super::types::CobranzaEstado>,
+            super::errors::ExportarCobranzasError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            Vec<super::types::CobranzaEstado>,
+            super::errors::ExportarCobranzasError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
         pub async fn send_bytes(
@@ -941,9 +948,11 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
+            let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ExportarCobranzasError::from_response(response),
+                );
             }
             let bytes = response
                 .csv_bytes(
@@ -975,10 +984,12 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send_streaming(request).await?;
+            let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ExportarCobranzasError::from_response(response),
+                );
             }
             response
                 .into_csv_stream(
@@ -994,11 +1005,12 @@ pub mod requests {
             Vec<super::types::CobranzaEstado>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            Vec<super::types::CobranzaEstado>,
+            super::errors::ExportarCobranzasError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /cobranzas/exportar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1055,19 +1067,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "exportarCobranzasPost",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/cobranzas/exportar/csv",
-                security: &[&["hash"]],
-                idempotent: false,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "exportarCobranzasPost",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/cobranzas/exportar/csv",
+                )
+                .security(&[&["hash"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             let mut fields: Vec<(String, String)> = Vec::new();
             if let Some(value) = &self.periodo {
@@ -1087,43 +1095,20 @@ pub mod requests {
             }
             request.form_body(fields);
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            Vec<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ExportarCobranzasPostError::from_response(response),
+                );
             }
             let decoded: Result<
                 Vec<super::types::CobranzaEstado>,
@@ -1155,6 +1140,33 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            Vec<super::types::CobranzaEstado>,
+            super::errors::ExportarCobranzasPostError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            Vec<super::types::CobranzaEstado>,
+            super::errors::ExportarCobranzasPostError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
         pub async fn send_bytes(
@@ -1169,9 +1181,11 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
+            let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ExportarCobranzasPostError::from_response(response),
+                );
             }
             let bytes = response
                 .csv_bytes(
@@ -1203,10 +1217,12 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send_streaming(request).await?;
+            let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ExportarCobranzasPostError::from_response(response),
+                );
             }
             response
                 .into_csv_stream(
@@ -1222,11 +1238,12 @@ pub mod requests {
             Vec<super::types::CobranzaEstado>,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            Vec<super::types::CobranzaEstado>,
+            super::errors::ExportarCobranzasPostError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /cobranzas/descargar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1251,63 +1268,36 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "descargarCobranzas",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/cobranzas/descargar/csv",
-                security: &[&["hash"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "descargarCobranzas",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/cobranzas/descargar/csv",
+                )
+                .security(&[&["hash"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             if let Some(value) = &self.periodo {
                 request.query("periodo", value.clone());
             }
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::DescargarCobranzasError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<
                 ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             >,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::DescargarCobranzasError::from_response(response),
+                );
             }
             let decoded: Result<
                 ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
@@ -1346,6 +1336,33 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            super::errors::DescargarCobranzasError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            super::errors::DescargarCobranzasError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
         pub async fn send_bytes(
@@ -1360,9 +1377,11 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
+            let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::DescargarCobranzasError::from_response(response),
+                );
             }
             let bytes = response
                 .csv_bytes(
@@ -1397,10 +1416,12 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send_streaming(request).await?;
+            let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::DescargarCobranzasError::from_response(response),
+                );
             }
             response
                 .into_csv_stream(
@@ -1416,11 +1437,12 @@ pub mod requests {
             ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            super::errors::DescargarCobranzasError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /cobranzas/descargar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1445,19 +1467,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "descargarCobranzasPost",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/cobranzas/descargar/csv",
-                security: &[&["hash"]],
-                idempotent: false,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "descargarCobranzasPost",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/cobranzas/descargar/csv",
+                )
+                .security(&[&["hash"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             let mut fields: Vec<(String, String)> = Vec::new();
             if let Some(value) = &self.periodo {
@@ -1465,45 +1483,22 @@ pub mod requests {
             }
             request.form_body(fields);
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<
                 ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             >,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::DescargarCobranzasPostError::from_response(response),
+                );
             }
             let decoded: Result<
                 ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
@@ -1542,6 +1537,33 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            super::errors::DescargarCobranzasPostError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            super::errors::DescargarCobranzasPostError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
         /// Sends the request and returns the CSV file's bytes as received
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
         pub async fn send_bytes(
@@ -1556,9 +1578,11 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
+            let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::DescargarCobranzasPostError::from_response(response),
+                );
             }
             let bytes = response
                 .csv_bytes(
@@ -1593,10 +1617,12 @@ pub mod requests {
                 ok_pattern: None,
             };
             let (client, request) = self.prepare()?;
-            let response = client.inner.send_streaming(request).await?;
+            let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::DescargarCobranzasPostError::from_response(response),
+                );
             }
             response
                 .into_csv_stream(
@@ -1612,11 +1638,12 @@ pub mod requests {
             ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
+            super::errors::DescargarCobranzasPostError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /carrier/institucion/crear` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1634,19 +1661,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "crearInstitucion",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/carrier/institucion/crear",
-                security: &[&["carrierHash"]],
-                idempotent: false,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "crearInstitucion",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/carrier/institucion/crear",
+                )
+                .security(&[&["carrierHash"]]);
             ::pasarela_runtime::validate(&self.body)
                 .map_err(::pasarela_runtime::Error::Validation)?;
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
@@ -1654,43 +1677,20 @@ pub mod requests {
                 .form_struct(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::CrearInstitucionError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::HashInstitucion,
-            ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
             ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::CrearInstitucionError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::HashInstitucion,
@@ -1709,17 +1709,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::HashInstitucion,
+            super::errors::CrearInstitucionError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::HashInstitucion,
+            super::errors::CrearInstitucionError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for CrearInstitucion {
         type Output = Result<
             super::types::HashInstitucion,
             ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::HashInstitucion,
+            super::errors::CrearInstitucionError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /carrier/institucion/ver_hash` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1737,19 +1765,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::VerHashError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "verHash",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/carrier/institucion/ver_hash",
-                security: &[&["carrierHash"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "verHash",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/carrier/institucion/ver_hash",
+                )
+                .security(&[&["carrierHash"]]);
             let mut validator = ::pasarela_runtime::Validator::new();
             {
                 let v = &mut validator;
@@ -1765,43 +1789,18 @@ pub mod requests {
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.query("cuit", self.cuit.clone());
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::VerHashError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::HashInstitucion,
-            ::pasarela_runtime::Error<super::errors::VerHashError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
             ::pasarela_runtime::Error<super::errors::VerHashError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::VerHashError::from_response(response));
             }
             let decoded: Result<
                 super::types::HashInstitucion,
@@ -1820,17 +1819,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::HashInstitucion,
+            super::errors::VerHashError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::HashInstitucion,
+            super::errors::VerHashError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for VerHash {
         type Output = Result<
             super::types::HashInstitucion,
             ::pasarela_runtime::Error<super::errors::VerHashError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::HashInstitucion,
+            super::errors::VerHashError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /carrier/institucion/ver_hash` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1848,19 +1875,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::VerHashPostError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "verHashPost",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/carrier/institucion/ver_hash",
-                security: &[&["carrierHash"]],
-                idempotent: false,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "verHashPost",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/carrier/institucion/ver_hash",
+                )
+                .security(&[&["carrierHash"]]);
             let mut validator = ::pasarela_runtime::Validator::new();
             {
                 let v = &mut validator;
@@ -1878,43 +1901,18 @@ pub mod requests {
             fields.push(("cuit".to_owned(), self.cuit.clone()));
             request.form_body(fields);
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::VerHashPostError> {
-            response.unexpected()
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::HashInstitucion,
-            ::pasarela_runtime::Error<super::errors::VerHashPostError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
             ::pasarela_runtime::Error<super::errors::VerHashPostError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::VerHashPostError::from_response(response));
             }
             let decoded: Result<
                 super::types::HashInstitucion,
@@ -1933,17 +1931,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::HashInstitucion,
+            super::errors::VerHashPostError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::HashInstitucion,
+            super::errors::VerHashPostError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for VerHashPost {
         type Output = Result<
             super::types::HashInstitucion,
             ::pasarela_runtime::Error<super::errors::VerHashPostError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::HashInstitucion,
+            super::errors::VerHashPostError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
 }

@@ -335,34 +335,7 @@ pub mod types {
         )]
         pub payment_data: Option<PaymentData>,
     }
-    impl ::pasarela_runtime::Validate for CheckoutPaymentRequest {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.client_information {
-                v.at(
-                    "clientInformation",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-            if let Some(value) = &self.bills_collection {
-                v.at(
-                    "billsCollection",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-            if let Some(value) = &self.payment_data {
-                v.at(
-                    "paymentData",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for CheckoutPaymentRequest {}
     /// The paying client (original; all members strings, none required).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -530,18 +503,7 @@ pub mod types {
         )]
         pub request_date: Option<String>,
     }
-    impl ::pasarela_runtime::Validate for PaymentData {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.method {
-                v.at(
-                    "method",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for PaymentData {}
     /// Answer of checkout: the signature of the payment, the url and some description if it exists (documented).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -674,24 +636,7 @@ pub mod types {
         #[serde(rename = "contractsCollection")]
         pub contracts_collection: Vec<ContractsItem>,
     }
-    impl ::pasarela_runtime::Validate for ContractsDetails {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "organization",
-                |v| {
-                    let value = &self.organization;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-            v.at(
-                "contractsCollection",
-                |v| {
-                    let value = &self.contracts_collection;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-        }
-    }
+    impl ::pasarela_runtime::Validate for ContractsDetails {}
     /// Organization Details (documented; member `name` from the original).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -726,34 +671,7 @@ pub mod types {
         )]
         pub bills_collection: Option<BillsCollection>,
     }
-    impl ::pasarela_runtime::Validate for ContractsItem {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.contract_characteristics {
-                v.at(
-                    "contractCharacteristics",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-            if let Some(value) = &self.local_address {
-                v.at(
-                    "localAddress",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-            if let Some(value) = &self.bills_collection {
-                v.at(
-                    "billsCollection",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for ContractsItem {}
     /// A bare top-level JSON array, not an object with one field (docs/apis/tigo-billing.md; item type from the original).
     pub type ContractCharacteristicsList = Vec<ContractCharacteristics>;
     /// Characteristics of a contract (documented).
@@ -785,18 +703,7 @@ pub mod types {
         )]
         pub geographic_place: Option<GeographicPlace>,
     }
-    impl ::pasarela_runtime::Validate for LocalAddress {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.geographic_place {
-                v.at(
-                    "geographicPlace",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for LocalAddress {}
     /// `geographicPlace` of LocalAddress (an inline object in the original).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -863,18 +770,7 @@ pub mod types {
         )]
         pub local_address: Option<LocalAddress>,
     }
-    impl ::pasarela_runtime::Validate for BillList {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.local_address {
-                v.at(
-                    "localAddress",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for BillList {}
     /// The payment of one bill; the payments lookup returns one `Payment`, not an array (documented; see docs/apis/tigo-billing.md).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -934,36 +830,14 @@ pub mod types {
         OAuthError(OAuthError),
         GatewayFault(GatewayFault),
     }
-    impl ::pasarela_runtime::Validate for ErrorBody {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            match self {
-                Self::ApiError(value) => ::pasarela_runtime::Validate::validate(value, v),
-                Self::OAuthError(value) => {
-                    ::pasarela_runtime::Validate::validate(value, v)
-                }
-                Self::GatewayFault(value) => {
-                    ::pasarela_runtime::Validate::validate(value, v)
-                }
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for ErrorBody {}
     /// The API's `errorBody` (documented), e.g. `{"error":{"statusCode":"401","code":"401","message":…,"developerMessage":…}}` (documented, docs/apis/tigo-billing.md).
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
     pub struct ApiError {
         pub error: ApiErrorDetail,
     }
-    impl ::pasarela_runtime::Validate for ApiError {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "error",
-                |v| {
-                    let value = &self.error;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-        }
-    }
+    impl ::pasarela_runtime::Validate for ApiError {}
     /// The `error` member of `errorBody` (documented; codes are sent as strings).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -1009,17 +883,7 @@ pub mod types {
     pub struct GatewayFault {
         pub fault: GatewayFaultDetail,
     }
-    impl ::pasarela_runtime::Validate for GatewayFault {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            v.at(
-                "fault",
-                |v| {
-                    let value = &self.fault;
-                    ::pasarela_runtime::Validate::validate(value, v);
-                },
-            );
-        }
-    }
+    impl ::pasarela_runtime::Validate for GatewayFault {}
     /// (assumed) The `fault` member of an Apigee policy error.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -1029,18 +893,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub detail: Option<GatewayFaultCode>,
     }
-    impl ::pasarela_runtime::Validate for GatewayFaultDetail {
-        fn validate(&self, v: &mut ::pasarela_runtime::Validator) {
-            if let Some(value) = &self.detail {
-                v.at(
-                    "detail",
-                    |v| {
-                        ::pasarela_runtime::Validate::validate(value, v);
-                    },
-                );
-            }
-        }
-    }
+    impl ::pasarela_runtime::Validate for GatewayFaultDetail {}
     /// (assumed) The `detail` member of an Apigee fault.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(crate = "::pasarela_runtime::serde")]
@@ -1072,6 +925,20 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for GetContractError {}
+    impl GetContractError {
+        /// Turns a response outside 2xx into this error (or an unexpected-status error).
+        pub(crate) fn from_response(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<Self> {
+            let status = response.status();
+            match status {
+                400 => response.api_error(Self::BadRequest),
+                401 => response.api_error(Self::Unauthorized),
+                404 => response.api_error(Self::NotFound),
+                _ => response.api_error(|body| Self::Other { status, body }),
+            }
+        }
+    }
     impl ::pasarela_runtime::DeclaredError for GetContractError {
         fn summary(&self) -> &'static str {
             match self {
@@ -1122,6 +989,20 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for GetPartyCharacteristicsError {}
+    impl GetPartyCharacteristicsError {
+        /// Turns a response outside 2xx into this error (or an unexpected-status error).
+        pub(crate) fn from_response(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<Self> {
+            let status = response.status();
+            match status {
+                400 => response.api_error(Self::BadRequest),
+                401 => response.api_error(Self::Unauthorized),
+                404 => response.api_error(Self::NotFound),
+                _ => response.api_error(|body| Self::Other { status, body }),
+            }
+        }
+    }
     impl ::pasarela_runtime::DeclaredError for GetPartyCharacteristicsError {
         fn summary(&self) -> &'static str {
             match self {
@@ -1168,6 +1049,20 @@ pub mod errors {
         }
     }
     impl ::std::error::Error for CheckoutPaymentError {}
+    impl CheckoutPaymentError {
+        /// Turns a response outside 2xx into this error (or an unexpected-status error).
+        pub(crate) fn from_response(
+            response: ::pasarela_runtime::Response,
+        ) -> ::pasarela_runtime::Error<Self> {
+            let status = response.status();
+            match status {
+                400 => response.api_error(Self::BadRequest),
+                401 => response.api_error(Self::Unauthorized),
+                404 => response.api_error(Self::NotFound),
+                _ => response.api_error(|body| Self::Other { status, body }),
+            }
+        }
+    }
     impl ::pasarela_runtime::DeclaredError for CheckoutPaymentError {
         fn summary(&self) -> &'static str {
             match self {
@@ -1220,71 +1115,30 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::GetContractError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "getContract",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/contracts/{contractId}",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "getContract",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/contracts/{contractId}",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::GetContractError> {
-            let status = response.status();
-            match status {
-                400 => response.api_error(super::errors::GetContractError::BadRequest),
-                401 => response.api_error(super::errors::GetContractError::Unauthorized),
-                404 => response.api_error(super::errors::GetContractError::NotFound),
-                _ => {
-                    response
-                        .api_error(|body| super::errors::GetContractError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::ContractsDetails,
-            ::pasarela_runtime::Error<super::errors::GetContractError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::ContractsDetails>,
             ::pasarela_runtime::Error<super::errors::GetContractError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::GetContractError::from_response(response));
             }
             let decoded: Result<
                 super::types::ContractsDetails,
@@ -1295,17 +1149,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::ContractsDetails,
+            super::errors::GetContractError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::ContractsDetails,
+            super::errors::GetContractError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for GetContract {
         type Output = Result<
             super::types::ContractsDetails,
             ::pasarela_runtime::Error<super::errors::GetContractError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::ContractsDetails,
+            super::errors::GetContractError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /customers/{idType}/{identification}/contracts` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1340,19 +1222,15 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "listCustomerContracts",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/customers/{idType}/{identification}/contracts",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "listCustomerContracts",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/customers/{idType}/{identification}/contracts",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
             request.path_param("identification", self.identification.clone());
@@ -1363,66 +1241,20 @@ pub mod requests {
                 request.query("num_reg", value.to_string());
             }
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ListCustomerContractsError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response
-                        .api_error(super::errors::ListCustomerContractsError::BadRequest)
-                }
-                401 => {
-                    response
-                        .api_error(
-                            super::errors::ListCustomerContractsError::Unauthorized,
-                        )
-                }
-                404 => {
-                    response
-                        .api_error(super::errors::ListCustomerContractsError::NotFound)
-                }
-                _ => {
-                    response
-                        .api_error(|body| super::errors::ListCustomerContractsError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::ContractsDetails,
-            ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::ContractsDetails>,
             ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ListCustomerContractsError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::ContractsDetails,
@@ -1433,17 +1265,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::ContractsDetails,
+            super::errors::ListCustomerContractsError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::ContractsDetails,
+            super::errors::ListCustomerContractsError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for ListCustomerContracts {
         type Output = Result<
             super::types::ContractsDetails,
             ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::ContractsDetails,
+            super::errors::ListCustomerContractsError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /customers/contracts/{contractId}/bills` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1469,74 +1329,33 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ListBillsError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "listBills",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/customers/contracts/{contractId}/bills",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "listBills",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/customers/contracts/{contractId}/bills",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
             if let Some(value) = &self.quantity {
                 request.query("quantity", value.to_string());
             }
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ListBillsError> {
-            let status = response.status();
-            match status {
-                400 => response.api_error(super::errors::ListBillsError::BadRequest),
-                401 => response.api_error(super::errors::ListBillsError::Unauthorized),
-                404 => response.api_error(super::errors::ListBillsError::NotFound),
-                _ => {
-                    response
-                        .api_error(|body| super::errors::ListBillsError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::BillsCollection,
-            ::pasarela_runtime::Error<super::errors::ListBillsError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::BillsCollection>,
             ::pasarela_runtime::Error<super::errors::ListBillsError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::ListBillsError::from_response(response));
             }
             let decoded: Result<
                 super::types::BillsCollection,
@@ -1547,17 +1366,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::BillsCollection,
+            super::errors::ListBillsError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::BillsCollection,
+            super::errors::ListBillsError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for ListBills {
         type Output = Result<
             super::types::BillsCollection,
             ::pasarela_runtime::Error<super::errors::ListBillsError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::BillsCollection,
+            super::errors::ListBillsError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /customers/contracts/{contractId}/bills/{billNo}/payments` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1576,77 +1423,33 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "listBillPayments",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/customers/contracts/{contractId}/bills/{billNo}/payments",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "listBillPayments",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/customers/contracts/{contractId}/bills/{billNo}/payments",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("contractId", self.contract_id.clone());
             request.path_param("billNo", self.bill_no.clone());
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ListBillPaymentsError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response.api_error(super::errors::ListBillPaymentsError::BadRequest)
-                }
-                401 => {
-                    response
-                        .api_error(super::errors::ListBillPaymentsError::Unauthorized)
-                }
-                404 => response.api_error(super::errors::ListBillPaymentsError::NotFound),
-                _ => {
-                    response
-                        .api_error(|body| super::errors::ListBillPaymentsError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::Payment,
-            ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::Payment>,
             ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ListBillPaymentsError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::Payment,
@@ -1657,17 +1460,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::Payment,
+            super::errors::ListBillPaymentsError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::Payment,
+            super::errors::ListBillPaymentsError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for ListBillPayments {
         type Output = Result<
             super::types::Payment,
             ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::Payment,
+            super::errors::ListBillPaymentsError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1688,87 +1519,35 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "getPartyCharacteristics",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/customers/{idType}/{identification}/contracts/{contractId}/characteristics",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "getPartyCharacteristics",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/customers/{idType}/{identification}/contracts/{contractId}/characteristics",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
             request.path_param("identification", self.identification.clone());
             request.path_param("contractId", self.contract_id.clone());
             request.query("fields", self.fields.clone());
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response
-                        .api_error(
-                            super::errors::GetPartyCharacteristicsError::BadRequest,
-                        )
-                }
-                401 => {
-                    response
-                        .api_error(
-                            super::errors::GetPartyCharacteristicsError::Unauthorized,
-                        )
-                }
-                404 => {
-                    response
-                        .api_error(super::errors::GetPartyCharacteristicsError::NotFound)
-                }
-                _ => {
-                    response
-                        .api_error(|body| super::errors::GetPartyCharacteristicsError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::PartyCharacteristics,
-            ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::PartyCharacteristics>,
             ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::GetPartyCharacteristicsError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::PartyCharacteristics,
@@ -1779,17 +1558,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::PartyCharacteristics,
+            super::errors::GetPartyCharacteristicsError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::PartyCharacteristics,
+            super::errors::GetPartyCharacteristicsError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for GetPartyCharacteristics {
         type Output = Result<
             super::types::PartyCharacteristics,
             ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::PartyCharacteristics,
+            super::errors::GetPartyCharacteristicsError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /customers/{idType}/{identification}/payments/checkout` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1809,21 +1616,16 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "checkoutPayment",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/customers/{idType}/{identification}/payments/checkout",
-                security: &[&["application"]],
-                idempotent: false,
-                moves_money: true,
-                send_once: true,
-                outcome_reference: None,
-            };
-            ::pasarela_runtime::validate(&self.body)
-                .map_err(::pasarela_runtime::Error::Validation)?;
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "checkoutPayment",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/customers/{idType}/{identification}/payments/checkout",
+                )
+                .security(&[&["application"]])
+                .moves_money();
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
             request.path_param("identification", self.identification.clone());
@@ -1831,59 +1633,18 @@ pub mod requests {
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::CheckoutPaymentError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response.api_error(super::errors::CheckoutPaymentError::BadRequest)
-                }
-                401 => {
-                    response.api_error(super::errors::CheckoutPaymentError::Unauthorized)
-                }
-                404 => response.api_error(super::errors::CheckoutPaymentError::NotFound),
-                _ => {
-                    response
-                        .api_error(|body| super::errors::CheckoutPaymentError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::CheckoutPaymentResponse,
-            ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::CheckoutPaymentResponse>,
             ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::CheckoutPaymentError::from_response(response));
             }
             let decoded: Result<
                 super::types::CheckoutPaymentResponse,
@@ -1907,17 +1668,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::CheckoutPaymentResponse,
+            super::errors::CheckoutPaymentError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::CheckoutPaymentResponse,
+            super::errors::CheckoutPaymentError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for CheckoutPayment {
         type Output = Result<
             super::types::CheckoutPaymentResponse,
             ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::CheckoutPaymentResponse,
+            super::errors::CheckoutPaymentError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `POST /customers/{idType}/{identification}/payments/register` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -1937,21 +1726,16 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "registerPayments",
-                method: ::pasarela_runtime::HttpMethod::Post,
-                path: "/customers/{idType}/{identification}/payments/register",
-                security: &[&["application"]],
-                idempotent: false,
-                moves_money: true,
-                send_once: true,
-                outcome_reference: None,
-            };
-            ::pasarela_runtime::validate(&self.body)
-                .map_err(::pasarela_runtime::Error::Validation)?;
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "registerPayments",
+                    ::pasarela_runtime::HttpMethod::Post,
+                    "/customers/{idType}/{identification}/payments/register",
+                )
+                .security(&[&["application"]])
+                .moves_money();
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("idType", self.id_type.clone());
             request.path_param("identification", self.identification.clone());
@@ -1959,60 +1743,20 @@ pub mod requests {
                 .json_body(&self.body)
                 .map_err(::pasarela_runtime::Error::from_encode)?;
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::RegisterPaymentsError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response.api_error(super::errors::RegisterPaymentsError::BadRequest)
-                }
-                401 => {
-                    response
-                        .api_error(super::errors::RegisterPaymentsError::Unauthorized)
-                }
-                404 => response.api_error(super::errors::RegisterPaymentsError::NotFound),
-                _ => {
-                    response
-                        .api_error(|body| super::errors::RegisterPaymentsError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::RegisterPaymentResponse,
-            ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::RegisterPaymentResponse>,
             ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::RegisterPaymentsError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::RegisterPaymentResponse,
@@ -2023,17 +1767,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::RegisterPaymentResponse,
+            super::errors::RegisterPaymentsError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::RegisterPaymentResponse,
+            super::errors::RegisterPaymentsError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for RegisterPayments {
         type Output = Result<
             super::types::RegisterPaymentResponse,
             ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::RegisterPaymentResponse,
+            super::errors::RegisterPaymentsError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /payments/{paymentId}/validate` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -2051,75 +1823,30 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "validatePayment",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/payments/{paymentId}/validate",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "validatePayment",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/payments/{paymentId}/validate",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("paymentId", self.payment_id.clone());
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ValidatePaymentError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response.api_error(super::errors::ValidatePaymentError::BadRequest)
-                }
-                401 => {
-                    response.api_error(super::errors::ValidatePaymentError::Unauthorized)
-                }
-                404 => response.api_error(super::errors::ValidatePaymentError::NotFound),
-                _ => {
-                    response
-                        .api_error(|body| super::errors::ValidatePaymentError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::ValidatePaymentResponse,
-            ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::ValidatePaymentResponse>,
             ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::ValidatePaymentError::from_response(response));
             }
             let decoded: Result<
                 super::types::ValidatePaymentResponse,
@@ -2130,17 +1857,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::ValidatePaymentResponse,
+            super::errors::ValidatePaymentError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::ValidatePaymentResponse,
+            super::errors::ValidatePaymentError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for ValidatePayment {
         type Output = Result<
             super::types::ValidatePaymentResponse,
             ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::ValidatePaymentResponse,
+            super::errors::ValidatePaymentError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
     /// A `GET /payments/{couponId}/{id}/validate` request; set optional parameters, then `.await` it or call [`send`](Self::send).
@@ -2159,83 +1914,33 @@ pub mod requests {
         fn prepare(
             self,
         ) -> Result<
-            (super::Client, ::pasarela_runtime::Request),
+            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
             ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
         > {
-            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation {
-                id: "validateCouponPayment",
-                method: ::pasarela_runtime::HttpMethod::Get,
-                path: "/payments/{couponId}/{id}/validate",
-                security: &[&["application"]],
-                idempotent: true,
-                moves_money: false,
-                send_once: false,
-                outcome_reference: None,
-            };
+            static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
+                    "validateCouponPayment",
+                    ::pasarela_runtime::HttpMethod::Get,
+                    "/payments/{couponId}/{id}/validate",
+                )
+                .security(&[&["application"]]);
             let mut request = ::pasarela_runtime::Request::new(&OPERATION);
             request.path_param("couponId", self.coupon_id.clone());
             request.path_param("id", self.id.clone());
             request.set_options(self.options);
-            Ok((self.client, request))
+            Ok((self.client.inner, request))
         }
-        /// Turns a response outside 2xx into this operation's error.
-        fn error_for(
+        /// Reads the response: the success value, or this operation's error.
+        fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError> {
-            let status = response.status();
-            match status {
-                400 => {
-                    response
-                        .api_error(super::errors::ValidateCouponPaymentError::BadRequest)
-                }
-                401 => {
-                    response
-                        .api_error(
-                            super::errors::ValidateCouponPaymentError::Unauthorized,
-                        )
-                }
-                404 => {
-                    response
-                        .api_error(super::errors::ValidateCouponPaymentError::NotFound)
-                }
-                _ => {
-                    response
-                        .api_error(|body| super::errors::ValidateCouponPaymentError::Other {
-                            status,
-                            body,
-                        })
-                }
-            }
-        }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub async fn send(
-            self,
-        ) -> Result<
-            super::types::ValidatePaymentResponse,
-            ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
-        > {
-            self.send_with_meta()
-                .await
-                .map(::pasarela_runtime::ResponseValue::into_inner)
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub async fn send_with_meta(
-            self,
         ) -> Result<
             ::pasarela_runtime::ResponseValue<super::types::ValidatePaymentResponse>,
             ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
         > {
-            let (client, request) = self.prepare()?;
-            let response = client.inner.send(request).await?;
             let status = response.status();
             if !(200..=299).contains(&status) {
-                return Err(Self::error_for(response));
+                return Err(
+                    super::errors::ValidateCouponPaymentError::from_response(response),
+                );
             }
             let decoded: Result<
                 super::types::ValidatePaymentResponse,
@@ -2246,17 +1951,45 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
+        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
+        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
+            self.options = options;
+            self
+        }
+        /// Sends the request and decodes the response.
+        pub fn send(
+            self,
+        ) -> ::pasarela_runtime::Sending<
+            super::types::ValidatePaymentResponse,
+            super::errors::ValidateCouponPaymentError,
+        > {
+            self.send_with_meta().without_meta()
+        }
+        /// Like [`send`](Self::send), keeping the response's status and
+        /// headers (and request id) with the decoded value.
+        pub fn send_with_meta(
+            self,
+        ) -> ::pasarela_runtime::SendingWithMeta<
+            super::types::ValidatePaymentResponse,
+            super::errors::ValidateCouponPaymentError,
+        > {
+            ::pasarela_runtime::SendingWithMeta::new(
+                ::std::future::ready(self.prepare()),
+                Self::decode,
+            )
+        }
     }
     impl ::std::future::IntoFuture for ValidateCouponPayment {
         type Output = Result<
             super::types::ValidatePaymentResponse,
             ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
         >;
-        type IntoFuture = ::std::pin::Pin<
-            Box<dyn ::std::future::Future<Output = Self::Output> + Send>,
+        type IntoFuture = ::pasarela_runtime::Sending<
+            super::types::ValidatePaymentResponse,
+            super::errors::ValidateCouponPaymentError,
         >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(self.send())
+            self.send()
         }
     }
 }

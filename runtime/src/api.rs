@@ -177,7 +177,7 @@ impl HttpMethod {
     /// Whether HTTP defines the method as idempotent (GET, HEAD, PUT, DELETE,
     /// OPTIONS). The generator may use it to default
     /// [`Operation::idempotent`].
-    pub fn is_idempotent(&self) -> bool {
+    pub const fn is_idempotent(&self) -> bool {
         matches!(
             self,
             HttpMethod::Get
@@ -248,6 +248,65 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation without security requirements, idempotent when its
+    /// method is ([`HttpMethod::is_idempotent`]), neither moving money nor
+    /// send-once; the other `const` methods change one property each, so a
+    /// generated client writes only what differs:
+    ///
+    /// ```
+    /// use pasarela_runtime::{HttpMethod, Operation};
+    ///
+    /// static PAY: Operation = Operation::new("pay", HttpMethod::Post, "/payments")
+    ///     .security(&[&["apiKey"]])
+    ///     .moves_money()
+    ///     .outcome_reference("/paymentId");
+    /// assert!(PAY.moves_money && PAY.send_once && !PAY.retry_safe());
+    /// ```
+    pub const fn new(id: &'static str, method: HttpMethod, path: &'static str) -> Self {
+        Operation {
+            id,
+            method,
+            path,
+            security: &[],
+            idempotent: method.is_idempotent(),
+            moves_money: false,
+            send_once: false,
+            outcome_reference: None,
+        }
+    }
+
+    /// Sets [`security`](Operation::security).
+    pub const fn security(mut self, security: &'static [&'static [&'static str]]) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Sets [`idempotent`](Operation::idempotent).
+    pub const fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Marks the operation as [moving money](Operation::moves_money), which
+    /// makes it [send-once](Operation::send_once) and not idempotent too.
+    pub const fn moves_money(mut self) -> Self {
+        self.moves_money = true;
+        self.send_once().idempotent(false)
+    }
+
+    /// Marks the operation [send-once](Operation::send_once) (and so not
+    /// idempotent).
+    pub const fn send_once(mut self) -> Self {
+        self.send_once = true;
+        self.idempotent(false)
+    }
+
+    /// Sets the [outcome reference](Operation::outcome_reference).
+    pub const fn outcome_reference(mut self, pointer: &'static str) -> Self {
+        self.outcome_reference = Some(pointer);
+        self
+    }
+
     /// Whether the runtime may retry this operation automatically:
     /// idempotent, and neither moving money nor send-once.
     pub fn retry_safe(&self) -> bool {

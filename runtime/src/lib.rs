@@ -103,6 +103,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod call;
 pub mod client;
 pub mod csv;
 pub mod declared;
@@ -129,6 +130,7 @@ pub use serde;
 pub use serde_json;
 
 pub use api::{ApiInfo, ApiKeyLocation, HttpMethod, Operation, SecurityScheme, SecuritySchemeKind};
+pub use call::{Decode, Sending, SendingWithMeta};
 pub use client::{Client, ClientBuilder};
 pub use declared::{DeclaredError, ErrorDetails};
 pub use envelope::{

@@ -1,6 +1,6 @@
 //! One error enum per operation.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::requests::has_text_rejection;
@@ -184,6 +184,7 @@ fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStr
     } else {
         quote!(f)
     };
+    let arms = error_arms(op);
     quote! {
         #[doc = #head]
         #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +202,13 @@ fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStr
 
         impl ::std::error::Error for #name {}
 
+        impl #name {
+            /// Turns a response outside 2xx into this error (or an unexpected-status error).
+            pub(crate) fn from_response(response: #rt::Response) -> #rt::Error<Self> {
+                #arms
+            }
+        }
+
         impl #rt::DeclaredError for #name {
             fn summary(&self) -> &'static str {
                 #summary_body
@@ -210,5 +218,81 @@ fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStr
                 #details_body
             }
         }
+    }
+}
+
+/// The match arms turning a non-2xx response into the operation's error.
+fn error_arms(op: &Operation) -> TokenStream {
+    let arms = op.errors.iter().map(|e| {
+        let v = to_ident(&e.variant);
+        let typed = e.ty.is_some();
+        let exact = |wrap: TokenStream| {
+            if typed {
+                quote!(response.api_error(#wrap))
+            } else {
+                quote!(response.api_text_error(#wrap))
+            }
+        };
+        let ranged = || {
+            if typed {
+                quote!(response.api_error(|body| Self::#v { status, body }))
+            } else {
+                quote!(response.api_text_error(|body| Self::#v { status, body }))
+            }
+        };
+        match e.matcher {
+            StatusMatch::Exact(s) => {
+                let s = Literal::u16_unsuffixed(s);
+                let d = exact(quote!(Self::#v));
+                quote!(#s => #d,)
+            }
+            StatusMatch::Range(lo, hi) => {
+                let (lo, hi) = (Literal::u16_unsuffixed(lo), Literal::u16_unsuffixed(hi));
+                let d = ranged();
+                quote!(#lo..=#hi => #d,)
+            }
+            StatusMatch::Default => {
+                let d = ranged();
+                quote!(_ => #d,)
+            }
+        }
+    });
+    let fallback = if op.errors.iter().any(|e| e.matcher == StatusMatch::Default) {
+        quote!()
+    } else {
+        quote!(_ => response.unexpected(),)
+    };
+    if op.errors.is_empty() {
+        return quote!(response.unexpected());
+    }
+    if let [only] = op.errors.as_slice() {
+        if only.matcher == StatusMatch::Default {
+            // One `default` response: no match needed.
+            let v = to_ident(&only.variant);
+            return if only.ty.is_some() {
+                quote! {
+                    let status = response.status();
+                    response.api_error(|body| Self::#v { status, body })
+                }
+            } else {
+                quote! {
+                    let status = response.status();
+                    response.api_text_error(|body| Self::#v { status, body })
+                }
+            };
+        }
+    }
+    // `status` is bound only where an arm needs it.
+    let uses_status = op
+        .errors
+        .iter()
+        .any(|e| !matches!(e.matcher, StatusMatch::Exact(_)));
+    if uses_status {
+        quote! {
+            let status = response.status();
+            match status { #(#arms)* #fallback }
+        }
+    } else {
+        quote!(match response.status() { #(#arms)* #fallback })
     }
 }

@@ -34,12 +34,13 @@ pub fn emit(api: &Api) -> TokenStream {
     let client = client::client(api);
     let builder = client::client_builder(api);
     let csv_rows = csv_row_types(api);
+    let validated = types::validated_types(&api.types);
     let types: Vec<TokenStream> = api
         .types
         .iter()
         .map(|t| {
             let def = types::type_def(t);
-            let validate = types::validate_impl(t);
+            let validate = types::validate_impl(t, &validated);
             let csv = if csv_rows.contains(&t.name) {
                 types::csv_row_impl(t)
             } else {
@@ -52,7 +53,7 @@ pub fn emit(api: &Api) -> TokenStream {
     let requests: Vec<TokenStream> = api
         .operations
         .iter()
-        .map(requests::request_builder)
+        .map(|op| requests::request_builder(op, &validated))
         .collect();
     quote! {
         #api_static

@@ -2,14 +2,16 @@
 //! for CSV responses `send_bytes()` and `send_stream()`.
 //!
 //! Each builder has a private `prepare()` (validate, then build the runtime
-//! request) and `error_for()` (turn a non-2xx response into the operation's
-//! error), so every way of sending shares them.
+//! request) and `decode()` (read the response); sending is the runtime's
+//! [`SendingWithMeta`](pasarela_runtime::SendingWithMeta), written once.
+//! A non-2xx response becomes the operation's error through its error
+//! enum's `from_response()`, shared by operations with the same errors.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::client::arg_type;
-use super::types::{has_named, value_validation};
+use super::types::{has_named, value_validation, Validated};
 use super::{doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::to_ident;
 use crate::ir::*;
@@ -277,7 +279,7 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             });
             quote!(match status {
                 #(#arms)*
-                _ => return Err(Self::error_for(response)),
+                _ => return Err(super::errors::#error::from_response(response)),
             })
         }
         (ResponseDecoding::Json, Some(ty)) if op.success.envelope.is_some() => {
@@ -358,83 +360,7 @@ fn error_code_check(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-/// The match arms turning a non-2xx response into the operation's error.
-fn error_arms(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
-    let arms = op.errors.iter().map(|e| {
-        let v = to_ident(&e.variant);
-        let typed = e.ty.is_some();
-        let exact = |wrap: TokenStream| {
-            if typed {
-                quote!(response.api_error(#wrap))
-            } else {
-                quote!(response.api_text_error(#wrap))
-            }
-        };
-        let ranged = || {
-            if typed {
-                quote!(response.api_error(|body| super::errors::#error::#v { status, body }))
-            } else {
-                quote!(response.api_text_error(|body| super::errors::#error::#v { status, body }))
-            }
-        };
-        match e.matcher {
-            StatusMatch::Exact(s) => {
-                let s = Literal::u16_unsuffixed(s);
-                let d = exact(quote!(super::errors::#error::#v));
-                quote!(#s => #d,)
-            }
-            StatusMatch::Range(lo, hi) => {
-                let (lo, hi) = (Literal::u16_unsuffixed(lo), Literal::u16_unsuffixed(hi));
-                let d = ranged();
-                quote!(#lo..=#hi => #d,)
-            }
-            StatusMatch::Default => {
-                let d = ranged();
-                quote!(_ => #d,)
-            }
-        }
-    });
-    let fallback = if op.errors.iter().any(|e| e.matcher == StatusMatch::Default) {
-        quote!()
-    } else {
-        quote!(_ => response.unexpected(),)
-    };
-    if op.errors.is_empty() {
-        return quote!(response.unexpected());
-    }
-    if let [only] = op.errors.as_slice() {
-        if only.matcher == StatusMatch::Default {
-            // One `default` response: no match needed.
-            let v = to_ident(&only.variant);
-            return if only.ty.is_some() {
-                quote! {
-                    let status = response.status();
-                    response.api_error(|body| super::errors::#error::#v { status, body })
-                }
-            } else {
-                quote! {
-                    let status = response.status();
-                    response.api_text_error(|body| super::errors::#error::#v { status, body })
-                }
-            };
-        }
-    }
-    // `status` is bound only where an arm needs it.
-    let uses_status = op
-        .errors
-        .iter()
-        .any(|e| !matches!(e.matcher, StatusMatch::Exact(_)));
-    if uses_status {
-        quote! {
-            let status = response.status();
-            match status { #(#arms)* #fallback }
-        }
-    } else {
-        quote!(match response.status() { #(#arms)* #fallback })
-    }
-}
-
-pub(super) fn request_builder(op: &Operation) -> TokenStream {
+pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStream {
     let rt = rt();
     let name = to_ident(&op.builder_name);
     let error = to_ident(&op.error_name);
@@ -551,23 +477,8 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
         Method::Head => quote!(Head),
         Method::Options => quote!(Options),
     };
-    let op_id = lit(&op.id);
-    let path = lit(&op.path);
-    let security = op.security.iter().map(|alternative| {
-        let names = alternative.iter().map(|s| lit(s));
-        quote!(&[#(#names),*])
-    });
-    let idempotent = op.idempotent;
-    let moves_money = op.moves_money;
-    let send_once = op.send_once;
-    let outcome_reference = match &op.outcome_reference {
-        Some(p) => {
-            let p = lit(p);
-            quote!(Some(#p))
-        }
-        None => quote!(None),
-    };
-    let validation = request_validation(op);
+    let operation = operation_static(op, &method);
+    let validation = request_validation(op, validated);
     // `with_options`, unless a parameter's setter has that name.
     let options_setter = if op.params.iter().any(|p| p.rust_name == "with_options") {
         format_ident!("with_call_options")
@@ -575,13 +486,25 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
         format_ident!("with_options")
     };
     let options_doc = " Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.";
-    let arms = error_arms(op, &error);
     let decode = success_decode(op, &error);
-    let needs_async = op.params.iter().any(|p| matches!(p.ty, TypeRef::Csv(_)));
-    let (prepare_async, prepare_await) = if needs_async {
-        (quote!(async), quote!(.await))
+    let no_body = matches!(op.success.decoding, ResponseDecoding::None) || op.success.ty.is_none();
+    let decoded = if no_body && !op.success.download {
+        quote!(Ok(response.into_value(())))
     } else {
-        (quote!(), quote!())
+        quote! {
+            let decoded: Result<#output, #err_ty> = #decode;
+            Ok(response.into_value(decoded?))
+        }
+    };
+    let needs_async = op.params.iter().any(|p| matches!(p.ty, TypeRef::Csv(_)));
+    let (prepare_async, prepare_await, prepared) = if needs_async {
+        (quote!(async), quote!(.await), quote!(self.prepare()))
+    } else {
+        (
+            quote!(),
+            quote!(),
+            quote!(::std::future::ready(self.prepare())),
+        )
     };
     let extra = csv_methods(op, &error, &prepare_await);
 
@@ -601,27 +524,22 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
 
             /// Checks the parameters and body, then builds the runtime request.
             #[allow(clippy::vec_init_then_push)]
-            #prepare_async fn prepare(self) -> Result<(super::Client, #rt::Request), #err_ty> {
-                static OPERATION: #rt::Operation = #rt::Operation {
-                    id: #op_id,
-                    method: #rt::HttpMethod::#method,
-                    path: #path,
-                    security: &[#(#security),*],
-                    idempotent: #idempotent,
-                    moves_money: #moves_money,
-                    send_once: #send_once,
-                    outcome_reference: #outcome_reference,
-                };
+            #prepare_async fn prepare(self) -> Result<(#rt::Client, #rt::Request), #err_ty> {
+                #operation
                 #validation
                 let mut request = #rt::Request::new(&OPERATION);
                 #(#adds)*
                 request.set_options(self.options);
-                Ok((self.client, request))
+                Ok((self.client.inner, request))
             }
 
-            /// Turns a response outside 2xx into this operation's error.
-            fn error_for(response: #rt::Response) -> #err_ty {
-                #arms
+            /// Reads the response: the success value, or this operation's error.
+            fn decode(response: #rt::Response) -> Result<#rt::ResponseValue<#output>, #err_ty> {
+                let status = response.status();
+                if !(200..=299).contains(&status) {
+                    return Err(super::errors::#error::from_response(response));
+                }
+                #decoded
             }
 
             #[doc = #options_doc]
@@ -631,21 +549,14 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
             }
 
             /// Sends the request and decodes the response.
-            pub async fn send(self) -> #result {
-                self.send_with_meta().await.map(#rt::ResponseValue::into_inner)
+            pub fn send(self) -> #rt::Sending<#output, super::errors::#error> {
+                self.send_with_meta().without_meta()
             }
 
             /// Like [`send`](Self::send), keeping the response's status and
             /// headers (and request id) with the decoded value.
-            pub async fn send_with_meta(self) -> Result<#rt::ResponseValue<#output>, #err_ty> {
-                let (client, request) = self.prepare()#prepare_await?;
-                let response = client.inner.send(request).await?;
-                let status = response.status();
-                if !(200..=299).contains(&status) {
-                    return Err(Self::error_for(response));
-                }
-                let decoded: Result<#output, #err_ty> = #decode;
-                Ok(response.into_value(decoded?))
+            pub fn send_with_meta(self) -> #rt::SendingWithMeta<#output, super::errors::#error> {
+                #rt::SendingWithMeta::new(#prepared, Self::decode)
             }
 
             #extra
@@ -653,12 +564,43 @@ pub(super) fn request_builder(op: &Operation) -> TokenStream {
 
         impl ::std::future::IntoFuture for #name {
             type Output = #result;
-            type IntoFuture = ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
+            type IntoFuture = #rt::Sending<#output, super::errors::#error>;
 
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
+                self.send()
             }
         }
+    }
+}
+
+/// `static OPERATION`: the operation's descriptor, writing only what differs
+/// from [`Operation::new`](pasarela_runtime::Operation::new)'s defaults.
+fn operation_static(op: &Operation, method: &TokenStream) -> TokenStream {
+    let rt = rt();
+    let (id, path) = (lit(&op.id), lit(&op.path));
+    let mut calls = Vec::new();
+    if !op.security.is_empty() {
+        let security = op.security.iter().map(|alternative| {
+            let names = alternative.iter().map(|s| lit(s));
+            quote!(&[#(#names),*])
+        });
+        calls.push(quote!(.security(&[#(#security),*])));
+    }
+    if op.moves_money {
+        calls.push(quote!(.moves_money()));
+    } else if op.send_once {
+        calls.push(quote!(.send_once()));
+    } else if op.idempotent != op.method.is_idempotent() {
+        let idempotent = op.idempotent;
+        calls.push(quote!(.idempotent(#idempotent)));
+    }
+    if let Some(pointer) = &op.outcome_reference {
+        let pointer = lit(pointer);
+        calls.push(quote!(.outcome_reference(#pointer)));
+    }
+    quote! {
+        static OPERATION: #rt::Operation =
+            #rt::Operation::new(#id, #rt::HttpMethod::#method, #path) #(#calls)*;
     }
 }
 
@@ -692,9 +634,9 @@ fn csv_methods(
         pub async fn send_bytes(self) -> Result<#bytes_out, #err_ty> {
             #text
             let (client, request) = self.prepare()#prepare_await?;
-            let response = client.inner.send(request).await?;
+            let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
-                return Err(Self::error_for(response));
+                return Err(super::errors::#error::from_response(response));
             }
             let bytes = response.csv_bytes(&TEXT_RESULT, super::errors::#error::Rejected)?;
             #bytes_value
@@ -706,10 +648,10 @@ fn csv_methods(
             #stat
             #text
             let (client, request) = self.prepare()#prepare_await?;
-            let response = client.inner.send_streaming(request).await?;
+            let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
-                return Err(Self::error_for(response));
+                return Err(super::errors::#error::from_response(response));
             }
             response.into_csv_stream(&CSV_FORMAT, &TEXT_RESULT, super::errors::#error::Rejected).await
         }
@@ -772,7 +714,7 @@ pub(super) fn envelope_static(envelope: Option<&Envelope>) -> TokenStream {
 }
 
 /// Checks made in `send()` before anything is sent: parameter constraints and the body.
-pub(super) fn request_validation(op: &Operation) -> TokenStream {
+pub(super) fn request_validation(op: &Operation, validated: &Validated) -> TokenStream {
     let rt = rt();
     let params: Vec<TokenStream> = op
         .params
@@ -786,6 +728,7 @@ pub(super) fn request_validation(op: &Operation) -> TokenStream {
                 p.required,
                 false,
                 &p.constraints,
+                validated,
             )
         })
         .filter(|ts| !ts.is_empty())
@@ -805,7 +748,7 @@ pub(super) fn request_validation(op: &Operation) -> TokenStream {
     let body = match &op.body {
         Some(b)
             if matches!(b.encoding, BodyEncoding::Json | BodyEncoding::Form)
-                && has_named(&b.ty) =>
+                && has_named(&b.ty, validated) =>
         {
             let id = to_ident(&b.rust_name);
             quote!(#rt::validate(&self.#id).map_err(#rt::Error::Validation)?;)

@@ -291,11 +291,47 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
 }
 
 /// True when a value of this type may hold generated types that validate themselves.
-pub(super) fn has_named(ty: &TypeRef) -> bool {
+pub(super) fn has_named(ty: &TypeRef, validated: &Validated) -> bool {
     match ty {
-        TypeRef::Named(_) => true,
-        TypeRef::Vec(inner) | TypeRef::Map(inner) => has_named(inner),
+        TypeRef::Named(name) => validated.contains(name),
+        TypeRef::Vec(inner) | TypeRef::Map(inner) => has_named(inner, validated),
         _ => false,
+    }
+}
+
+/// The named types whose values can fail validation: those with a
+/// constraint of their own or a field, item or variant of such a type.
+/// Every other type keeps `Validate`'s no-op default, and nothing calls it.
+pub(super) type Validated = std::collections::HashSet<String>;
+
+/// Computes [`Validated`] for an API's types (a fixed point: a type joins
+/// when something it holds has joined).
+pub(super) fn validated_types(types: &[TypeDef]) -> Validated {
+    let mut set = Validated::new();
+    loop {
+        let before = set.len();
+        for t in types {
+            if set.contains(&t.name) {
+                continue;
+            }
+            let needs = match &t.kind {
+                TypeKind::Struct(fields) => fields
+                    .iter()
+                    .any(|f| !checks(&f.ty, &f.constraints).is_empty() || has_named(&f.ty, &set)),
+                TypeKind::Alias(target) => has_named(target, &set),
+                TypeKind::Union(variants) => variants.iter().any(|(_, ty)| has_named(ty, &set)),
+                TypeKind::Tagged(tagged) => {
+                    tagged.variants.iter().any(|(_, _, ty)| has_named(ty, &set))
+                }
+                TypeKind::Enum { .. } | TypeKind::Responses(_) => false,
+            };
+            if needs {
+                set.insert(t.name.clone());
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
     }
 }
 
@@ -378,34 +414,45 @@ pub(super) fn value_validation(
     required: bool,
     boxed: bool,
     c: &Constraints,
+    validated: &Validated,
 ) -> TokenStream {
     let rt = rt();
-    let mut body = checks(ty, c);
-    if has_named(ty) {
-        body.push(quote!(#rt::Validate::validate(value, v);));
-    }
-    if body.is_empty() {
-        return quote!();
-    }
+    let body = checks(ty, c);
+    let nested = has_named(ty, validated);
     let wire = lit(wire);
+    if body.is_empty() {
+        // Only what the value's own type checks: one call (`Option`, `Box`
+        // and collections implement `Validate` by delegating).
+        return if nested {
+            quote!(v.field(#wire, &#access);)
+        } else {
+            quote!()
+        };
+    }
+    let nested = if nested {
+        quote!(#rt::Validate::validate(value, v);)
+    } else {
+        quote!()
+    };
     let deref = if boxed {
         quote!(let value = &**value;)
     } else {
         quote!()
     };
     if required {
-        quote!(v.at(#wire, |v| { let value = &#access; #deref #(#body)* });)
+        quote!(v.at(#wire, |v| { let value = &#access; #deref #(#body)* #nested });)
     } else {
-        quote!(if let Some(value) = &#access { v.at(#wire, |v| { #deref #(#body)* }); })
+        quote!(if let Some(value) = &#access { v.at(#wire, |v| { #deref #(#body)* #nested }); })
     }
 }
 
 /// `impl Validate` for a generated type.
-pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
+pub(super) fn validate_impl(t: &TypeDef, validated: &Validated) -> TokenStream {
     let rt = rt();
     let name = to_ident(&t.name);
     let body = match &t.kind {
         TypeKind::Alias(_) | TypeKind::Responses(_) => return quote!(),
+        _ if !validated.contains(&t.name) => quote!(),
         TypeKind::Enum { .. } => quote!(),
         TypeKind::Union(variants) => {
             let arms = variants.iter().map(|(variant, _)| {
@@ -433,6 +480,7 @@ pub(super) fn validate_impl(t: &TypeDef) -> TokenStream {
                         f.required,
                         f.boxed,
                         &f.constraints,
+                        validated,
                     )
                 })
                 .filter(|ts| !ts.is_empty())

@@ -2,6 +2,7 @@
 //! and the request pipeline ([`Client::send`]).
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -111,7 +112,13 @@ impl Client {
     /// [outcome reference](crate::api::Operation::outcome_reference). The returned
     /// [`Response`] remembers the operation and that reference, so that
     /// [`Response::unexpected`] can do the same for a 5xx answer.
-    pub async fn send<E>(&self, mut req: Request) -> Result<Response, Error<E>> {
+    pub async fn send<E>(&self, req: Request) -> Result<Response, Error<E>> {
+        self.send_any(req).await.map_err(Error::widen)
+    }
+
+    /// [`send`](Client::send), compiled once: the pipeline is not
+    /// instantiated again for every operation's error type.
+    pub(crate) async fn send_any(&self, mut req: Request) -> Result<Response, Error<Infallible>> {
         let op = req.op;
         let reference = req.outcome_reference();
         let own_secrets = std::mem::take(&mut req.secrets);
@@ -141,6 +148,13 @@ impl Client {
     /// [`CsvStream`](crate::csv::CsvStream) fails when no data arrives for
     /// that long.
     pub async fn send_streaming<E>(&self, req: Request) -> Result<StreamingResponse, Error<E>> {
+        self.send_streaming_any(req).await.map_err(Error::widen)
+    }
+
+    async fn send_streaming_any(
+        &self,
+        req: Request,
+    ) -> Result<StreamingResponse, Error<Infallible>> {
         let op = req.op;
         let reference = req.outcome_reference();
         let timeout = self.inner.attempt_timeout;
