@@ -1,7 +1,9 @@
-//! Request overhead: one Tigo call through the generated client (token
-//! cached, JSON decoded into typed models) against the same request made with
-//! bare reqwest + serde_json, both to a local server. The difference is what
-//! the runtime and the generated code cost per call.
+//! Request overhead: Tigo calls through the generated client (token cached,
+//! JSON decoded into typed models) against the same requests written by hand
+//! with bare reqwest + serde_json (bearer header, status check, decode into
+//! the same types), both to the same in-process server: `get_contract` (one
+//! contract) and `list_bills` answering 1,000 bills. The ratio of each pair
+//! is what the runtime and the generated code cost per call.
 //! Run with `cargo bench --bench request`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -10,14 +12,22 @@ use std::hint::black_box;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn contract() -> serde_json::Value {
+fn example(schema: &str) -> serde_json::Value {
     let spec = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/specs/tigo-billing-v2.yaml"
     ))
     .unwrap_or_default();
     let doc: serde_json::Value = serde_yaml::from_str(&spec).unwrap_or_default();
-    doc["components"]["schemas"]["ContractsDetails"]["example"].clone()
+    doc["components"]["schemas"][schema]["example"].clone()
+}
+
+/// 1,000 bills: the spec's example bills repeated.
+fn bills() -> serde_json::Value {
+    let examples = example("BillsCollection");
+    let items = examples.as_array().cloned().unwrap_or_default();
+    let many: Vec<serde_json::Value> = items.iter().cycle().take(1000).cloned().collect();
+    serde_json::Value::Array(many)
 }
 
 fn bench(c: &mut Criterion) {
@@ -41,7 +51,12 @@ fn bench(c: &mut Criterion) {
             .await;
         Mock::given(method("GET"))
             .and(path("/contracts/1"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(contract()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(example("ContractsDetails")))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/customers/contracts/1/bills"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bills()))
             .mount(&server)
             .await;
         server
@@ -59,18 +74,39 @@ fn bench(c: &mut Criterion) {
         }
     };
     let raw = reqwest::Client::new();
-    let url = format!("{}/contracts/1", server.uri());
+    let base = server.uri();
+    let by_hand = |path: &'static str| {
+        let raw = raw.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let resp = raw.get(&url).bearer_auth("t").send().await.ok()?;
+            if !resp.status().is_success() {
+                return None;
+            }
+            resp.bytes().await.ok()
+        }
+    };
 
     let mut g = c.benchmark_group("request");
-    g.bench_function("generated client get_contract", |b| {
+    g.bench_function("get_contract: generated client", |b| {
         b.iter(|| rt.block_on(async { black_box(client.get_contract("1").await.ok()) }))
     });
-    g.bench_function("bare reqwest + serde_json", |b| {
+    g.bench_function("get_contract: reqwest by hand", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let resp = raw.get(&url).bearer_auth("t").send().await.ok()?;
-                let bytes = resp.bytes().await.ok()?;
+                let bytes = by_hand("/contracts/1").await?;
                 black_box(serde_json::from_slice::<types::ContractsDetails>(&bytes).ok())
+            })
+        })
+    });
+    g.bench_function("list_bills x1000: generated client", |b| {
+        b.iter(|| rt.block_on(async { black_box(client.list_bills("1").await.ok()) }))
+    });
+    g.bench_function("list_bills x1000: reqwest by hand", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let bytes = by_hand("/customers/contracts/1/bills").await?;
+                black_box(serde_json::from_slice::<types::BillsCollection>(&bytes).ok())
             })
         })
     });

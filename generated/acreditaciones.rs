@@ -436,6 +436,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -621,6 +622,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<

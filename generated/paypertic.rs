@@ -713,6 +713,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -865,6 +866,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1098,6 +1100,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1285,6 +1288,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1486,6 +1490,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1680,6 +1685,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1792,6 +1798,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1904,6 +1911,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<

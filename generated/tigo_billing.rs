@@ -1130,6 +1130,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1244,6 +1245,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1347,6 +1349,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1439,6 +1442,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1537,6 +1541,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1636,6 +1641,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1746,6 +1752,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1838,6 +1845,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<
@@ -1930,6 +1938,7 @@ pub mod requests {
             Ok((self.client.inner, request))
         }
         /// Reads the response: the success value, or this operation's error.
+        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
         ) -> Result<

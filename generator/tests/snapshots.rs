@@ -288,10 +288,47 @@ fn all_of_merges_referenced_and_own_properties() {
             "amount_cents",
             "note",
             "method",
-            "reference"
+            "reference",
+            "state",
+            "allocation"
         ],
         "allOf members first, then the schema's own `properties`"
     );
+}
+
+#[test]
+fn string_set_alternatives_merge_and_one_value_properties_tag_objects() {
+    let api = generate("unions").api;
+    let kind = |name: &str| {
+        &api.types
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .kind
+    };
+    let TypeKind::Enum { values, open: true } = kind("State") else {
+        panic!("State: {:?}", kind("State"));
+    };
+    let wires: Vec<&str> = values.iter().map(|(_, w)| w.as_str()).collect();
+    assert_eq!(wires, ["pending", "settled", "refunded", "charged_back"]);
+    let TypeKind::Tagged(tagged) = kind("Allocation") else {
+        panic!("Allocation: {:?}", kind("Allocation"));
+    };
+    assert_eq!(tagged.property, "kind");
+    let variants: Vec<(&str, &[String])> = tagged
+        .variants
+        .iter()
+        .map(|(v, tags, _)| (v.as_str(), tags.as_slice()))
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            ("Explicit", &["explicit".to_string()][..]),
+            ("Pooled", &["pooled".to_string()][..])
+        ]
+    );
+    // Objects without such a property stay an untagged union.
+    assert!(matches!(kind("Method"), TypeKind::Union(_)));
 }
 
 #[test]

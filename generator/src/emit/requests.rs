@@ -534,6 +534,7 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
             }
 
             /// Reads the response: the success value, or this operation's error.
+            #[allow(clippy::type_complexity)]
             fn decode(response: #rt::Response) -> Result<#rt::ResponseValue<#output>, #err_ty> {
                 let status = response.status();
                 if !(200..=299).contains(&status) {

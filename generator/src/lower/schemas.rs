@@ -32,7 +32,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
         if let Some(values) = node.get("enum").and_then(Node::items) {
             if self.primary_type(node).as_deref().unwrap_or("string") == "string" {
-                return self.string_enum(node, values);
+                return self.string_enum(node, values.iter().filter_map(Node::as_str));
             }
         }
         if node.get("properties").is_some() {
@@ -54,6 +54,20 @@ impl<'d> Lowerer<'d, '_, '_> {
             );
             return TypeKind::Alias(TypeRef::Json);
         };
+        let members: Vec<&'d Node> = items
+            .iter()
+            .filter(|item| !is_null_schema(item))
+            .map(|item| self.deref(item).unwrap_or(item))
+            .collect();
+        // Alternatives that are each a set of strings: one enum of them all
+        // (decoding by trying open enums in turn would let the first one
+        // take every value).
+        if !members.is_empty() && node.get("discriminator").is_none() {
+            let values: Option<Vec<Vec<&str>>> = members.iter().map(|m| enum_strings(m)).collect();
+            if let Some(values) = values {
+                return self.string_enum(node, values.into_iter().flatten());
+            }
+        }
         let mut variant_namer = Namer::new();
         let mut variants = Vec::new();
         let mut refs = Vec::new();
@@ -80,6 +94,18 @@ impl<'d> Lowerer<'d, '_, '_> {
             if let Some(tagged) = self.tagged(d, &variants, &refs) {
                 return TypeKind::Tagged(tagged);
             }
+        } else if let Some((property, tags)) = implicit_tag(&mut |n| self.deref(n), &members) {
+            // Variants are named after their tags (`Explicit`, `Auto`).
+            let mut namer = Namer::new();
+            namer.reserve("Unknown");
+            return TypeKind::Tagged(Tagged {
+                property,
+                variants: variants
+                    .into_iter()
+                    .zip(tags)
+                    .map(|((_, ty), tag)| (namer.unique(ident::pascal(&tag)), vec![tag], ty))
+                    .collect(),
+            });
         }
         TypeKind::Union(variants)
     }
@@ -279,17 +305,19 @@ impl<'d> Lowerer<'d, '_, '_> {
         true
     }
 
-    fn string_enum(&mut self, node: &Node, values: &[Node]) -> TypeKind {
+    fn string_enum<'v>(
+        &mut self,
+        node: &Node,
+        values: impl IntoIterator<Item = &'v str>,
+    ) -> TypeKind {
         let mut namer = Namer::new();
         namer.reserve("Unknown");
         let mut out = Vec::new();
-        for v in values {
-            if let Some(text) = v.as_str() {
-                if out.iter().any(|(_, w): &(String, String)| w == text) {
-                    continue;
-                }
-                out.push((namer.unique(ident::pascal(text)), text.to_string()));
+        for text in values {
+            if out.iter().any(|(_, w): &(String, String)| w == text) {
+                continue;
             }
+            out.push((namer.unique(ident::pascal(text)), text.to_string()));
         }
         TypeKind::Enum {
             values: out,
@@ -619,6 +647,63 @@ fn type_word(node: &Node) -> Option<&str> {
 }
 
 /// `{type: "null"}` (or `{type: [null]}`), or `{nullable: true}` with nothing else.
+/// The strings a schema allows when it is only a set of strings (`enum`
+/// of strings, or `const`, with `type: string` or no type); `None` for
+/// anything else.
+fn enum_strings(node: &Node) -> Option<Vec<&str>> {
+    let shaped = ["properties", "oneOf", "anyOf", "allOf", "items", "$ref"];
+    if shaped.iter().any(|k| node.get(k).is_some()) {
+        return None;
+    }
+    if let Some(ty) = node.get("type") {
+        if type_word(ty) != Some("string") {
+            return None;
+        }
+    }
+    if let Some(c) = node.get("const") {
+        return c.as_str().map(|c| vec![c]);
+    }
+    node.get("enum")?
+        .items()?
+        .iter()
+        .map(Node::as_str)
+        .collect()
+}
+
+/// A discriminator the spec implies without declaring it: a property every
+/// alternative (an object) requires, whose schema allows one string, a
+/// different one in each. Returns the property and each member's tag.
+/// Decoding by that tag is what trying the members in turn would do,
+/// except that a member's open enum cannot take another member's value.
+fn implicit_tag<'d>(
+    deref: &mut impl FnMut(&'d Node) -> Option<&'d Node>,
+    members: &[&'d Node],
+) -> Option<(String, Vec<String>)> {
+    let first = members.first()?;
+    let candidates = first.get("properties")?.entries()?;
+    'property: for (key, _) in candidates {
+        let mut tags: Vec<String> = Vec::new();
+        for member in members {
+            let required = member
+                .get("required")
+                .and_then(Node::items)
+                .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(key.name.as_str())));
+            let Some(prop) = member.get("properties").and_then(|p| p.get(&key.name)) else {
+                continue 'property;
+            };
+            let prop = deref(prop).unwrap_or(prop);
+            match enum_strings(prop).as_deref() {
+                Some([tag]) if required && !tags.iter().any(|t| t == tag) => {
+                    tags.push((*tag).to_string());
+                }
+                _ => continue 'property,
+            }
+        }
+        return Some((key.name.clone(), tags));
+    }
+    None
+}
+
 fn is_null_schema(node: &Node) -> bool {
     match node.get("type") {
         Some(t) => match t.items() {
