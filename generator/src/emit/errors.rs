@@ -223,44 +223,21 @@ fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStr
 
 /// The match arms turning a non-2xx response into the operation's error.
 fn error_arms(op: &Operation) -> TokenStream {
-    let arms = op.errors.iter().map(|e| {
+    // How the body of one error response is read into its variant: typed
+    // (JSON) or as text; a range or `default` variant also keeps the status.
+    let read = |e: &ErrorResponse| {
         let v = to_ident(&e.variant);
-        let typed = e.ty.is_some();
-        let exact = |wrap: TokenStream| {
-            if typed {
-                quote!(response.api_error(#wrap))
-            } else {
-                quote!(response.api_text_error(#wrap))
-            }
-        };
-        let ranged = || {
-            if typed {
-                quote!(response.api_error(|body| Self::#v { status, body }))
-            } else {
-                quote!(response.api_text_error(|body| Self::#v { status, body }))
-            }
+        let call = if e.ty.is_some() {
+            quote!(api_error)
+        } else {
+            quote!(api_text_error)
         };
         match e.matcher {
-            StatusMatch::Exact(s) => {
-                let s = Literal::u16_unsuffixed(s);
-                let d = exact(quote!(Self::#v));
-                quote!(#s => #d,)
-            }
-            StatusMatch::Range(lo, hi) => {
-                let (lo, hi) = (Literal::u16_unsuffixed(lo), Literal::u16_unsuffixed(hi));
-                let d = ranged();
-                quote!(#lo..=#hi => #d,)
-            }
-            StatusMatch::Default => {
-                let d = ranged();
-                quote!(_ => #d,)
+            StatusMatch::Exact(_) => quote!(response.#call(Self::#v)),
+            StatusMatch::Range(..) | StatusMatch::Default => {
+                quote!(response.#call(|body| Self::#v { status, body }))
             }
         }
-    });
-    let fallback = if op.errors.iter().any(|e| e.matcher == StatusMatch::Default) {
-        quote!()
-    } else {
-        quote!(_ => response.unexpected(),)
     };
     if op.errors.is_empty() {
         return quote!(response.unexpected());
@@ -268,20 +245,32 @@ fn error_arms(op: &Operation) -> TokenStream {
     if let [only] = op.errors.as_slice() {
         if only.matcher == StatusMatch::Default {
             // One `default` response: no match needed.
-            let v = to_ident(&only.variant);
-            return if only.ty.is_some() {
-                quote! {
-                    let status = response.status();
-                    response.api_error(|body| Self::#v { status, body })
-                }
-            } else {
-                quote! {
-                    let status = response.status();
-                    response.api_text_error(|body| Self::#v { status, body })
-                }
+            let read = read(only);
+            return quote! {
+                let status = response.status();
+                #read
             };
         }
     }
+    let arms = op.errors.iter().map(|e| {
+        let read = read(e);
+        match e.matcher {
+            StatusMatch::Exact(s) => {
+                let s = Literal::u16_unsuffixed(s);
+                quote!(#s => #read,)
+            }
+            StatusMatch::Range(lo, hi) => {
+                let (lo, hi) = (Literal::u16_unsuffixed(lo), Literal::u16_unsuffixed(hi));
+                quote!(#lo..=#hi => #read,)
+            }
+            StatusMatch::Default => quote!(_ => #read,),
+        }
+    });
+    let fallback = if op.errors.iter().any(|e| e.matcher == StatusMatch::Default) {
+        quote!()
+    } else {
+        quote!(_ => response.unexpected(),)
+    };
     // `status` is bound only where an arm needs it.
     let uses_status = op
         .errors

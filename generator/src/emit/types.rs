@@ -307,7 +307,18 @@ pub(super) type Validated = std::collections::HashSet<String>;
 /// Computes [`Validated`] for an API's types (a fixed point: a type joins
 /// when something it holds has joined).
 pub(super) fn validated_types(types: &[TypeDef]) -> Validated {
-    let mut set = Validated::new();
+    // Types with a constraint of their own join first; the loop adds the
+    // types that hold them.
+    let mut set: Validated = types
+        .iter()
+        .filter(|t| match &t.kind {
+            TypeKind::Struct(fields) => fields
+                .iter()
+                .any(|f| !checks(&f.ty, &f.constraints).is_empty()),
+            _ => false,
+        })
+        .map(|t| t.name.clone())
+        .collect();
     loop {
         let before = set.len();
         for t in types {
@@ -315,9 +326,7 @@ pub(super) fn validated_types(types: &[TypeDef]) -> Validated {
                 continue;
             }
             let needs = match &t.kind {
-                TypeKind::Struct(fields) => fields
-                    .iter()
-                    .any(|f| !checks(&f.ty, &f.constraints).is_empty() || has_named(&f.ty, &set)),
+                TypeKind::Struct(fields) => fields.iter().any(|f| has_named(&f.ty, &set)),
                 TypeKind::Alias(target) => has_named(target, &set),
                 TypeKind::Union(variants) => variants.iter().any(|(_, ty)| has_named(ty, &set)),
                 TypeKind::Tagged(tagged) => {
