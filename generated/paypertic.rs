@@ -336,7 +336,7 @@ pub mod types {
             ]
         }
         fn from_fields(
-            fields: &[String],
+            fields: &[::std::borrow::Cow<'_, str>],
         ) -> Result<Self, ::pasarela_runtime::csv::CsvFieldError> {
             Ok(Self {
                 id_cliente: ::pasarela_runtime::csv::field_required(
@@ -453,7 +453,7 @@ pub mod types {
             ]
         }
         fn from_fields(
-            fields: &[String],
+            fields: &[::std::borrow::Cow<'_, str>],
         ) -> Result<Self, ::pasarela_runtime::csv::CsvFieldError> {
             Ok(Self {
                 id_cliente: ::pasarela_runtime::csv::field_required(

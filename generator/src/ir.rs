@@ -441,6 +441,10 @@ pub struct Tagged {
     pub property: String,
     /// (variant name, wire tags that select it, type).
     pub variants: Vec<(String, Vec<String>, TypeRef)>,
+    /// The variants' types do not hold the tag property (they were defined
+    /// for this union alone, the tag left out): encoding writes the tag.
+    /// Otherwise each variant's type holds it, as the spec wrote it.
+    pub tag_outside: bool,
 }
 
 /// A struct field.

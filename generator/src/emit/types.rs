@@ -130,7 +130,13 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )));
-                quote!(#[doc = #tag_doc] #id(#ty),)
+                if tagged.tag_outside {
+                    // One tag per member when the tag is implied.
+                    let tag = lit(tags.first().map_or("", String::as_str));
+                    quote!(#[doc = #tag_doc] #[serde(rename = #tag)] #id(#ty),)
+                } else {
+                    quote!(#[doc = #tag_doc] #id(#ty),)
+                }
             });
             let arms = tagged.variants.iter().map(|(v, tags, _)| {
                 let id = to_ident(v);
@@ -140,16 +146,24 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
             let derive = quote! {
                 #[derive(Debug, Clone, PartialEq, Serialize)]
             };
+            // Variants whose types leave the tag out are encoded with it
+            // (serde's internal tagging); the others encode as they are.
+            let (representation, unknown_attr) = if tagged.tag_outside {
+                (quote!(tag = #property), quote!(#[serde(untagged)]))
+            } else {
+                (quote!(untagged), quote!())
+            };
             quote! {
                 #docs
                 #[doc = ""]
                 #[doc = " Decoded by the value of its tag property, as the spec maps it; an object with a tag this client does not know is kept whole as `Unknown`."]
                 #derive
                 #[allow(clippy::large_enum_variant)]
-                #[serde(#crate_attr, untagged)]
+                #[serde(#crate_attr, #representation)]
                 pub enum #name {
                     #(#vs)*
                     /// An object whose tag this client does not know, kept as sent.
+                    #unknown_attr
                     Unknown(#rt::serde_json::Value),
                 }
 
@@ -570,7 +584,7 @@ pub(super) fn csv_row_impl(t: &TypeDef) -> TokenStream {
                 vec![#(#to_fields),*]
             }
 
-            fn from_fields(fields: &[String]) -> Result<Self, #rt::csv::CsvFieldError> {
+            fn from_fields(fields: &[::std::borrow::Cow<'_, str>]) -> Result<Self, #rt::csv::CsvFieldError> {
                 Ok(Self {
                     #(#from_fields)*
                 })

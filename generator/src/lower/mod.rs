@@ -102,6 +102,7 @@ pub fn lower(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> Option<Api> {
         components: BTreeMap::new(),
         types: Vec::new(),
         unsupported_security: BTreeMap::new(),
+        strip_tag: None,
     };
     let api = l.api();
     if l.reporter.has_errors() {
@@ -121,6 +122,9 @@ struct Lowerer<'d, 'r, 'a> {
     /// Unsupported security scheme → (first operation, how many operations
     /// accept only it), for one warning per scheme.
     unsupported_security: BTreeMap<String, (String, usize)>,
+    /// While an implicitly tagged union's inline member is lowered: that
+    /// member's schema and the tag property its struct leaves out.
+    strip_tag: Option<(&'d Node, String)>,
 }
 
 fn doc_text(node: &Node) -> Option<String> {

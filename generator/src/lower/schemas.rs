@@ -68,22 +68,44 @@ impl<'d> Lowerer<'d, '_, '_> {
                 return self.string_enum(node, values.into_iter().flatten());
             }
         }
+        // A discriminator the spec implies (see `implicit_tag`). When every
+        // member is written in place, their structs leave the tag out and
+        // are named after it; the union writes it when encoding.
+        let implicit = match node.get("discriminator") {
+            Some(_) => None,
+            None => implicit_tag(&mut |n| self.deref(n), &members),
+        };
+        let inline = items
+            .iter()
+            .filter(|item| !is_null_schema(item))
+            .all(|item| item.get("$ref").is_none());
+        let tag_outside = implicit.is_some() && inline;
         let mut variant_namer = Namer::new();
         let mut variants = Vec::new();
         let mut refs = Vec::new();
+        let mut member = 0;
         for (i, item) in items.iter().enumerate() {
             if is_null_schema(item) {
                 continue;
             }
             refs.push(item.str_at("$ref"));
-            let hint = match item.str_at("$ref") {
-                Some(r) => r.rsplit('/').next().unwrap_or("Variant").to_string(),
-                None => item
+            let tag = implicit
+                .as_ref()
+                .map(|(property, tags)| (property, &tags[member]));
+            member += 1;
+            let hint = match (item.str_at("$ref"), tag) {
+                (Some(r), _) => r.rsplit('/').next().unwrap_or("Variant").to_string(),
+                (None, Some((_, tag))) if tag_outside => tag.clone(),
+                (None, _) => item
                     .str_at("title")
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("Variant{}", i + 1)),
             };
+            if let (Some((property, _)), true) = (tag, tag_outside) {
+                self.strip_tag = Some((item, property.clone()));
+            }
             let ty = self.schema_type(item, &format!("{name}{}", ident::pascal(&hint)));
+            self.strip_tag = None;
             let variant = variant_namer.unique(variant_name_for(&ty, &hint));
             variants.push((variant, ty));
         }
@@ -94,7 +116,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             if let Some(tagged) = self.tagged(d, &variants, &refs) {
                 return TypeKind::Tagged(tagged);
             }
-        } else if let Some((property, tags)) = implicit_tag(&mut |n| self.deref(n), &members) {
+        } else if let Some((property, tags)) = implicit {
             // Variants are named after their tags (`Explicit`, `Auto`).
             let mut namer = Namer::new();
             namer.reserve("Unknown");
@@ -105,6 +127,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                     .zip(tags)
                     .map(|((_, ty), tag)| (namer.unique(ident::pascal(&tag)), vec![tag], ty))
                     .collect(),
+                tag_outside,
             });
         }
         TypeKind::Union(variants)
@@ -164,6 +187,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 .zip(tags)
                 .map(|((v, ty), t)| (v.clone(), t, ty.clone()))
                 .collect(),
+            tag_outside: false,
         })
     }
 
@@ -232,7 +256,14 @@ impl<'d> Lowerer<'d, '_, '_> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let stripped = match &self.strip_tag {
+            Some((member, property)) if std::ptr::eq(*member, node) => Some(property.clone()),
+            _ => None,
+        };
         for (key, prop) in entries {
+            if stripped.as_deref() == Some(key.name.as_str()) {
+                continue;
+            }
             let rust_name = namer.unique(ident::snake(&key.name));
             let hint = format!("{owner}{}", ident::pascal(&key.name));
             let mut ty = self.schema_type(prop, &hint);
