@@ -1,27 +1,98 @@
-//! How long the generator takes on each shipped spec, stage by stage.
+//! How long the generator takes, and how that compares with the least any
+//! tool must do: parse the document (the "parse floor", an untyped
+//! `serde_json`/`serde_yaml` parse of the same file).
+//!
+//! Before the criterion timings (check and generate of each shipped spec)
+//! it prints, for the three specs and every document in `../shared/corpus`,
+//! the median of 5 alternating runs of the parse floor and of `generate`
+//! (library, default `Config`) and their ratio. As a test (`cargo test
+//! --benches`) the table covers the three specs and the petstore only.
 //! Run with `cargo bench --bench generate`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pasarela_gen::{check, generate, Config, Source};
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-fn specs() -> Vec<Source> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+fn sources(dir: &Path, prefix: &str) -> Vec<Source> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
     files.sort();
     files
         .into_iter()
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            )
+        })
         .filter_map(|p| {
             let text = std::fs::read_to_string(&p).ok()?;
             let name = p.file_name()?.to_str()?.to_string();
-            Some(Source::new(format!("specs/{name}"), text))
+            Some(Source::new(format!("{prefix}{name}"), text))
         })
         .collect()
 }
 
+fn specs() -> Vec<Source> {
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("specs"),
+        "specs/",
+    )
+}
+
+/// The least any generator must do with a document: parse it, untyped.
+fn parse_floor(source: &Source) -> bool {
+    if source.path.ends_with(".json") {
+        serde_json::from_str::<serde_json::Value>(&source.text).is_ok()
+    } else {
+        serde_yaml::from_str::<serde_yaml::Value>(&source.text).is_ok()
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ratio_table() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let mut docs = specs();
+    docs.extend(
+        sources(&corpus, "corpus/")
+            .into_iter()
+            .filter(|s| full || s.path.ends_with("petstore.yaml")),
+    );
+    println!(
+        "{:<28} {:>12} {:>12} {:>8}",
+        "document", "parse (ms)", "generate", "ratio"
+    );
+    for doc in &docs {
+        let (mut floor, mut gen) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let start = Instant::now();
+            black_box(parse_floor(doc));
+            floor.push(start.elapsed());
+            let start = Instant::now();
+            black_box(generate(doc, &Config::default()).map(|o| o.code.len()).ok());
+            gen.push(start.elapsed());
+        }
+        let (floor, gen) = (median(floor), median(gen));
+        println!(
+            "{:<28} {:>12.1} {:>12.1} {:>7.1}x",
+            doc.path,
+            floor.as_secs_f64() * 1e3,
+            gen.as_secs_f64() * 1e3,
+            gen.as_secs_f64() / floor.as_secs_f64().max(1e-9)
+        );
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    ratio_table();
     for source in specs() {
         c.bench_function(&format!("check {}", source.path), |b| {
             b.iter(|| check(black_box(&source)))

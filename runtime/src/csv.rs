@@ -19,6 +19,7 @@
 //!
 //! ```
 //! use pasarela_runtime::csv::{self, CsvFieldError, CsvFormat, CsvRow, TextEncoding};
+//! use std::borrow::Cow;
 //!
 //! #[derive(Debug, PartialEq)]
 //! struct Line { id: String, amount: pasarela_runtime::Decimal, note: Option<String> }
@@ -29,7 +30,7 @@
 //!     fn to_fields(&self) -> Vec<String> {
 //!         vec![self.id.clone(), self.amount.to_string(), self.note.clone().unwrap_or_default()]
 //!     }
-//!     fn from_fields(fields: &[String]) -> Result<Self, CsvFieldError> {
+//!     fn from_fields(fields: &[Cow<'_, str>]) -> Result<Self, CsvFieldError> {
 //!         Ok(Line {
 //!             id: csv::field_required(fields, 0, "Id")?,
 //!             amount: csv::field_parse_required(fields, 1, "Amount")?,
@@ -128,8 +129,10 @@ pub trait CsvRow: Sized {
     /// The row's fields as text, one per column; `""` for an absent value.
     fn to_fields(&self) -> Vec<String>;
     /// Builds a row from text fields aligned to
-    /// [`COLUMNS`](CsvRow::COLUMNS) (omitted columns are `""`).
-    fn from_fields(fields: &[String]) -> Result<Self, CsvFieldError>;
+    /// [`COLUMNS`](CsvRow::COLUMNS) (omitted columns are `""`). Fields
+    /// borrow from the body where they can (UTF-8, or ASCII in another
+    /// encoding), so only the values the row keeps are copied.
+    fn from_fields(fields: &[Cow<'_, str>]) -> Result<Self, CsvFieldError>;
 }
 
 /// A field of a CSV record that does not make a valid value.
@@ -145,7 +148,7 @@ pub struct CsvFieldError {
 /// The field at `index` as text; `None` when it is missing or empty. The
 /// content is kept as is, except for a trailing `\r` (left by a `\r\n` line
 /// end), which is removed.
-pub fn field_text(fields: &[String], index: usize) -> Option<String> {
+pub fn field_text(fields: &[Cow<'_, str>], index: usize) -> Option<String> {
     let raw = fields.get(index)?;
     let text = raw.strip_suffix('\r').unwrap_or(raw);
     if text.is_empty() {
@@ -157,7 +160,7 @@ pub fn field_text(fields: &[String], index: usize) -> Option<String> {
 
 /// The field at `index` as text, which must not be missing or empty.
 pub fn field_required(
-    fields: &[String],
+    fields: &[Cow<'_, str>],
     index: usize,
     column: &str,
 ) -> Result<String, CsvFieldError> {
@@ -170,7 +173,7 @@ pub fn field_required(
 /// The field at `index` parsed as `T` (after trimming ASCII whitespace);
 /// `None` when it is missing or empty.
 pub fn field_parse<T: FromStr>(
-    fields: &[String],
+    fields: &[Cow<'_, str>],
     index: usize,
     column: &str,
 ) -> Result<Option<T>, CsvFieldError>
@@ -193,7 +196,7 @@ where
 /// The field at `index` parsed as `T` (after trimming ASCII whitespace);
 /// it must not be missing or empty.
 pub fn field_parse_required<T: FromStr>(
-    fields: &[String],
+    fields: &[Cow<'_, str>],
     index: usize,
     column: &str,
 ) -> Result<T, CsvFieldError>
@@ -515,16 +518,17 @@ fn decode_record<R: CsvRow>(raw: &[&[u8]], format: &CsvFormat, row: usize) -> Re
         ))
     })?;
     let columns = R::COLUMNS.len();
+    if texts.len() == columns {
+        return R::from_fields(&texts).map_err(|e| record_error(e.to_string()));
+    }
     let omittable = omittable_indexes::<R>();
     let short = columns - omittable.len();
-    let fields = if texts.len() == columns {
-        texts
-    } else if !omittable.is_empty() && texts.len() == short {
+    let fields: Vec<Cow<'_, str>> = if !omittable.is_empty() && texts.len() == short {
         let mut given = texts.into_iter();
         (0..columns)
             .map(|c| {
                 if omittable.contains(&c) {
-                    String::new()
+                    Cow::Borrowed("")
                 } else {
                     given.next().unwrap_or_default()
                 }
@@ -543,19 +547,15 @@ fn decode_record<R: CsvRow>(raw: &[&[u8]], format: &CsvFormat, row: usize) -> Re
 
 /// Decodes a record's fields with the first of the format's encodings that
 /// decodes every field without error.
-fn decode_fields(raw: &[&[u8]], format: &CsvFormat) -> Option<Vec<String>> {
+fn decode_fields<'a>(raw: &[&'a [u8]], format: &CsvFormat) -> Option<Vec<Cow<'a, str>>> {
     format.read_encodings().iter().find_map(|enc| match enc {
         TextEncoding::Utf8 => raw
             .iter()
-            .map(|f| std::str::from_utf8(f).ok().map(str::to_owned))
+            .map(|f| std::str::from_utf8(f).ok().map(Cow::Borrowed))
             .collect(),
         TextEncoding::Windows1252 => raw
             .iter()
-            .map(|f| {
-                WINDOWS_1252
-                    .decode_without_bom_handling_and_without_replacement(f)
-                    .map(Cow::into_owned)
-            })
+            .map(|f| WINDOWS_1252.decode_without_bom_handling_and_without_replacement(f))
             .collect(),
     })
 }

@@ -360,7 +360,7 @@ impl Response {
                     });
             }
         };
-        let decoded: T = serde_path_to_error::deserialize(data).map_err(|e| {
+        let decoded: T = crate::serde_util::from_value_traced(data).map_err(|e| {
             let path = join_path(&prefix, &e.path().to_string());
             decode_error(path, e.into_inner().to_string())
         })?;

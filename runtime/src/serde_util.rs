@@ -32,6 +32,17 @@ use serde::de::{self, Deserializer, Error as _, Visitor};
 use serde::Deserialize as _;
 use serde::Serializer;
 
+/// Decodes `value`, tracing the path of the failing field only when decoding
+/// fails: tracing every value costs about as much as decoding it.
+pub(crate) fn from_value_traced<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    if let Ok(decoded) = T::deserialize(value) {
+        return Ok(decoded);
+    }
+    serde_path_to_error::deserialize(value)
+}
+
 /// The first `max` characters of `s`, followed by `…` when something was
 /// cut. Never splits a character.
 pub fn excerpt(s: &str, max: usize) -> String {

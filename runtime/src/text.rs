@@ -405,7 +405,7 @@ impl Response {
                 serde_json::Value::String(without_prefix.to_owned())
             }
         };
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        crate::serde_util::from_value_traced(&value).map_err(|e| {
             let path = e.path().to_string();
             decode_error(path, e.into_inner().to_string())
         })

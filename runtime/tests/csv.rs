@@ -270,7 +270,8 @@ fn a_bad_decimal_names_the_column() {
 
 #[test]
 fn field_helpers() {
-    let fields: Vec<String> = vec!["a\r".into(), "".into(), " 12 ".into(), "x y ".into()];
+    let fields: Vec<std::borrow::Cow<str>> =
+        vec!["a\r".into(), "".into(), " 12 ".into(), "x y ".into()];
     assert_eq!(field_text(&fields, 0).as_deref(), Some("a"));
     assert_eq!(field_text(&fields, 1), None);
     assert_eq!(field_text(&fields, 3).as_deref(), Some("x y "));

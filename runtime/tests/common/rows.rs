@@ -50,7 +50,7 @@ impl CsvRow for Charge {
         ]
     }
 
-    fn from_fields(fields: &[String]) -> Result<Self, CsvFieldError> {
+    fn from_fields(fields: &[std::borrow::Cow<'_, str>]) -> Result<Self, CsvFieldError> {
         Ok(Charge {
             id: csv::field_required(fields, 0, "Id")?,
             name: csv::field_required(fields, 1, "NombreCliente")?,
@@ -100,7 +100,7 @@ impl CsvRow for Names {
         vec![self.first.clone(), self.last.clone().unwrap_or_default()]
     }
 
-    fn from_fields(fields: &[String]) -> Result<Self, CsvFieldError> {
+    fn from_fields(fields: &[std::borrow::Cow<'_, str>]) -> Result<Self, CsvFieldError> {
         Ok(Names {
             first: csv::field_required(fields, 0, "Nombre")?,
             last: csv::field_text(fields, 1),
