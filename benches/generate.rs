@@ -67,26 +67,51 @@ fn ratio_table() {
             .filter(|s| full || s.path.ends_with("petstore.yaml")),
     );
     println!(
-        "{:<28} {:>12} {:>12} {:>8}",
-        "document", "parse (ms)", "generate", "ratio"
+        "{:<28} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8}",
+        "document (ms)", "parse", "generate", "ratio", "check", "emit", "format"
     );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     for doc in &docs {
-        let (mut floor, mut gen) = (Vec::new(), Vec::new());
+        let mut runs: [Vec<Duration>; 5] = Default::default();
         for _ in 0..5 {
             let start = Instant::now();
             black_box(parse_floor(doc));
-            floor.push(start.elapsed());
+            runs[0].push(start.elapsed());
             let start = Instant::now();
             black_box(generate(doc, &Config::default()).map(|o| o.code.len()).ok());
-            gen.push(start.elapsed());
+            runs[1].push(start.elapsed());
+            // The same work stage by stage: check (load, resolve, lower),
+            // emit (IR to tokens), format (tokens to text).
+            let start = Instant::now();
+            let Ok(api) = check(doc) else { continue };
+            runs[2].push(start.elapsed());
+            let start = Instant::now();
+            let tokens = pasarela_gen::emit::emit(&api);
+            runs[3].push(start.elapsed());
+            let start = Instant::now();
+            black_box(
+                pasarela_gen::format::format(tokens, &doc.path)
+                    .map(|c| c.len())
+                    .ok(),
+            );
+            runs[4].push(start.elapsed());
         }
-        let (floor, gen) = (median(floor), median(gen));
+        let [floor, gen, chk, emit, fmt] = runs.map(|r| {
+            if r.is_empty() {
+                Duration::ZERO
+            } else {
+                median(r)
+            }
+        });
         println!(
-            "{:<28} {:>12.1} {:>12.1} {:>7.1}x",
+            "{:<28} {:>10.1} {:>10.1} {:>7.1}x {:>8.1} {:>8.1} {:>8.1}",
             doc.path,
-            floor.as_secs_f64() * 1e3,
-            gen.as_secs_f64() * 1e3,
-            gen.as_secs_f64() / floor.as_secs_f64().max(1e-9)
+            ms(floor),
+            ms(gen),
+            gen.as_secs_f64() / floor.as_secs_f64().max(1e-9),
+            ms(chk),
+            ms(emit),
+            ms(fmt)
         );
     }
 }

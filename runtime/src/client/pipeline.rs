@@ -118,14 +118,18 @@ pub(super) async fn read_whole(
 ) -> Result<Response, ReadError> {
     let status = resp.status().as_u16();
     let headers = std::mem::take(resp.headers_mut());
-    if resp.content_length().is_some_and(|n| n > limit) {
+    let declared = resp.content_length();
+    if declared.is_some_and(|n| n > limit) {
         return Err(ReadError::TooLarge {
             status,
             limit,
             headers,
         });
     }
-    let mut body = bytes::BytesMut::new();
+    // Sized once from Content-Length (never past the limit) rather than
+    // grown by doubling: a large answer is copied once.
+    let capacity = usize::try_from(declared.unwrap_or(0)).unwrap_or(0);
+    let mut body = bytes::BytesMut::with_capacity(capacity);
     while let Some(chunk) = resp.chunk().await? {
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(ReadError::TooLarge {
