@@ -225,11 +225,21 @@ fn collect<'n>(
     };
     let (schema, named) = match holder {
         Holder::Schema => (node, false),
-        Holder::MediaType | Holder::Parameter | Holder::Header => match node.get("schema") {
-            Some(schema) => (schema, true),
-            None => return,
-        },
+        Holder::MediaType | Holder::TextMediaType | Holder::Parameter | Holder::Header => {
+            match node.get("schema") {
+                Some(schema) => (schema, true),
+                None => return,
+            }
+        }
     };
+    // A text body's example is its text; unless the schema is a string, it
+    // describes the body decoded (CSV rows, captures), which is not checked.
+    if holder == Holder::TextMediaType {
+        let target = doc.deref(schema).unwrap_or(schema);
+        if target.str_at("type") != Some("string") {
+            return;
+        }
+    }
     if let Some(value) = node.get("example") {
         push(schema, value, "example".into());
     }

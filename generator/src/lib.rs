@@ -41,6 +41,8 @@ pub mod ir_check;
 pub mod load;
 pub mod lower;
 pub mod resolve;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod structure;
 pub mod swagger2;
 

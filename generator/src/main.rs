@@ -5,6 +5,7 @@
 //! pasarela-gen generate <SPEC> --out <FILE.rs> [--lenient] [--strict]   write one file (only if changed)
 //! pasarela-gen codegen <SPEC_DIR> --out <DIR> [--lenient] [--strict]     every *.yaml/*.yml/*.json in SPEC_DIR → DIR/<module>.rs
 //! pasarela-gen diff <OLD> <NEW> [--format text|json|markdown] [--deny breaking]
+//! pasarela-gen serve <SPEC> [--port N] [--host 127.0.0.1] [--validate strict|warn|off]
 //! ```
 //! `--message-format json` prints each diagnostic as one JSON object per
 //! line on stdout (human output then goes to stderr), for editors and CI.
@@ -82,6 +83,66 @@ enum Command {
         #[command(flatten)]
         reading: Reading,
     },
+    /// Serves a sandbox of the spec: every operation answered with its
+    /// examples, requests checked against the spec. Prints
+    /// `listening on http://HOST:PORT` first.
+    #[cfg(feature = "sandbox")]
+    Serve {
+        /// The OpenAPI/Swagger document (YAML or JSON).
+        spec: PathBuf,
+        /// The port (0: a free one, shown in the first line).
+        #[arg(long, default_value_t = 4010)]
+        port: u16,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// What to do with a request that breaks the spec.
+        #[arg(long, value_enum, default_value_t = ValidateMode::Strict)]
+        validate: ValidateMode,
+    },
+}
+
+/// `serve --validate`.
+#[cfg(feature = "sandbox")]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ValidateMode {
+    /// Answer 400/401 with a problem document.
+    Strict,
+    /// Log the problems and answer anyway.
+    Warn,
+    /// Do not check requests.
+    Off,
+}
+
+/// Runs the sandbox until the process is stopped.
+#[cfg(feature = "sandbox")]
+fn serve(
+    spec: &Path,
+    addr: std::net::SocketAddr,
+    validate: ValidateMode,
+    printer: &Printer,
+) -> Result<String, Failure> {
+    use pasarela_gen::sandbox::{Sandbox, SandboxError, Validation};
+    let validation = match validate {
+        ValidateMode::Strict => Validation::Strict,
+        ValidateMode::Warn => Validation::Warn,
+        ValidateMode::Off => Validation::Off,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the server: {e}")))?;
+    runtime.block_on(async {
+        let sandbox = match Sandbox::start_on(spec, validation, addr).await {
+            Ok(s) => s,
+            Err(SandboxError::Spec(d)) => return Err(Failure::Invalid(vec![d])),
+            Err(e) => return Err(Failure::Usage(e.to_string())),
+        };
+        printer.result(&format!("listening on http://{}", sandbox.addr()));
+        printer.result(&format!("API base URL: {}", sandbox.base_url()));
+        let _ = tokio::signal::ctrl_c().await;
+        Ok(String::new())
+    })
 }
 
 /// How a spec is read.
@@ -198,6 +259,18 @@ fn say(out: &mut impl std::io::Write, text: &str) {
 
 fn run(command: Command, printer: &Printer) -> Result<String, Failure> {
     match command {
+        #[cfg(feature = "sandbox")]
+        Command::Serve {
+            spec,
+            port,
+            host,
+            validate,
+        } => serve(
+            &spec,
+            std::net::SocketAddr::new(host, port),
+            validate,
+            printer,
+        ),
         Command::Check { spec, reading } => {
             let source = read_source(&spec)?;
             let checked = pasarela_gen::check_with(&source, &reading.config())

@@ -227,8 +227,12 @@ fn included_ctx(root: &Node) -> Ctx {
 pub enum Holder {
     /// A schema (its `example`, and 3.1 `examples`, are instances of it).
     Schema,
-    /// A media type object (examples of its `schema`).
+    /// A JSON media type object (examples of its `schema`).
     MediaType,
+    /// A media type that is not JSON (`text/plain`, `text/csv`, …): a string
+    /// example is the body's text, which the schema may describe decoded
+    /// (CSV rows, a text result's captures).
+    TextMediaType,
     /// A parameter (examples of its `schema`).
     Parameter,
     /// A header (examples of its `schema`).
@@ -267,7 +271,10 @@ fn visit<'n>(node: &'n Node, ctx: Ctx, found: &mut dyn FnMut(Holder, &'n Node), 
     }
     let holder = match ctx {
         Ctx::Schema { .. } => Some(Holder::Schema),
-        Ctx::MediaType => Some(Holder::MediaType),
+        // Emitted by the parent, which knows the media type's name (a file
+        // that is one media type object has none: read as JSON).
+        Ctx::MediaType if depth == 0 => Some(Holder::MediaType),
+        Ctx::MediaType => None,
         Ctx::Parameter => Some(Holder::Parameter),
         Ctx::Header => Some(Holder::Header),
         _ => None,
@@ -282,7 +289,18 @@ fn visit<'n>(node: &'n Node, ctx: Ctx, found: &mut dyn FnMut(Holder, &'n Node), 
         match child(ctx, &key.name) {
             Child::One(_, inner) | Child::Within(inner) => visit(value, inner, found, depth + 1),
             Child::MapOf(inner) => {
-                for (_, item) in value.entries().unwrap_or(&[]) {
+                for (name, item) in value.entries().unwrap_or(&[]) {
+                    if inner == Ctx::MediaType && item.get("$ref").is_none() {
+                        let json = name.name.contains("json");
+                        found(
+                            if json {
+                                Holder::MediaType
+                            } else {
+                                Holder::TextMediaType
+                            },
+                            item,
+                        );
+                    }
                     visit(item, inner, found, depth + 1);
                 }
             }

@@ -1,0 +1,438 @@
+//! Matching a request to an operation and checking it against the spec:
+//! required path, query, header, cookie and form parameters; a JSON body
+//! that parses and has the required fields of its type (recursively); and
+//! the security the operation requires (one alternative fully present).
+//! Also what the request log masks.
+
+use std::collections::BTreeMap;
+
+use hyper::HeaderMap;
+use serde_json::Value as Json;
+
+use crate::ir::{
+    Api, BodyEncoding, KeyLocation, Operation, ParamLocation, SchemeKind, TypeKind, TypeRef,
+};
+
+/// A request as the checks see it.
+pub struct Incoming<'a> {
+    /// `GET`, `POST`, …
+    pub method: &'a str,
+    /// The path as received (with the base path).
+    pub path: &'a str,
+    /// The raw query string.
+    pub query: &'a str,
+    /// The headers.
+    pub headers: &'a HeaderMap,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// The operation answering `method` at `path` (below the base path), and
+/// its path parameters. Literal segments win over templated ones.
+pub fn find_operation<'a>(
+    api: &'a Api,
+    method: &str,
+    path: &str,
+) -> Option<(&'a Operation, BTreeMap<String, String>)> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut best: Option<(&Operation, BTreeMap<String, String>, usize)> = None;
+    for op in &api.operations {
+        if !op.method.as_str().eq_ignore_ascii_case(method) {
+            continue;
+        }
+        let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
+        if template.len() != segments.len() {
+            continue;
+        }
+        let mut params = BTreeMap::new();
+        let mut literal = 0;
+        let matched = template.iter().zip(&segments).all(|(t, s)| {
+            match (
+                t.strip_prefix('{').and_then(|t| t.strip_suffix('}')),
+                t == s,
+            ) {
+                (_, true) => {
+                    literal += 1;
+                    true
+                }
+                (Some(name), false) if !s.is_empty() => {
+                    params.insert(name.to_string(), percent_decode(s));
+                    true
+                }
+                _ => false,
+            }
+        });
+        if matched && best.as_ref().is_none_or(|(_, _, l)| literal > *l) {
+            best = Some((op, params, literal));
+        }
+    }
+    best.map(|(op, params, _)| (op, params))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `a=1&b=2` → pairs, decoded.
+pub fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    content_type(headers).starts_with("application/x-www-form-urlencoded")
+}
+
+/// The fields of a form body, urlencoded or `multipart/form-data` (a
+/// part's value as lossy text); empty for any other body.
+pub fn form_fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
+    let ct = content_type(headers);
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        return form_pairs(&String::from_utf8_lossy(body));
+    }
+    if !ct.starts_with("multipart/form-data") {
+        return Vec::new();
+    }
+    let Some(boundary) = ct
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .next()
+        .map(|b| format!("--{}", b.trim_matches('"')))
+    else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(body);
+    text.split(boundary.as_str())
+        .filter_map(|part| {
+            let (head, value) = part.split_once("\r\n\r\n")?;
+            let name = head
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix("name="))
+                .next()?
+                .split(['\r', '\n'])
+                .next()?
+                .trim_matches('"')
+                .to_string();
+            let value = value.strip_suffix("\r\n").unwrap_or(value).to_string();
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// Everything wrong with `req` for `op`; problems about credentials start
+/// with `credentials` (they make the answer 401).
+pub fn check(
+    api: &Api,
+    op: &Operation,
+    path_params: &BTreeMap<String, String>,
+    req: &Incoming<'_>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let query = form_pairs(req.query);
+    let cookies = cookies(req.headers);
+    let form = form_fields(req.headers, req.body);
+    let has = |pairs: &[(String, String)], name: &str| pairs.iter().any(|(k, _)| k == name);
+    for p in op.params.iter().filter(|p| p.required) {
+        let present = match p.location {
+            ParamLocation::Path => path_params.contains_key(&p.wire_name),
+            ParamLocation::Query => has(&query, &p.wire_name),
+            ParamLocation::Header => req.headers.contains_key(p.wire_name.as_str()),
+            ParamLocation::Cookie => has(&cookies, &p.wire_name),
+            ParamLocation::FormField | ParamLocation::Part => has(&form, &p.wire_name),
+        };
+        if !present {
+            problems.push(format!(
+                "the required {} parameter `{}` is missing",
+                location_word(p.location),
+                p.wire_name
+            ));
+        }
+    }
+    if let Some(body) = &op.body {
+        match body.encoding {
+            BodyEncoding::Json => match serde_json::from_slice::<Json>(req.body) {
+                Ok(value) => required_fields(api, &body.ty, &value, "body", &mut problems, 0),
+                Err(e) => problems.push(format!("the body is not JSON: {e}")),
+            },
+            BodyEncoding::Form if !op.form_fields_flattened() => {
+                if let TypeRef::Named(name) = &body.ty {
+                    if let Some(TypeKind::Struct(fields)) = type_kind(api, name) {
+                        for f in fields.iter().filter(|f| f.required) {
+                            // A form-located credential is a security check.
+                            if !has(&form, &f.wire_name) && !is_form_key(api, &f.wire_name) {
+                                problems.push(format!(
+                                    "the required form field `{}` is missing",
+                                    f.wire_name
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !op.security.is_empty() {
+        let satisfied = op.security.iter().any(|alternative| {
+            alternative
+                .iter()
+                .all(|scheme| scheme_present(api, scheme, req.headers, &query, &cookies, &form))
+        });
+        if !satisfied {
+            let wanted: Vec<String> = op.security.iter().map(|a| a.join(" + ")).collect();
+            problems.push(format!(
+                "credentials missing: the operation requires {}",
+                wanted.join(" or ")
+            ));
+        }
+    }
+    problems
+}
+
+fn location_word(l: ParamLocation) -> &'static str {
+    match l {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+        ParamLocation::Part => "multipart",
+        ParamLocation::FormField => "form",
+    }
+}
+
+fn type_kind<'a>(api: &'a Api, name: &str) -> Option<&'a TypeKind> {
+    api.types.iter().find(|t| t.name == name).map(|t| &t.kind)
+}
+
+fn is_form_key(api: &Api, field: &str) -> bool {
+    api.security_schemes.iter().any(|s| {
+        matches!(&s.kind, SchemeKind::ApiKey { location: KeyLocation::Form, param } if param == field)
+    })
+}
+
+/// The required fields of `ty` that `value` lacks, recursively.
+fn required_fields(
+    api: &Api,
+    ty: &TypeRef,
+    value: &Json,
+    at: &str,
+    problems: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    match (ty, value) {
+        (TypeRef::Named(name), _) => match type_kind(api, name) {
+            Some(TypeKind::Struct(fields)) => {
+                let Some(object) = value.as_object() else {
+                    problems.push(format!("`{at}` must be an object"));
+                    return;
+                };
+                for f in fields {
+                    match object.get(&f.wire_name) {
+                        Some(v) if !v.is_null() => {
+                            let at = format!("{at}.{}", f.wire_name);
+                            required_fields(api, &f.ty, v, &at, problems, depth + 1);
+                        }
+                        _ if f.required => {
+                            problems.push(format!("`{at}.{}` is required", f.wire_name));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some(TypeKind::Alias(target)) => {
+                required_fields(api, target, value, at, problems, depth + 1)
+            }
+            _ => {}
+        },
+        (TypeRef::Vec(inner), Json::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                required_fields(api, inner, item, &format!("{at}[{i}]"), problems, depth + 1);
+            }
+        }
+        (TypeRef::Vec(_), _) => problems.push(format!("`{at}` must be a list")),
+        _ => {}
+    }
+}
+
+fn scheme_present(
+    api: &Api,
+    scheme: &str,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    cookies: &[(String, String)],
+    form: &[(String, String)],
+) -> bool {
+    let Some(s) = api.security_schemes.iter().find(|s| s.name == scheme) else {
+        return false;
+    };
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let has = |pairs: &[(String, String)], name: &str| {
+        pairs.iter().any(|(k, v)| k == name && !v.is_empty())
+    };
+    match &s.kind {
+        SchemeKind::ApiKey { location, param } => match location {
+            KeyLocation::Header => headers.contains_key(param.as_str()),
+            KeyLocation::Query => has(query, param),
+            KeyLocation::Cookie => has(cookies, param),
+            // A form-located key goes in the query of a GET.
+            KeyLocation::Form => has(form, param) || has(query, param),
+        },
+        SchemeKind::HttpBasic => starts_with_word(authorization, "basic"),
+        SchemeKind::HttpBearer | SchemeKind::OAuth2ClientCredentials { .. } => {
+            starts_with_word(authorization, "bearer")
+        }
+    }
+}
+
+fn starts_with_word(value: &str, word: &str) -> bool {
+    value
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case(word))
+        && value.split_whitespace().nth(1).is_some()
+}
+
+const MASK: &str = "***";
+
+/// The names of credentials in each place, from the spec's schemes.
+fn key_names(api: &Api, wanted: KeyLocation) -> Vec<&str> {
+    api.security_schemes
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SchemeKind::ApiKey { location, param } if *location == wanted => Some(param.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The query string with API keys masked.
+pub fn mask_query(query: &str, api: &Api) -> String {
+    let mut keys = key_names(api, KeyLocation::Query);
+    keys.extend(key_names(api, KeyLocation::Form));
+    mask_pairs(query, &keys)
+}
+
+fn mask_pairs(text: &str, secret: &[&str]) -> String {
+    text.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if secret.iter().any(|s| percent_decode(k) == *s) => format!("{k}={MASK}"),
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Header names and values, with `Authorization`, `Cookie` and API-key
+/// headers masked.
+pub fn mask_headers(headers: &HeaderMap, api: &Api) -> Vec<(String, String)> {
+    let keys = key_names(api, KeyLocation::Header);
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let n = name.as_str();
+            let secret = n == "authorization"
+                || n == "cookie"
+                || n == "proxy-authorization"
+                || keys.iter().any(|k| k.eq_ignore_ascii_case(n));
+            let v = if secret {
+                MASK.to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (n.to_string(), v)
+        })
+        .collect()
+}
+
+/// The body as text; form fields that carry credentials (form-located API
+/// keys, and fields whose schema is a secret) masked.
+pub fn mask_body(body: &[u8], headers: &HeaderMap, api: &Api) -> String {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let multipart = content_type(headers).starts_with("multipart/form-data");
+    if !is_form(headers) && !multipart {
+        return text;
+    }
+    let mut secret: Vec<&str> = key_names(api, KeyLocation::Form);
+    for t in &api.types {
+        if let TypeKind::Struct(fields) = &t.kind {
+            secret.extend(
+                fields
+                    .iter()
+                    .filter(|f| f.ty == TypeRef::Secret)
+                    .map(|f| f.wire_name.as_str()),
+            );
+        }
+    }
+    for op in &api.operations {
+        secret.extend(
+            op.params
+                .iter()
+                .filter(|p| p.ty == TypeRef::Secret)
+                .map(|p| p.wire_name.as_str()),
+        );
+    }
+    if multipart {
+        // The secret parts' values, wherever they appear.
+        let mut masked = text;
+        for (name, value) in form_fields(headers, body) {
+            if secret.contains(&name.as_str()) && !value.is_empty() {
+                masked = masked.replace(&value, MASK);
+            }
+        }
+        return masked;
+    }
+    mask_pairs(&text, &secret)
+}

@@ -1,0 +1,177 @@
+//! The sandbox on every real-world document in `../shared/corpus` and on
+//! our three specs: each operation gets an answer (JSON bodies parse), and
+//! a running sandbox answers requests to every operation without dying.
+#![cfg(feature = "sandbox")]
+
+use std::path::{Path, PathBuf};
+
+use pasarela_gen::ir::Method;
+use pasarela_gen::sandbox::{answers, Sandbox, Validation};
+use pasarela_gen::{check, Source};
+
+fn documents() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut docs = Vec::new();
+    for dir in [root.join("specs"), root.join("../shared/corpus")] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
+            })
+            .collect();
+        found.sort();
+        docs.extend(found);
+    }
+    docs
+}
+
+/// A concrete path for a template: every `{param}` becomes `x1`.
+fn concrete(template: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => {
+                out.push_str("x1");
+                rest = &rest[open + close + 1..];
+            }
+            None => {
+                rest = &rest[open..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn every_operation_of_every_document_has_an_answer() {
+    let mut answered = 0;
+    for path in documents() {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let shown = path.display().to_string();
+        // Documents the generator refuses are conformance's business.
+        let Ok(api) = check(&Source::new(shown.clone(), text.clone())) else {
+            continue;
+        };
+        let raw = pasarela_gen::sandbox::parse_raw(&text).expect("YAML or JSON");
+        for op in &api.operations {
+            let answer = answers::answer(&raw, &api, op, "")
+                .unwrap_or_else(|e| panic!("{shown}: {} {}: {e}", op.method.as_str(), op.path));
+            assert!((100..400).contains(&answer.status), "{shown} {}", op.path);
+            if answer.content_type.contains("json") {
+                let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&answer.body);
+                assert!(parsed.is_ok(), "{shown} {}: not JSON", op.path);
+            }
+            answered += 1;
+        }
+    }
+    assert!(answered > 1000, "only {answered} operations answered");
+}
+
+#[tokio::test]
+async fn a_running_sandbox_answers_every_operation_of_every_document() {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut started = 0;
+    for path in documents() {
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let Ok(api) = check(&Source::new(path.display().to_string(), text.clone())) else {
+            continue;
+        };
+        let sandbox = Sandbox::start(&path, Validation::Warn)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: the generator accepts it, so must the sandbox: {e}",
+                    path.display()
+                )
+            });
+        started += 1;
+        let raw = pasarela_gen::sandbox::parse_raw(&text).expect("YAML or JSON");
+        for op in &api.operations {
+            let url = format!("{}{}", sandbox.base_url(), concrete(&op.path));
+            let method = match op.method {
+                Method::Get => reqwest::Method::GET,
+                Method::Post => reqwest::Method::POST,
+                Method::Put => reqwest::Method::PUT,
+                Method::Delete => reqwest::Method::DELETE,
+                Method::Patch => reqwest::Method::PATCH,
+                Method::Head => reqwest::Method::HEAD,
+                Method::Options => reqwest::Method::OPTIONS,
+            };
+            let answer = http
+                .request(method, &url)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{}: {url}: {e}", path.display()));
+            // `Warn`: problems are logged, the declared answer still comes.
+            let expected = answers::answer(&raw, &api, op, "")
+                .expect("an answer")
+                .status;
+            let status = answer.status().as_u16();
+            let body = answer.text().await.unwrap_or_default();
+            assert_eq!(
+                status,
+                expected,
+                "{}: {} {url}: {body}",
+                path.display(),
+                op.method.as_str(),
+            );
+        }
+        let log = sandbox.requests();
+        assert_eq!(log.len(), api.operations.len(), "{}", path.display());
+        assert!(
+            log.iter().all(|r| r.operation.is_some()),
+            "{}: unmatched",
+            path.display()
+        );
+    }
+    assert!(started >= 10, "only {started} documents served");
+}
+
+/// `pasarela-gen serve`: the first line names the address (a free port
+/// with `--port 0`), and the API answers there until the process stops.
+#[test]
+fn serve_prints_its_address_first_and_answers_there() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/acreditaciones.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pasarela-gen"))
+        .args(["serve", "--port", "0", "--validate", "strict"])
+        .arg(&spec)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let addr = first
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
+    // A request without the API key: strict validation answers 401.
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connects");
+    stream
+        .write_all(
+            b"POST /acreditaciones/crear HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        )
+        .expect("sends");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("reads");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("credentials missing"), "{answer}");
+}
