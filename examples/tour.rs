@@ -1,6 +1,6 @@
-//! A guided tour: starts a local server that plays each API from the
-//! examples in its spec, then walks through the client calls and prints
-//! what happens. Run with `cargo run --example tour`.
+//! A guided tour: starts local servers that play each API from the
+//! examples in its spec (Tigo's is the sandbox made from its spec), then
+//! walks through the client calls and prints what happens. Run with `cargo run --example tour`.
 //!
 //! Everything talks to 127.0.0.1; no network is needed.
 
@@ -14,11 +14,9 @@ use std::time::Duration;
 use pasarela::runtime::reqwest::header::{HeaderMap, HeaderValue};
 use pasarela::runtime::AttemptInfo;
 use pasarela::{tigo_billing, CallOptions, Hook};
-use serde_json::Value;
-use support::{
-    api_requests, describe_request, mount_token, spec_example, token_requests, token_url,
-};
-use wiremock::matchers::{method, path, path_regex};
+use pasarela_gen::sandbox::{Sandbox, Validation};
+use support::{api_requests, spec_example};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -44,87 +42,20 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Serves `schema`'s example from the Tigo spec for `verb` requests matching `pattern`.
-async fn play(server: &MockServer, verb: &str, pattern: &str, schema: &str) {
-    let body: Value = spec_example("tigo-billing-v2.yaml", schema);
-    Mock::given(method(verb))
-        .and(path_regex(pattern))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
-}
-
 async fn tigo_tour() -> Result<()> {
     println!("== Tigo Billing v2 (OAuth2 client credentials, JSON)");
-    let server = MockServer::start().await;
-    mount_token(&server, "tour-token", "3599").await;
-    play(&server, "GET", r"^/contracts/[^/]+$", "ContractsDetails").await;
-    play(
-        &server,
-        "GET",
-        r"^/customers/[^/]+/[^/]+/contracts$",
-        "ContractsDetails",
-    )
-    .await;
-    play(
-        &server,
-        "GET",
-        r"^/customers/contracts/[^/]+/bills$",
-        "BillsCollection",
-    )
-    .await;
-    play(
-        &server,
-        "GET",
-        r"^/customers/contracts/[^/]+/bills/[^/]+/payments$",
-        "Payment",
-    )
-    .await;
-    play(&server, "GET", r"/characteristics$", "PartyCharacteristics").await;
-    play(
-        &server,
-        "POST",
-        r"/payments/checkout$",
-        "CheckoutPaymentResponse",
-    )
-    .await;
-    play(
-        &server,
-        "POST",
-        r"/payments/register$",
-        "RegisterPaymentResponse",
-    )
-    .await;
-    play(
-        &server,
-        "GET",
-        r"^/payments/[^/]+/validate$",
-        "ValidatePaymentResponse",
-    )
-    .await;
-    play(
-        &server,
-        "GET",
-        r"^/payments/[^/]+/[^/]+/validate$",
-        "ValidatePaymentResponse",
-    )
-    .await;
-    Mock::given(method("GET"))
-        .and(path("/contracts/does-not-exist"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(spec_example("tigo-billing-v2.yaml", "ErrorBody")),
-        )
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    println!("local server at {}", server.uri());
+    // The sandbox made from the spec answers every operation with its
+    // examples, and the spec's token URL with tokens (`pasarela-gen serve`
+    // is the same server as a command).
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/tigo-billing-v2.yaml");
+    let sandbox = Sandbox::start(spec, Validation::Strict).await?;
+    println!("sandbox at {}", sandbox.base_url());
 
     let attempts = Arc::new(AtomicU32::new(0));
     let client = tigo_billing::Client::builder()
-        .base_url(server.uri())
+        .base_url(sandbox.base_url())
         .oauth2_client_credentials("tour-client", "tour-secret")
-        .oauth2_token_url(token_url(&server))
+        .oauth2_token_url(sandbox.token_url("application").unwrap_or_default())
         // A hook runs around every HTTP attempt: here it counts them and
         // tags each request (tracing propagation or metrics go here).
         .hook(CountAttempts(attempts.clone()))
@@ -210,7 +141,11 @@ async fn tigo_tour() -> Result<()> {
     let coupon = client.validate_coupon_payment("coupon", "0099").await?;
     println!("validate_coupon_payment → state {:?}", coupon.state);
 
-    match client.get_contract("does-not-exist").await {
+    // `Prefer: code=404` asks the sandbox for the declared 404 and its example.
+    let not_found = client
+        .get_contract("does-not-exist")
+        .with_options(CallOptions::new().header("Prefer", "code=404"));
+    match not_found.await {
         Err(e) => println!(
             "get_contract(\"does-not-exist\") → {e}\n  (status {:?}, API code {:?}, request id {:?}, retryable: {})",
             e.status(),
@@ -225,15 +160,16 @@ async fn tigo_tour() -> Result<()> {
         "the hook saw {} attempt(s)",
         attempts.load(Ordering::Relaxed)
     );
+    let log = sandbox.requests();
+    let calls = log.iter().filter(|r| r.operation.is_some()).count();
     println!(
-        "the server saw {} API request(s) and {} token request(s); the last one was:\n{}",
-        api_requests(&server).await.len(),
-        token_requests(&server).await.len(),
-        api_requests(&server)
-            .await
-            .last()
-            .map(describe_request)
-            .unwrap_or_default()
+        "the sandbox saw {calls} API request(s) and {} token request(s); the last one was:\n{} {} (operation {}, status {}, headers {:?})",
+        log.len() - calls,
+        log.last().map(|r| r.method.as_str()).unwrap_or_default(),
+        log.last().map(|r| r.path.as_str()).unwrap_or_default(),
+        log.last().and_then(|r| r.operation.as_deref()).unwrap_or("?"),
+        log.last().map(|r| r.status).unwrap_or_default(),
+        log.last().map(|r| r.headers.clone()).unwrap_or_default(),
     );
     Ok(())
 }
