@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use pasarela_gen::ir::Method;
+use pasarela_gen::ir::{Api, Method, ResponseDecoding, TypeKind, TypeRef};
 use pasarela_gen::sandbox::{answers, Sandbox, Validation};
 use pasarela_gen::{check, Source};
+use serde_json::Value as Json;
 
 fn documents() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -51,9 +52,121 @@ fn concrete(template: &str) -> String {
     out
 }
 
+/// Whether `value` decodes as `ty` the way the generated serde types read
+/// it (numbers for integers, any string for an open enum, the tag's
+/// variant for a tagged union, required fields present, …): an IR-level
+/// stand-in for compiling every corpus client into this test.
+fn conforms(api: &Api, ty: &TypeRef, value: &Json, at: &str, depth: usize) -> Result<(), String> {
+    let fail = |what: &str| Err(format!("`{at}`: expected {what}, got {value}"));
+    if depth > 64 {
+        return Ok(());
+    }
+    match ty {
+        TypeRef::String | TypeRef::Secret => value
+            .is_string()
+            .then_some(())
+            .map_or_else(|| fail("a string"), Ok),
+        TypeRef::Bool => value
+            .is_boolean()
+            .then_some(())
+            .map_or_else(|| fail("a boolean"), Ok),
+        TypeRef::I32 | TypeRef::I64 => value
+            .is_i64()
+            .then_some(())
+            .map_or_else(|| fail("an integer"), Ok),
+        TypeRef::U32 | TypeRef::U64 => value
+            .is_u64()
+            .then_some(())
+            .map_or_else(|| fail("a whole number"), Ok),
+        TypeRef::F64 => value
+            .is_number()
+            .then_some(())
+            .map_or_else(|| fail("a number"), Ok),
+        TypeRef::Decimal { .. } => match value {
+            Json::Number(_) => Ok(()),
+            Json::String(s) if s.trim().parse::<f64>().is_ok() => Ok(()),
+            _ => fail("a decimal"),
+        },
+        TypeRef::Json | TypeRef::Bytes | TypeRef::Csv(_) => Ok(()),
+        TypeRef::Vec(inner) => match value.as_array() {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, v)| conforms(api, inner, v, &format!("{at}[{i}]"), depth + 1)),
+            None => fail("a list"),
+        },
+        TypeRef::Map(inner) => match value.as_object() {
+            Some(map) => map
+                .iter()
+                .try_for_each(|(k, v)| conforms(api, inner, v, &format!("{at}.{k}"), depth + 1)),
+            None => fail("an object"),
+        },
+        TypeRef::Named(name) => {
+            let Some(def) = api.types.iter().find(|t| &t.name == name) else {
+                return Ok(());
+            };
+            match &def.kind {
+                TypeKind::Alias(target) => conforms(api, target, value, at, depth + 1),
+                TypeKind::Enum { values, open } => match value.as_str() {
+                    Some(s) if *open || values.iter().any(|(_, w)| w == s) => Ok(()),
+                    _ => fail("one of the enum's strings"),
+                },
+                TypeKind::Struct(fields) => {
+                    let Some(object) = value.as_object() else {
+                        return fail("an object");
+                    };
+                    for f in fields {
+                        match object.get(&f.wire_name) {
+                            None | Some(Json::Null) if !f.required => {}
+                            None | Some(Json::Null) => {
+                                return Err(format!("`{at}.{}` is required", f.wire_name))
+                            }
+                            // Either spelling (digits in a string) is read.
+                            Some(Json::String(_)) if f.lenient || f.string_as_number => {}
+                            Some(v) => conforms(
+                                api,
+                                &f.ty,
+                                v,
+                                &format!("{at}.{}", f.wire_name),
+                                depth + 1,
+                            )?,
+                        }
+                    }
+                    Ok(())
+                }
+                TypeKind::Union(variants) => {
+                    if variants
+                        .iter()
+                        .any(|(_, t)| conforms(api, t, value, at, depth + 1).is_ok())
+                    {
+                        Ok(())
+                    } else {
+                        fail("one of the union's members")
+                    }
+                }
+                TypeKind::Tagged(tagged) => {
+                    let tag = value.get(&tagged.property).and_then(Json::as_str);
+                    match tagged
+                        .variants
+                        .iter()
+                        .find(|(_, tags, _)| tag.is_some_and(|t| tags.iter().any(|x| x == t)))
+                    {
+                        Some((_, _, t)) => conforms(api, t, value, at, depth + 1),
+                        // An unknown tag is kept whole; no tag is an error.
+                        None if tag.is_some() => Ok(()),
+                        None => fail("an object with its tag"),
+                    }
+                }
+                TypeKind::Responses(_) => Ok(()),
+            }
+        }
+    }
+}
+
 #[test]
 fn every_operation_of_every_document_has_an_answer() {
     let mut answered = 0;
+    let mut mismatches = Vec::new();
     for path in documents() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let shown = path.display().to_string();
@@ -67,13 +180,45 @@ fn every_operation_of_every_document_has_an_answer() {
                 .unwrap_or_else(|e| panic!("{shown}: {} {}: {e}", op.method.as_str(), op.path));
             assert!((100..400).contains(&answer.status), "{shown} {}", op.path);
             if answer.content_type.contains("json") {
-                let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&answer.body);
-                assert!(parsed.is_ok(), "{shown} {}: not JSON", op.path);
+                let parsed: Result<Json, _> = serde_json::from_slice(&answer.body);
+                let Ok(value) = parsed else {
+                    panic!("{shown} {}: not JSON", op.path);
+                };
+                // What the generated client decodes: the success type
+                // (envelopes and per-status variants aside).
+                let plain = op.success.decoding == ResponseDecoding::Json
+                    && op.success.envelope.is_none()
+                    && op.success.by_status.is_empty()
+                    && (200..300).contains(&answer.status);
+                if let (true, Some(ty)) = (plain, &op.success.ty) {
+                    if let Err(e) = conforms(&api, ty, &value, "body", 0) {
+                        mismatches.push(format!("{shown} {} {}: {e}", op.method.as_str(), op.path));
+                    }
+                }
             }
             answered += 1;
         }
     }
     assert!(answered > 1000, "only {answered} operations answered");
+    // Our specs: every answer decodes. The corpus: 32 answers (of 1,000+)
+    // still would not, each traced to the generator's reading of the schema
+    // or to an example that contradicts its own schema (e.g. OpenAI's
+    // `tool_choice: "none"` against an object type; Typesense's `highlights`
+    // list example written as an object). The bound only goes down.
+    let ours: Vec<&String> = mismatches
+        .iter()
+        .filter(|m| !m.contains("/corpus/"))
+        .collect();
+    assert!(
+        ours.is_empty(),
+        "answers our clients would not decode:\n{ours:#?}"
+    );
+    assert!(
+        mismatches.len() <= 32,
+        "{} answers the clients would not decode:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[tokio::test]

@@ -290,7 +290,8 @@ fn all_of_merges_referenced_and_own_properties() {
             "method",
             "reference",
             "state",
-            "allocation"
+            "allocation",
+            "level"
         ],
         "allOf members first, then the schema's own `properties`"
     );
@@ -329,6 +330,12 @@ fn string_set_alternatives_merge_and_one_value_properties_tag_objects() {
     );
     // Objects without such a property stay an untagged union.
     assert!(matches!(kind("Method"), TypeKind::Union(_)));
+    // `type: integer` over `const` members is not a set of strings.
+    assert!(
+        !matches!(kind("Level"), TypeKind::Enum { .. }),
+        "{:?}",
+        kind("Level")
+    );
 }
 
 #[test]

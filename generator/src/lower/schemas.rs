@@ -63,7 +63,13 @@ impl<'d> Lowerer<'d, '_, '_> {
         // (decoding by trying open enums in turn would let the first one
         // take every value).
         if !members.is_empty() && node.get("discriminator").is_none() {
-            let values: Option<Vec<Vec<&str>>> = members.iter().map(|m| enum_strings(m)).collect();
+            // A `type` on the union applies to every member (Discord's
+            // `type: integer` over `const` members is an integer enum).
+            let union_type = node.get("type").map(type_word);
+            let values: Option<Vec<Vec<&str>>> = match union_type {
+                Some(t) if t != Some("string") => None,
+                _ => members.iter().map(|m| enum_strings(m)).collect(),
+            };
             if let Some(values) = values {
                 return self.string_enum(node, values.into_iter().flatten());
             }

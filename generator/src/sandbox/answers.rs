@@ -26,7 +26,7 @@ pub struct Answer {
 }
 
 /// Deepest nesting a made-up value goes to (recursive schemas stop there).
-const MAX_DEPTH: usize = 10;
+const MAX_DEPTH: usize = 32;
 
 /// The answer for `op`, as `prefer` (the `Prefer` header) asks.
 pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Answer, String> {
@@ -95,6 +95,14 @@ pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Ans
             body: Vec::new(),
         });
     }
+    // A JSON body's example written as a string while the schema says
+    // otherwise (JSON pasted into a string) would not decode: made up
+    // from the schema instead.
+    let example = example.filter(|e| {
+        !(content_type.contains("json")
+            && e.is_string()
+            && schema.is_some_and(|s| declared_type(raw, s).is_some_and(|t| t != "string")))
+    });
     let value = match (example, schema) {
         (Some(example), _) => example,
         (None, Some(schema)) => made_up(raw, schema, 0),
@@ -220,9 +228,13 @@ pub fn made_up(raw: &Json, schema: &Json, depth: usize) -> Json {
         return Json::Null;
     }
     let schema = deref(raw, schema);
+    let own_type = declared_type(raw, schema);
     for key in ["example", "default", "const"] {
-        if let Some(v) = schema.get(key) {
-            return v.clone();
+        match schema.get(key) {
+            // JSON pasted into a string where the schema is not a string.
+            Some(Json::String(_)) if own_type.is_some_and(|t| t != "string") => {}
+            Some(v) => return v.clone(),
+            None => {}
         }
     }
     if let Some(first) = schema
@@ -245,15 +257,20 @@ pub fn made_up(raw: &Json, schema: &Json, depth: usize) -> Json {
                 .iter()
                 .find(|m| deref(raw, m).get("type").and_then(Json::as_str) != Some("null"));
             if let Some(member) = member {
-                return made_up(raw, member, depth + 1);
+                let mut value = made_up(raw, member, depth + 1);
+                tag(schema, member, &mut value);
+                return value;
             }
         }
     }
     if let Some(parts) = schema.get("allOf").and_then(Json::as_array) {
         let mut merged = Map::new();
         for part in parts {
-            if let Json::Object(o) = made_up(raw, part, depth + 1) {
-                merged.extend(o);
+            match made_up(raw, part, depth + 1) {
+                Json::Object(o) => merged.extend(o),
+                // `allOf: [{$ref: Name}]` around a string, a number, …
+                Json::Null => {}
+                other => return other,
             }
         }
         if let Json::Object(own) = object(raw, schema, depth) {
@@ -308,6 +325,50 @@ pub fn made_up(raw: &Json, schema: &Json, depth: usize) -> Json {
         "boolean" => json!(false),
         "string" => json!(string_for(schema)),
         _ => Json::Null,
+    }
+}
+
+/// With a `discriminator`, the made-up member carries the tag that selects
+/// it: the `mapping` key naming its `$ref`, else the component's name.
+fn tag(union: &Json, member: &Json, value: &mut Json) {
+    let Some(d) = union.get("discriminator") else {
+        return;
+    };
+    let (Some(property), Some(object)) = (
+        d.get("propertyName").and_then(Json::as_str),
+        value.as_object_mut(),
+    ) else {
+        return;
+    };
+    let reference = member.get("$ref").and_then(Json::as_str);
+    let mapped = d.get("mapping").and_then(Json::as_object).and_then(|m| {
+        m.iter()
+            .find(|(_, target)| {
+                target.as_str().is_some_and(|t| {
+                    Some(t) == reference || reference.is_some_and(|r| r.ends_with(&format!("/{t}")))
+                })
+            })
+            .map(|(key, _)| key.clone())
+    });
+    let tag = mapped.or_else(|| {
+        reference
+            .and_then(|r| r.rsplit('/').next())
+            .map(str::to_string)
+    });
+    if let Some(tag) = tag {
+        object.insert(property.to_string(), Json::String(tag));
+    }
+}
+
+/// The schema's `type` (the first that is not `null`), following `$ref`s.
+fn declared_type<'a>(raw: &'a Json, schema: &'a Json) -> Option<&'a str> {
+    let schema = deref(raw, schema);
+    match schema.get("type") {
+        Some(Json::String(t)) => Some(t),
+        Some(Json::Array(types)) => types.iter().filter_map(Json::as_str).find(|t| *t != "null"),
+        _ if schema.get("properties").is_some() || schema.get("allOf").is_some() => Some("object"),
+        _ if schema.get("items").is_some() => Some("array"),
+        _ => None,
     }
 }
 
