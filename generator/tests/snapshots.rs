@@ -347,6 +347,11 @@ fn one_of_with_null_is_an_optional_field_of_the_other_type() {
         !original.required,
         "null is allowed, so it must be an Option"
     );
+    // The same when the null is allowed by the schema a `$ref` names
+    // (OpenAI's `Response.error`): a required non-Option would refuse
+    // `"previous": null`.
+    let previous = field(struct_fields(&api, "Refund"), "previous");
+    assert!(!previous.required, "the referenced schema allows null");
 }
 
 #[test]

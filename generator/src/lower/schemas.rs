@@ -277,12 +277,16 @@ impl<'d> Lowerer<'d, '_, '_> {
             let lenient = either_spelling(target).is_some() || self.lenient_extension(prop, target);
             let constraints = self.constraints(target);
             let string_as_number = self.as_text(prop, target, &mut ty);
+            let target_nullable = !std::ptr::eq(target, prop) && self.nullable(target);
             out.push(Field {
                 pos: key.pos,
                 wire_name: key.name.clone(),
                 rust_name,
                 ty,
-                required: required.contains(key.name.as_str()) && !self.nullable(prop),
+                // Null allowed by the property or by the schema it refers to.
+                required: required.contains(key.name.as_str())
+                    && !self.nullable(prop)
+                    && !target_nullable,
                 lenient,
                 boxed: false,
                 error_code: Ext::ErrorCode.is_set(prop),
