@@ -218,6 +218,21 @@ pub enum ParamLocation {
     FormField,
 }
 
+impl ParamLocation {
+    /// How docs and messages name it: `path`, `query`, `header`, `cookie`,
+    /// `multipart`, `form field`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Path => "path",
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Cookie => "cookie",
+            Self::Part => "multipart",
+            Self::FormField => "form field",
+        }
+    }
+}
+
 /// How a list or object parameter is written (OpenAPI `style` + `explode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamStyle {

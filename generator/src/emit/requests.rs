@@ -144,17 +144,6 @@ fn add_param(p: &Param, value: TokenStream) -> TokenStream {
     }
 }
 
-fn location_word(l: ParamLocation) -> &'static str {
-    match l {
-        ParamLocation::Path => "path",
-        ParamLocation::Query => "query",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
-        ParamLocation::Part => "multipart",
-        ParamLocation::FormField => "form field",
-    }
-}
-
 /// The type a parameter is stored as in the builder.
 fn stored_type(p: &Param) -> TokenStream {
     let rt = rt();
@@ -404,7 +393,7 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
             let pdoc = opt_doc(p.description.as_deref());
             let wire = doc_line(&format!(
                 " Sets the optional {} parameter `{}`.",
-                location_word(p.location),
+                p.location.word(),
                 p.wire_name
             ));
             let blank = if p.description.is_some() {

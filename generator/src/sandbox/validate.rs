@@ -69,42 +69,17 @@ pub fn find_operation<'a>(
     best.map(|(op, params, _)| (op, params))
 }
 
+/// A path segment, percent-decoded.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `a=1&b=2` → pairs, decoded.
 pub fn form_pairs(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(p), String::new()),
-        })
+    form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
@@ -190,7 +165,7 @@ pub fn check(
         if !present {
             problems.push(format!(
                 "the required {} parameter `{}` is missing",
-                location_word(p.location),
+                p.location.word(),
                 p.wire_name
             ));
         }
@@ -234,17 +209,6 @@ pub fn check(
         }
     }
     problems
-}
-
-fn location_word(l: ParamLocation) -> &'static str {
-    match l {
-        ParamLocation::Path => "path",
-        ParamLocation::Query => "query",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
-        ParamLocation::Part => "multipart",
-        ParamLocation::FormField => "form",
-    }
 }
 
 fn type_kind<'a>(api: &'a Api, name: &str) -> Option<&'a TypeKind> {
@@ -368,7 +332,13 @@ pub fn mask_query(query: &str, api: &Api) -> String {
 fn mask_pairs(text: &str, secret: &[&str]) -> String {
     text.split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if secret.iter().any(|s| percent_decode(k) == *s) => format!("{k}={MASK}"),
+            Some((k, _))
+                if form_pairs(k)
+                    .first()
+                    .is_some_and(|(name, _)| secret.contains(&name.as_str())) =>
+            {
+                format!("{k}={MASK}")
+            }
             _ => pair.to_string(),
         })
         .collect::<Vec<_>>()
