@@ -12,7 +12,8 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::ir::{Api, Operation};
+use super::shape::{self, Reads};
+use crate::ir::{Api, Operation, OutcomeKind, ResponseDecoding, StatusMatch, TypeKind, TypeRef};
 
 /// A chosen answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,9 @@ pub struct Answer {
     pub content_type: String,
     /// The body.
     pub body: Vec<u8>,
+    /// Why the body is not the document's example, when the example does
+    /// not read as the response's type (sent as a `Sandbox-Note` header).
+    pub note: Option<String>,
 }
 
 /// Deepest nesting a made-up value goes to (recursive schemas stop there).
@@ -93,6 +97,7 @@ pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Ans
             status,
             content_type: String::new(),
             body: Vec::new(),
+            note: None,
         });
     }
     // A JSON body's example written as a string while the schema says
@@ -103,17 +108,80 @@ pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Ans
             && e.is_string()
             && schema.is_some_and(|s| declared_type(raw, s).is_some_and(|t| t != "string")))
     });
-    let value = match (example, schema) {
-        (Some(example), _) => example,
-        (None, Some(schema)) => made_up(raw, schema, 0),
-        (None, None) => Json::Null,
+    let wanted = match preference(prefer, "outcome").as_deref() {
+        Some("error") => OutcomeKind::Error,
+        Some("partial") => OutcomeKind::Partial,
+        _ => OutcomeKind::Success,
     };
-    let body = encode(&content_type, &value, op, api);
+    let reads = reads(api, op, status);
+    let (body, note) = if content_type.contains("json") {
+        let from_schema = || schema.map_or(Json::Null, |s| made_up(raw, s, 0));
+        let (value, note) = shape::json_body(api, &reads, example, from_schema, wanted);
+        (value.to_string().into_bytes(), note)
+    } else {
+        shape::text_body(api, &reads, example, wanted)
+    };
     Ok(Answer {
         status,
         content_type,
         body,
+        note,
     })
+}
+
+/// What the generated client reads from a response of `status` to `op`.
+fn reads<'a>(api: &'a Api, op: &'a Operation, status: u16) -> Reads<'a> {
+    let success = &op.success;
+    if (200..300).contains(&status) {
+        if !success.by_status.is_empty() {
+            // One variant of the operation's by-status enum.
+            let variant = success
+                .by_status
+                .iter()
+                .find(|(m, _, _)| covers(*m, status))
+                .map(|(_, v, _)| v.as_str());
+            let members = success.ty.as_ref().and_then(|t| match t {
+                TypeRef::Named(n) => api.types.iter().find(|d| &d.name == n),
+                _ => None,
+            });
+            return match (variant, members.map(|d| &d.kind)) {
+                (Some(v), Some(TypeKind::Responses(members))) => members
+                    .iter()
+                    .find(|(name, _)| name == v)
+                    .and_then(|(_, t)| t.as_ref())
+                    .map_or(Reads::Nothing, Reads::Json),
+                _ => Reads::Nothing,
+            };
+        }
+        let Some(ty) = &success.ty else {
+            return Reads::Nothing;
+        };
+        if let Some(envelope) = &success.envelope {
+            return Reads::Envelope(envelope, ty);
+        }
+        return match (ty, success.decoding) {
+            (TypeRef::Csv(format), _) => Reads::Csv(format, success.text_result.as_ref()),
+            (_, ResponseDecoding::Json) => match &success.error_code_field {
+                Some((field, field_ty, _)) => Reads::ErrorCode(ty, field, field_ty),
+                None => Reads::Json(ty),
+            },
+            (_, ResponseDecoding::Text) => Reads::Text(ty, success.text_result.as_ref()),
+            _ => Reads::Nothing,
+        };
+    }
+    op.errors
+        .iter()
+        .find(|e| covers(e.matcher, status))
+        .and_then(|e| e.ty.as_ref())
+        .map_or(Reads::Nothing, Reads::Json)
+}
+
+fn covers(m: StatusMatch, status: u16) -> bool {
+    match m {
+        StatusMatch::Exact(s) => s == status,
+        StatusMatch::Range(a, b) => (a..=b).contains(&status),
+        StatusMatch::Default => true,
+    }
 }
 
 /// `code=404` from `Prefer: code=404, example=paid`.
@@ -418,30 +486,5 @@ fn string_for(schema: &Json) -> String {
         text.to_string()
     } else {
         format!("{text}{}", "x".repeat(min - text.len()))
-    }
-}
-
-/// The body bytes of `value` for `content_type`: JSON encoded; a string
-/// as its text; made-up text for a text result (`OK:` prefix) or CSV.
-fn encode(content_type: &str, value: &Json, op: &Operation, _api: &Api) -> Vec<u8> {
-    if content_type.contains("json") {
-        return value.to_string().into_bytes();
-    }
-    match value {
-        Json::String(s) => s.clone().into_bytes(),
-        Json::Null => {
-            // Nothing to go on: an empty CSV file, or the text result's
-            // success prefix, or nothing.
-            match op
-                .success
-                .text_result
-                .as_ref()
-                .and_then(|t| t.ok_prefix.as_deref())
-            {
-                Some(prefix) => prefix.as_bytes().to_vec(),
-                None => Vec::new(),
-            }
-        }
-        other => other.to_string().into_bytes(),
     }
 }

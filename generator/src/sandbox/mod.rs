@@ -28,10 +28,20 @@
 //! 5. A scripted fault, if any, is applied (status, delay, reset).
 //! 6. The answer ([`answers`]): the response a `Prefer: code=N` header
 //!    names, else the first 2xx; its example (`Prefer: example=name`
-//!    picks one of `examples`), else one made from its schema.
+//!    picks one of `examples`), else one made from its schema — whichever
+//!    the generated client reads as the response's type ([`conform`]),
+//!    else a value made from that type ([`sample`]); a `Sandbox-Note`
+//!    header says why an example was not served. Extension shapes
+//!    ([`shape`]): result envelopes answer the outcome `Prefer:
+//!    outcome=success|partial|error` asks for (success by default), text
+//!    results their `OK:` pattern or error prefix, CSV bodies rows of
+//!    their row type.
 
 pub mod answers;
+pub mod conform;
 pub mod control;
+pub mod sample;
+pub mod shape;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -515,7 +525,19 @@ fn answer_for<'s>(
         .unwrap_or("");
     match answers::answer(&spec.raw, &spec.api, op, prefer) {
         Ok(a) => {
-            let r = raw_response(a.status, &a.content_type, a.body);
+            let mut r = raw_response(a.status, &a.content_type, a.body);
+            if let Some(v) = a
+                .note
+                .map(|n| {
+                    // A header holds visible ASCII only.
+                    n.chars()
+                        .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
+                        .collect::<String>()
+                })
+                .and_then(|n| hyper::header::HeaderValue::from_str(&n).ok())
+            {
+                r.headers_mut().insert("sandbox-note", v);
+            }
             (a.status, r, Some(op), problems)
         }
         Err(why) => (
