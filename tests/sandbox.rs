@@ -214,6 +214,92 @@ async fn strict_validation_answers_a_problem_document_naming_what_is_wrong() {
         "{problem}"
     );
 
+    // Values are read as their types and checked against the constraints:
+    // a query parameter that is not an integer, or below its minimum.
+    let tigo = Sandbox::start(TIGO, Validation::Strict)
+        .await
+        .expect("starts");
+    let bills = format!("{}/customers/contracts/1/bills", tigo.base_url());
+    for (quantity, says) in [
+        // `minimum: 0` makes it unsigned.
+        (
+            "abc",
+            "`query.quantity` must be a whole number, not \"abc\"",
+        ),
+        ("-1", "`query.quantity` must be a whole number, not -1"),
+    ] {
+        let answer = http
+            .get(&bills)
+            .query(&[("quantity", quantity)])
+            .bearer_auth("t")
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(answer.status().as_u16(), 400, "{quantity}");
+        let problem: Value = answer.json().await.expect("a problem document");
+        assert!(
+            problem["detail"].as_str().is_some_and(|d| d.contains(says)),
+            "{quantity}: {problem}"
+        );
+    }
+    // A pattern, in a query parameter and in a form field.
+    let paypertic = Sandbox::start(PAYPERTIC, Validation::Strict)
+        .await
+        .expect("starts");
+    let ver_hash = format!("{}/carrier/institucion/ver_hash", paypertic.base_url());
+    let answer = http
+        .get(&ver_hash)
+        .query(&[("cuit", "30-12345678-9"), ("hash", "h")])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status().as_u16(), 400);
+    let problem: Value = answer.json().await.expect("a problem document");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("`query.cuit` does not match the pattern `^[0-9]{11}$`")),
+        "{problem}"
+    );
+    let answer = http
+        .post(&ver_hash)
+        .form(&[("cuit", "123"), ("hash", "h")])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status().as_u16(), 400);
+    let problem: Value = answer.json().await.expect("a problem document");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("`form.cuit` does not match")),
+        "{problem}"
+    );
+    // CSV rows in a multipart part: a short row and an amount that is not one.
+    let csv = "176;Ana;;;ana@example.com;1;Cuota;99.00;;\n177;José;x\n178;Juan;;;j@example.com;1;Cuota;mucho;;\n";
+    let form = reqwest::multipart::Form::new().text("hash", "h").part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("cobranzas.csv"),
+    );
+    let answer = http
+        .post(format!("{}/cobranzas/importar/csv", paypertic.base_url()))
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status().as_u16(), 400);
+    let problem: Value = answer.json().await.expect("a problem document");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("row 2: expected 10 or 8 fields, found 3"),
+        "{problem}"
+    );
+    assert!(
+        detail.contains("row 3: `Monto` must be a decimal number"),
+        "{problem}"
+    );
+    assert!(!detail.contains("row 1"), "{problem}");
+
     // Off: the same request is answered.
     let lenient = Sandbox::start(ACREDITACIONES, Validation::Off)
         .await

@@ -184,8 +184,19 @@ fn named(
                     None | Some(Json::Null) => {
                         out.push(format!("`{at}.{}` is required", f.wire_name));
                     }
-                    // Either spelling (digits in a string) is read.
-                    Some(Json::String(_)) if f.lenient || f.string_as_number => {}
+                    // Either spelling (digits in a string or a number) is
+                    // read: the text is checked as the field's type.
+                    Some(v @ (Json::String(_) | Json::Number(_)))
+                        if f.lenient || f.string_as_number =>
+                    {
+                        let text = match v {
+                            Json::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let read = scalar(api, &f.ty, &text);
+                        let at = format!("{at}.{}", f.wire_name);
+                        walk(api, mode, &f.ty, &f.constraints, &read, &at, out, depth + 1);
+                    }
                     Some(v) => {
                         let at = format!("{at}.{}", f.wire_name);
                         walk(api, mode, &f.ty, &f.constraints, v, &at, out, depth + 1);
@@ -391,17 +402,21 @@ pub fn csv_problems(
             ));
             continue;
         };
+        let mut found = Vec::new();
         for (f, cell) in fields.iter().zip(cells) {
-            let at = format!("row {} `{}`", row + 1, f.wire_name);
             match cell.unwrap_or("") {
-                "" if f.required && !is_text(api, &f.ty) => out.push(format!("{at} is required")),
+                "" if f.required && !is_text(api, &f.ty) => {
+                    found.push(format!("`{}` is required", f.wire_name));
+                }
                 "" => {}
                 cell => {
                     let value = scalar(api, &f.ty, cell);
-                    walk(api, mode, &f.ty, &f.constraints, &value, &at, &mut out, 0);
+                    let at = &f.wire_name;
+                    walk(api, mode, &f.ty, &f.constraints, &value, at, &mut found, 0);
                 }
             }
         }
+        out.extend(found.into_iter().map(|p| format!("row {}: {p}", row + 1)));
     }
     out.truncate(MAX_PROBLEMS);
     out

@@ -1,7 +1,10 @@
 //! Matching a request to an operation and checking it against the spec:
-//! required path, query, header, cookie and form parameters; a JSON body
-//! that parses and has the required fields of its type (recursively); and
-//! the security the operation requires (one alternative fully present).
+//! required path, query, header, cookie and form parameters, and every
+//! value given read as its type and checked against its constraints
+//! (`pattern`, lengths, bounds, enum values); a JSON body that parses and
+//! fits its type ([`conform::request_problems`]); a CSV body or part whose
+//! rows fit the row type; and the security the operation requires (one
+//! alternative fully present).
 //! Also what the request log masks.
 
 use std::collections::BTreeMap;
@@ -9,8 +12,10 @@ use std::collections::BTreeMap;
 use hyper::HeaderMap;
 use serde_json::Value as Json;
 
+use super::conform;
 use crate::ir::{
-    Api, BodyEncoding, KeyLocation, Operation, ParamLocation, SchemeKind, TypeKind, TypeRef,
+    Api, BodyEncoding, Constraints, KeyLocation, Operation, Param, ParamLocation, ParamStyle,
+    SchemeKind, TypeKind, TypeRef,
 };
 
 /// A request as the checks see it.
@@ -108,10 +113,19 @@ fn is_form(headers: &HeaderMap) -> bool {
 /// The fields of a form body, urlencoded or `multipart/form-data` (a
 /// part's value as lossy text); empty for any other body.
 pub fn form_fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
-    let ct = content_type(headers);
-    if ct.starts_with("application/x-www-form-urlencoded") {
+    if is_form(headers) {
         return form_pairs(&String::from_utf8_lossy(body));
     }
+    parts(headers, body)
+        .into_iter()
+        .map(|(name, value)| (name, String::from_utf8_lossy(value).into_owned()))
+        .collect()
+}
+
+/// The parts of a `multipart/form-data` body: (name, bytes); empty for
+/// any other body.
+pub fn parts<'b>(headers: &HeaderMap, body: &'b [u8]) -> Vec<(String, &'b [u8])> {
+    let ct = content_type(headers);
     if !ct.starts_with("multipart/form-data") {
         return Vec::new();
     }
@@ -123,10 +137,12 @@ pub fn form_fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
     else {
         return Vec::new();
     };
-    let text = String::from_utf8_lossy(body);
-    text.split(boundary.as_str())
+    split(body, boundary.as_bytes())
+        .into_iter()
         .filter_map(|part| {
-            let (head, value) = part.split_once("\r\n\r\n")?;
+            let at = find(part, b"\r\n\r\n")?;
+            let head = String::from_utf8_lossy(&part[..at]);
+            let value = &part[at + 4..];
             let name = head
                 .split(';')
                 .filter_map(|p| p.trim().strip_prefix("name="))
@@ -135,10 +151,25 @@ pub fn form_fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
                 .next()?
                 .trim_matches('"')
                 .to_string();
-            let value = value.strip_suffix("\r\n").unwrap_or(value).to_string();
-            Some((name, value))
+            Some((name, value.strip_suffix(b"\r\n").unwrap_or(value)))
         })
         .collect()
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `haystack` cut at every `separator`.
+fn split<'b>(mut haystack: &'b [u8], separator: &[u8]) -> Vec<&'b [u8]> {
+    let mut pieces = Vec::new();
+    while let Some(at) = find(haystack, separator) {
+        pieces.push(&haystack[..at]);
+        haystack = &haystack[at + separator.len()..];
+    }
+    pieces.push(haystack);
+    pieces
 }
 
 /// Everything wrong with `req` for `op`; problems about credentials start
@@ -170,12 +201,60 @@ pub fn check(
             ));
         }
     }
+    for p in &op.params {
+        let values: Vec<String> = match p.location {
+            ParamLocation::Path => path_params.get(&p.wire_name).cloned().into_iter().collect(),
+            ParamLocation::Query => named(&query, &p.wire_name),
+            ParamLocation::Header => req
+                .headers
+                .get_all(p.wire_name.as_str())
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect(),
+            ParamLocation::Cookie => named(&cookies, &p.wire_name),
+            ParamLocation::FormField => named(&form, &p.wire_name),
+            ParamLocation::Part => {
+                if let TypeRef::Csv(format) = &p.ty {
+                    for (_, bytes) in parts(req.headers, req.body)
+                        .iter()
+                        .filter(|(name, _)| name == &p.wire_name)
+                    {
+                        problems.extend(
+                            conform::csv_problems(api, format, bytes, None, true)
+                                .into_iter()
+                                .map(|m| format!("the CSV part `{}`: {m}", p.wire_name)),
+                        );
+                    }
+                    continue;
+                }
+                named(&form, &p.wire_name)
+            }
+        };
+        if !values.is_empty() {
+            problems.extend(param_problems(api, p, &values));
+        }
+    }
     if let Some(body) = &op.body {
         match body.encoding {
             BodyEncoding::Json => match serde_json::from_slice::<Json>(req.body) {
-                Ok(value) => required_fields(api, &body.ty, &value, "body", &mut problems, 0),
+                Ok(value) => problems.extend(conform::request_problems(
+                    api,
+                    &body.ty,
+                    &Constraints::default(),
+                    &value,
+                    "body",
+                )),
                 Err(e) => problems.push(format!("the body is not JSON: {e}")),
             },
+            BodyEncoding::Bytes | BodyEncoding::Text => {
+                if let TypeRef::Csv(format) = &body.ty {
+                    problems.extend(
+                        conform::csv_problems(api, format, req.body, None, true)
+                            .into_iter()
+                            .map(|m| format!("the CSV body: {m}")),
+                    );
+                }
+            }
             BodyEncoding::Form if !op.form_fields_flattened() => {
                 if let TypeRef::Named(name) = &body.ty {
                     if let Some(TypeKind::Struct(fields)) = type_kind(api, name) {
@@ -185,6 +264,20 @@ pub fn check(
                                 problems.push(format!(
                                     "the required form field `{}` is missing",
                                     f.wire_name
+                                ));
+                            }
+                        }
+                        // The values that are there, read as their fields' types.
+                        for f in fields {
+                            for value in named(&form, &f.wire_name) {
+                                let json = conform::scalar(api, &f.ty, &value);
+                                let at = format!("form.{}", f.wire_name);
+                                problems.extend(conform::request_problems(
+                                    api,
+                                    &f.ty,
+                                    &f.constraints,
+                                    &json,
+                                    &at,
                                 ));
                             }
                         }
@@ -221,50 +314,64 @@ fn is_form_key(api: &Api, field: &str) -> bool {
     })
 }
 
-/// The required fields of `ty` that `value` lacks, recursively.
-fn required_fields(
-    api: &Api,
-    ty: &TypeRef,
-    value: &Json,
-    at: &str,
-    problems: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth > 32 {
-        return;
-    }
-    match (ty, value) {
-        (TypeRef::Named(name), _) => match type_kind(api, name) {
-            Some(TypeKind::Struct(fields)) => {
-                let Some(object) = value.as_object() else {
-                    problems.push(format!("`{at}` must be an object"));
-                    return;
-                };
-                for f in fields {
-                    match object.get(&f.wire_name) {
-                        Some(v) if !v.is_null() => {
-                            let at = format!("{at}.{}", f.wire_name);
-                            required_fields(api, &f.ty, v, &at, problems, depth + 1);
-                        }
-                        _ if f.required => {
-                            problems.push(format!("`{at}.{}` is required", f.wire_name));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Some(TypeKind::Alias(target)) => {
-                required_fields(api, target, value, at, problems, depth + 1)
-            }
-            _ => {}
-        },
-        (TypeRef::Vec(inner), Json::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                required_fields(api, inner, item, &format!("{at}[{i}]"), problems, depth + 1);
-            }
+/// The values of `name` among `pairs`.
+fn named(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// What is wrong with the values a parameter was given: each read as the
+/// parameter's type (a list's items split as its style writes them) and
+/// checked against its constraints. Objects are not checked.
+fn param_problems(api: &Api, p: &Param, values: &[String]) -> Vec<String> {
+    let at = format!("{}.{}", location_key(p.location), p.wire_name);
+    let value = match &p.ty {
+        TypeRef::Vec(item) => {
+            let delimiter = match p.style {
+                ParamStyle::SpaceDelimited => Some(' '),
+                ParamStyle::PipeDelimited => Some('|'),
+                ParamStyle::Form { explode: true } => None,
+                _ => Some(','),
+            };
+            let items: Vec<Json> = values
+                .iter()
+                .flat_map(|v| match (delimiter, values.len()) {
+                    (Some(d), 1) => v.split(d).map(str::to_string).collect::<Vec<_>>(),
+                    _ => vec![v.clone()],
+                })
+                .map(|v| conform::scalar(api, item, &v))
+                .collect();
+            Json::Array(items)
         }
-        (TypeRef::Vec(_), _) => problems.push(format!("`{at}` must be a list")),
-        _ => {}
+        TypeRef::Map(_) => return Vec::new(),
+        TypeRef::Named(name) if matches!(type_kind(api, name), Some(TypeKind::Struct(_))) => {
+            return Vec::new()
+        }
+        ty => match values {
+            [one] => conform::scalar(api, ty, one),
+            _ => {
+                return vec![format!(
+                    "`{at}` is given {} times; it takes one value",
+                    values.len()
+                )]
+            }
+        },
+    };
+    conform::request_problems(api, &p.ty, &p.constraints, &value, &at)
+}
+
+/// How a location prefixes a value's place in messages (`query.limit`).
+fn location_key(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+        ParamLocation::Part => "part",
+        ParamLocation::FormField => "form",
     }
 }
 
