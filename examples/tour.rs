@@ -1,5 +1,5 @@
-//! A guided tour: starts local servers that play each API from the
-//! examples in its spec (Tigo's is the sandbox made from its spec), then
+//! A guided tour: starts, for each API, the sandbox made from its spec
+//! (`pasarela_gen::sandbox`, the server `pasarela-gen serve` runs), then
 //! walks through the client calls and prints what happens. Run with `cargo run --example tour`.
 //!
 //! Everything talks to 127.0.0.1; no network is needed.
@@ -15,9 +15,7 @@ use pasarela::runtime::reqwest::header::{HeaderMap, HeaderValue};
 use pasarela::runtime::AttemptInfo;
 use pasarela::{tigo_billing, CallOptions, Hook};
 use pasarela_gen::sandbox::{Sandbox, Validation};
-use support::{api_requests, spec_example};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use support::spec_example;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -179,23 +177,12 @@ async fn acreditaciones_tour() -> Result<()> {
     use pasarela::runtime::Outcome;
 
     println!("\n== Acreditaciones (API-KEY header, {{header, data}} envelopes, money moves)");
-    let server = MockServer::start().await;
-    for (at, schema) in [
-        ("/acreditaciones/crear", "CrearAcreditacionRespuesta"),
-        ("/acreditaciones/ejecutar", "EjecutarAcreditacionRespuesta"),
-    ] {
-        Mock::given(method("POST"))
-            .and(path(at))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(spec_example("acreditaciones.yaml", schema)),
-            )
-            .mount(&server)
-            .await;
-    }
-    println!("local server at {}", server.uri());
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/acreditaciones.yaml");
+    let sandbox = Sandbox::start(spec, Validation::Strict).await?;
+    println!("sandbox at {}", sandbox.base_url());
     let client = Client::builder()
-        .base_url(server.uri())
+        .base_url(sandbox.base_url())
+        .allow_insecure_http(true)
         .api_key("tour-api-key")
         .build()?;
 
@@ -214,7 +201,12 @@ async fn acreditaciones_tour() -> Result<()> {
             ],
         },
     };
-    let created = client.crear_acreditacion(order).await?;
+    // The sandbox answers the outcome a test asks for: here a partial
+    // approval (`Prefer: outcome=success|partial|error`).
+    let created = client
+        .crear_acreditacion(order)
+        .with_options(CallOptions::new().header("Prefer", "outcome=partial"))
+        .await?;
     let id = match &created {
         Outcome::Success(data) => {
             println!(
@@ -277,32 +269,12 @@ async fn paypertic_tour() -> Result<()> {
     use pasarela::Decimal;
 
     println!("\n== PayPerTIC (CSV collections, OK:/ERROR: text results, a secret hash form field)");
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/cobranzas/importar/csv"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string("OK: 201805 - 2 registros importados - 0 registros fallidos"),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/cobranzas/exportar/csv"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(
-            "OK: CSV plano\n176;Ana Peña;1137465298;;ana@example.com.ar;1;Cuota social;99;PAGADO;\n177;José Núñez;;;jose@example.com.ar;5;Colonia;1322.10;RECHAZADO;Tarjeta vencida\n",
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/carrier/institucion/ver_hash"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_string("ERROR: El CUIT no está registrado"),
-        )
-        .mount(&server)
-        .await;
-    println!("local server at {}", server.uri());
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/paypertic.yaml");
+    let sandbox = Sandbox::start(spec, Validation::Strict).await?;
+    println!("sandbox at {}", sandbox.base_url());
     let client = Client::builder()
-        .base_url(server.uri()) // the documented default is http://pagos.paypertic.com/api2
+        .base_url(sandbox.base_url()) // the documented default is http://pagos.paypertic.com/api2
+        .allow_insecure_http(true)
         .hash_api_key("tour-institution-hash")
         .carrier_hash_api_key("tour-carrier-hash")
         .build()?;
@@ -330,12 +302,9 @@ async fn paypertic_tour() -> Result<()> {
         "importar_cobranzas(2 rows) → period {}, {} imported, {:?} failed",
         imported.periodo, imported.importados, imported.fallidos
     );
-    let sent = api_requests(&server).await;
-    if let Some(file) = sent
-        .first()
-        .and_then(|r| support::multipart_part(r, "file"))
-    {
-        print!("  the CSV sent:\n{}", String::from_utf8_lossy(&file));
+    // The sandbox's request log: what was sent (the hash masked).
+    if let Some(file) = sandbox.requests().last().and_then(|r| r.form_field("file")) {
+        print!("  the CSV sent:\n{file}");
     }
 
     let exported = client.exportar_cobranzas().periodo("*").await?;
@@ -351,7 +320,9 @@ async fn paypertic_tour() -> Result<()> {
         Err(e) => println!("a row that CSV cannot carry is refused before sending: {e}"),
         Ok(r) => println!("unexpected: {r:?}"),
     }
-    match client.ver_hash("20111111112").await {
+    // An `ERROR: …` text result, as the sandbox answers when asked.
+    let asked = CallOptions::new().header("Prefer", "outcome=error");
+    match client.ver_hash("20111111112").with_options(asked).await {
         Err(e) => println!("ver_hash(\"20111111112\") → {e}"),
         Ok(_) => println!("ver_hash → a hash (not shown: it is a secret)"),
     }

@@ -144,6 +144,14 @@ async fn both_acreditaciones_operations_are_answered_with_their_envelopes() {
     every_acreditaciones_operation(&client).await;
     let log = sandbox.requests();
     assert_eq!(log.len(), 2);
+    // The spec's example is served as written: a partial approval (code 1,
+    // WARNING, one collaborator not credited), not steered to success.
+    let crear: acreditaciones::types::CrearAcreditacionRequest =
+        serde_json::from_value(example(ACREDITACIONES, "CrearAcreditacionRequest"))
+            .expect("example fits");
+    let answered = client.crear_acreditacion(crear).await.expect("partial");
+    assert!(!answered.is_success(), "{answered:?}");
+    assert_eq!(answered.data().id_acreditacion, Some(274));
     assert!(log.iter().all(|r| r.problems.is_empty()), "{log:#?}");
     let key = log[0]
         .headers

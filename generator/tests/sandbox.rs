@@ -13,7 +13,11 @@ use serde_json::Value as Json;
 fn documents() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut docs = Vec::new();
-    for dir in [root.join("specs"), root.join("../shared/corpus")] {
+    for dir in [
+        root.join("specs"),
+        root.join("generator/tests/fixtures"),
+        root.join("../shared/corpus"),
+    ] {
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .filter_map(Result::ok)

@@ -144,6 +144,13 @@ fn lit(s: &str) -> Literal {
     Literal::string(s)
 }
 
+/// The Rust type `ty` becomes, as written at a generated file's top level
+/// (named types as `types::Name`): for code that refers to generated
+/// types from outside, such as a test that decodes with them.
+pub fn rust_type(ty: &TypeRef) -> String {
+    type_tokens(ty, Scope::Root).to_string()
+}
+
 fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
     let rt = rt();
     match ty {

@@ -100,6 +100,17 @@ pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Ans
             note: None,
         });
     }
+    // The schema's own example counts as the response's example.
+    let example = example.or_else(|| {
+        let schema = deref(raw, schema?);
+        schema.get("example").cloned().or_else(|| {
+            schema
+                .get("examples")
+                .and_then(Json::as_array)
+                .and_then(|e| e.first())
+                .cloned()
+        })
+    });
     // A JSON body's example written as a string while the schema says
     // otherwise (JSON pasted into a string) would not decode: made up
     // from the schema instead.
@@ -109,9 +120,15 @@ pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Ans
             && schema.is_some_and(|s| declared_type(raw, s).is_some_and(|t| t != "string")))
     });
     let wanted = match preference(prefer, "outcome").as_deref() {
-        Some("error") => OutcomeKind::Error,
-        Some("partial") => OutcomeKind::Partial,
-        _ => OutcomeKind::Success,
+        Some("success") => Some(OutcomeKind::Success),
+        Some("partial") => Some(OutcomeKind::Partial),
+        Some("error") => Some(OutcomeKind::Error),
+        Some(other) => {
+            return Err(format!(
+                "`outcome={other}` is not an outcome (success, partial or error)"
+            ))
+        }
+        None => None,
     };
     let reads = reads(api, op, status);
     let (body, note) = if content_type.contains("json") {
@@ -378,6 +395,8 @@ pub fn made_up(raw: &Json, schema: &Json, depth: usize) -> Json {
     };
     match ty {
         "object" => object(raw, schema, depth),
+        // Deep down, lists are empty (recursive schemas end there).
+        "array" if depth > 4 && schema.get("minItems").is_none() => json!([]),
         "array" => {
             let item = schema
                 .get("items")

@@ -127,6 +127,25 @@ pub struct LoggedRequest {
     pub problems: Vec<String>,
 }
 
+impl LoggedRequest {
+    /// The value of a form field or a `multipart/form-data` part of the
+    /// body (as logged: credentials masked), e.g. the CSV file a client
+    /// uploaded.
+    pub fn form_field(&self, name: &str) -> Option<String> {
+        let mut headers = hyper::HeaderMap::new();
+        let content_type = self
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .and_then(|(_, v)| hyper::header::HeaderValue::from_str(v).ok())?;
+        headers.insert(hyper::header::CONTENT_TYPE, content_type);
+        validate::form_fields(&headers, self.body.as_bytes())
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
 /// The spec, read once, shared by every connection.
 struct Spec {
     api: Api,

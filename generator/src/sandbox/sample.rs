@@ -10,6 +10,8 @@ use crate::ir::{Api, Constraints, CsvFormat, TypeKind, TypeRef};
 
 /// Deepest nesting a made value goes to; optional fields only near the top.
 const MAX_DEPTH: usize = 24;
+/// Below this depth lists are made empty (when they may be).
+const LIST_DEPTH: usize = 4;
 const OPTIONAL_DEPTH: usize = 2;
 
 /// A value of `ty` that meets `constraints`.
@@ -18,9 +20,6 @@ pub fn value(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Json {
 }
 
 fn make(api: &Api, ty: &TypeRef, c: &Constraints, depth: usize) -> Json {
-    if depth > MAX_DEPTH {
-        return Json::Null;
-    }
     match ty {
         TypeRef::String | TypeRef::Secret => json!(string(c)),
         TypeRef::Bool => json!(false),
@@ -37,6 +36,9 @@ fn make(api: &Api, ty: &TypeRef, c: &Constraints, depth: usize) -> Json {
         }
         TypeRef::Json => json!({}),
         TypeRef::Bytes | TypeRef::Csv(_) => json!(""),
+        // Deep down, lists are empty unless they must not be: recursive
+        // types end there.
+        TypeRef::Vec(_) if depth > LIST_DEPTH && c.min_items.unwrap_or(0) == 0 => json!([]),
         TypeRef::Vec(inner) => {
             let count = c.min_items.unwrap_or(1).clamp(1, 8);
             let count = c.max_items.map_or(count, |max| count.min(max));
@@ -48,6 +50,9 @@ fn make(api: &Api, ty: &TypeRef, c: &Constraints, depth: usize) -> Json {
             }
         }
         TypeRef::Map(_) => json!({}),
+        // A type that holds itself through required fields has no finite
+        // value: cut off.
+        TypeRef::Named(_) if depth > MAX_DEPTH => Json::Null,
         TypeRef::Named(name) => named(api, name, depth),
     }
 }

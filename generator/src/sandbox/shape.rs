@@ -39,39 +39,54 @@ pub enum Reads<'a> {
 pub type Shaped<T> = (T, Option<String>);
 
 /// The JSON body: `example` if the client reads it, else the value
-/// `from_schema` makes, else one made from the IR; shaped to `wanted`.
+/// `from_schema` makes, else one made from the IR. An example is served as
+/// written unless `wanted` asks for another outcome (or its envelope
+/// decides none); a made value is shaped to `wanted`, success by default.
 pub fn json_body(
     api: &Api,
     reads: &Reads<'_>,
     example: Option<Json>,
     from_schema: impl FnOnce() -> Json,
-    wanted: OutcomeKind,
+    wanted: Option<OutcomeKind>,
 ) -> Shaped<Json> {
     match *reads {
-        Reads::Json(ty) => fitting(api, ty, example, from_schema),
+        Reads::Json(ty) => {
+            let (value, _, note) = fitting(api, ty, example, from_schema);
+            (value, note)
+        }
         Reads::ErrorCode(ty, field, field_ty) => {
-            let (mut value, note) = fitting(api, ty, example, from_schema);
-            set_error_code(api, ty, field, field_ty, &mut value, wanted);
+            let (mut value, served_example, note) = fitting(api, ty, example, from_schema);
+            if wanted.is_some() || !served_example {
+                let wanted = wanted.unwrap_or(OutcomeKind::Success);
+                set_error_code(api, ty, field, field_ty, &mut value, wanted);
+            }
             (value, note)
         }
         Reads::Envelope(envelope, ty) => {
+            let served_example = example.as_ref().is_some_and(Json::is_object);
             let mut value = example.filter(Json::is_object).unwrap_or_else(from_schema);
             if !value.is_object() {
                 value = json!({});
             }
             let mut note = None;
             let data = lookup(&value, &envelope.data);
+            let mut fits = true;
             if let Err(why) = data.map_or(Err(String::new()), |d| decodes(api, ty, d)) {
-                if !why.is_empty() {
-                    note = Some(format!("the data did not fit its type ({why})"));
+                if served_example && !why.is_empty() {
+                    note = Some(format!("the example's data does not fit its type ({why})"));
                 }
                 set(
                     &mut value,
                     &envelope.data,
                     sample::value(api, ty, &Constraints::default()),
                 );
+                fits = false;
             }
-            steer(envelope, &mut value, wanted);
+            let decided = outcome(envelope, &value);
+            let keep = served_example && fits && wanted.is_none() && decided.is_some();
+            if !keep {
+                steer(envelope, &mut value, wanted.unwrap_or(OutcomeKind::Success));
+            }
             (value, note)
         }
         _ => (example.unwrap_or_else(from_schema), None),
@@ -79,25 +94,25 @@ pub fn json_body(
 }
 
 /// `example`, else the schema's value, else the IR's — the first the
-/// client decodes as `ty`.
+/// client decodes as `ty`; and whether it is the example.
 fn fitting(
     api: &Api,
     ty: &TypeRef,
     example: Option<Json>,
     from_schema: impl FnOnce() -> Json,
-) -> Shaped<Json> {
+) -> (Json, bool, Option<String>) {
     let mut note = None;
     if let Some(example) = example {
         match decodes(api, ty, &example) {
-            Ok(()) => return (example, None),
+            Ok(()) => return (example, true, None),
             Err(why) => note = Some(format!("the example does not fit the schema ({why})")),
         }
     }
     let made = from_schema();
     if decodes(api, ty, &made).is_ok() {
-        return (made, note);
+        return (made, false, note);
     }
-    (sample::value(api, ty, &Constraints::default()), note)
+    (sample::value(api, ty, &Constraints::default()), false, note)
 }
 
 /// A text body: an error text when `wanted` is an error and the grammar
@@ -107,7 +122,7 @@ pub fn text_body(
     api: &Api,
     reads: &Reads<'_>,
     example: Option<Json>,
-    wanted: OutcomeKind,
+    wanted: Option<OutcomeKind>,
 ) -> Shaped<Vec<u8>> {
     let example = example.and_then(|e| match e {
         Json::String(s) => Some(s),
@@ -118,7 +133,7 @@ pub fn text_body(
         Reads::Text(_, g) | Reads::Csv(_, g) => g,
         _ => None,
     };
-    if let (OutcomeKind::Error, Some(prefix)) =
+    if let (Some(OutcomeKind::Error), Some(prefix)) =
         (wanted, grammar.and_then(|g| g.error_prefix.as_deref()))
     {
         return (format!("{prefix} sandbox error").into_bytes(), None);
