@@ -104,6 +104,12 @@ pub enum SandboxError {
     },
 }
 
+/// How many requests the log keeps (the oldest go first): a long-running
+/// `serve` under load stays bounded.
+pub const LOG_LIMIT: usize = 10_000;
+/// How much of a body the log keeps.
+pub const LOGGED_BODY_LIMIT: usize = 1 << 20;
+
 /// One request the sandbox received, as the request log keeps it:
 /// credentials (the `Authorization` and `Cookie` headers, API keys in
 /// headers, query or form fields) are replaced by `***`.
@@ -119,7 +125,8 @@ pub struct LoggedRequest {
     pub operation: Option<String>,
     /// Header names and values (credentials masked).
     pub headers: Vec<(String, String)>,
-    /// The body as text (lossy UTF-8; credentials in form fields masked).
+    /// The body as text (lossy UTF-8; credentials in form fields masked;
+    /// the first [`LOGGED_BODY_LIMIT`] bytes, `… (N bytes)` after a cut).
     pub body: String,
     /// The status answered.
     pub status: u16,
@@ -167,7 +174,8 @@ struct Faults {
 
 #[derive(Default)]
 struct State {
-    log: Vec<LoggedRequest>,
+    /// The newest [`LOG_LIMIT`] requests.
+    log: std::collections::VecDeque<LoggedRequest>,
     faults: Faults,
     tokens: u64,
 }
@@ -277,9 +285,10 @@ impl Sandbox {
             .map(|(_, path)| format!("http://{}{path}", self.addr))
     }
 
-    /// Every request received so far, oldest first.
+    /// The requests received so far, oldest first (the newest
+    /// [`LOG_LIMIT`]).
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        lock(&self.state).log.clone()
+        lock(&self.state).log.iter().cloned().collect()
     }
 
     /// Answers the next `times` requests with `status` (and a problem
@@ -416,7 +425,7 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         query: validate::mask_query(&query, &spec.api),
         operation: operation.map(|op| op.id.clone()),
         headers: validate::mask_headers(&parts.headers, &spec.api),
-        body: validate::mask_body(&body, &parts.headers, &spec.api),
+        body: logged_body(validate::mask_body(&body, &parts.headers, &spec.api)),
         status,
         problems,
     };
@@ -442,7 +451,10 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         if let Some(s) = fault {
             entry.status = s;
         }
-        st.log.push(entry);
+        if st.log.len() >= LOG_LIMIT {
+            st.log.pop_front();
+        }
+        st.log.push_back(entry);
         (reset, delay, fault)
     };
     if let Some(delay) = delay {
@@ -459,6 +471,20 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         ));
     }
     Ok(answer)
+}
+
+/// A body as the log keeps it: cut after [`LOGGED_BODY_LIMIT`] bytes.
+fn logged_body(mut text: String) -> String {
+    if text.len() > LOGGED_BODY_LIMIT {
+        let total = text.len();
+        let mut cut = LOGGED_BODY_LIMIT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str(&format!("… ({total} bytes)"));
+    }
+    text
 }
 
 /// Takes one from a countdown; `true` when there was one.
