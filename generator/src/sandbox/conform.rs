@@ -472,3 +472,83 @@ pub fn scalar(api: &Api, ty: &TypeRef, text: &str) -> Json {
         _ => Json::String(text.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{check, Source};
+
+    const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: T, version: "1"}
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Order"}
+      responses:
+        "200": {description: ok}
+components:
+  schemas:
+    Order:
+      type: object
+      required: [id, state, lines]
+      properties:
+        id: {type: string, pattern: "^[A-Z]{3}-[0-9]+$"}
+        state: {type: string, enum: [open, closed], x-pasarela-closed-enum: true}
+        note: {type: string, maxLength: 5}
+        lines:
+          type: array
+          minItems: 1
+          items:
+            type: object
+            required: [qty]
+            properties:
+              qty: {type: integer, minimum: 1, maximum: 10}
+"##;
+
+    fn api() -> (Api, TypeRef) {
+        let api = check(&Source::new("t.yaml", SPEC)).expect("checks");
+        let ty = api.operations[0].body.as_ref().expect("body").ty.clone();
+        (api, ty)
+    }
+
+    #[test]
+    fn a_good_request_has_no_problem_and_decodes() {
+        let (api, ty) = api();
+        let good = json!({"id": "ABC-1", "state": "open", "lines": [{"qty": 2}]});
+        assert_eq!(
+            request_problems(&api, &ty, &Constraints::default(), &good, "body"),
+            Vec::<String>::new()
+        );
+        assert_eq!(decodes(&api, &ty, &good), Ok(()));
+    }
+
+    #[test]
+    fn every_broken_constraint_is_named_with_its_place() {
+        let (api, ty) = api();
+        let bad = json!({"id": "abc", "note": "too long", "lines": [{"qty": 0}, {"qty": "x"}]});
+        let problems = request_problems(&api, &ty, &Constraints::default(), &bad, "body");
+        let all = problems.join("\n");
+        for expected in [
+            "`body.id` does not match the pattern",
+            "`body.state` is required",
+            "`body.note` has 8 characters; the spec allows at most 5",
+            "`body.lines[0].qty` is 0; the spec's minimum 1",
+            "`body.lines[1].qty` must be a whole number, not \"x\"",
+        ] {
+            assert!(all.contains(expected), "{expected} not in:\n{all}");
+        }
+        // Decoding ignores constraints: only shapes and required fields.
+        let shaped = json!({"id": "abc", "state": "open", "lines": [{"qty": 0}]});
+        assert_eq!(decodes(&api, &ty, &shaped), Ok(()));
+        let unshaped = json!({"id": 1, "state": "open", "lines": []});
+        assert!(decodes(&api, &ty, &unshaped).is_err_and(|e| e.contains("`body.id`")));
+    }
+}
