@@ -353,6 +353,29 @@ async fn prefer_code_picks_a_declared_error_which_the_client_types() {
         ),
         "{err:?}"
     );
+    // `Prefer: outcome=error` sets the field that reports an error inside
+    // a 200 (`x-pasarela-error-code`), which the client surfaces.
+    let checkout: tigo_billing::types::CheckoutPaymentRequest =
+        serde_json::from_value(example(TIGO, "CheckoutPaymentRequest")).expect("example fits");
+    let err = client
+        .checkout_payment("CC", "0044", checkout)
+        .with_options(pasarela::CallOptions::new().header("Prefer", "outcome=error"))
+        .await
+        .expect_err("an error in the body");
+    assert!(
+        matches!(
+            err.api_error(),
+            Some(tigo_billing::errors::CheckoutPaymentError::ErrorInBody(_))
+        ),
+        "{err:?}"
+    );
+    // An outcome that is not one is a problem too.
+    let err = client
+        .get_contract("0012345678")
+        .with_options(pasarela::CallOptions::new().header("Prefer", "outcome=maybe"))
+        .await
+        .expect_err("not an outcome");
+    assert_eq!(err.status(), Some(400), "{err:?}");
     // An example name the response does not have is a problem, not a guess.
     let err = client
         .get_contract("0012345678")

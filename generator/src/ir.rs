@@ -231,6 +231,19 @@ impl ParamLocation {
             Self::FormField => "form field",
         }
     }
+
+    /// How a value's place is written in messages (`query.limit`):
+    /// `path`, `query`, `header`, `cookie`, `part`, `form`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Path => "path",
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Cookie => "cookie",
+            Self::Part => "part",
+            Self::FormField => "form",
+        }
+    }
 }
 
 /// How a list or object parameter is written (OpenAPI `style` + `explode`).

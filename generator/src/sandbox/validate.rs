@@ -327,7 +327,7 @@ fn named(pairs: &[(String, String)], name: &str) -> Vec<String> {
 /// parameter's type (a list's items split as its style writes them) and
 /// checked against its constraints. Objects are not checked.
 fn param_problems(api: &Api, p: &Param, values: &[String]) -> Vec<String> {
-    let at = format!("{}.{}", location_key(p.location), p.wire_name);
+    let at = format!("{}.{}", p.location.key(), p.wire_name);
     let value = match &p.ty {
         TypeRef::Vec(item) => {
             let delimiter = match p.style {
@@ -361,18 +361,6 @@ fn param_problems(api: &Api, p: &Param, values: &[String]) -> Vec<String> {
         },
     };
     conform::request_problems(api, &p.ty, &p.constraints, &value, &at)
-}
-
-/// How a location prefixes a value's place in messages (`query.limit`).
-fn location_key(location: ParamLocation) -> &'static str {
-    match location {
-        ParamLocation::Path => "path",
-        ParamLocation::Query => "query",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
-        ParamLocation::Part => "part",
-        ParamLocation::FormField => "form",
-    }
 }
 
 fn scheme_present(
