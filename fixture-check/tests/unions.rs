@@ -1,7 +1,7 @@
 //! What the generator makes of unions the spec does not tag explicitly,
 //! decoded and encoded through serde as a client would.
 
-use pasarela_fixture_check::unions::types::{Allocation, Payment, State};
+use pasarela_fixture_check::unions::types::{Allocation, Level, Payment, State};
 use serde_json::json;
 
 fn payment(extra: serde_json::Value) -> Payment {
@@ -64,4 +64,22 @@ fn an_unknown_tag_is_kept_and_a_known_tag_with_a_broken_body_is_an_error() {
         "allocation": {"kind": "explicit"}});
     let err = serde_json::from_value::<Payment>(value).expect_err("account is required");
     assert!(err.to_string().contains("account"), "{err}");
+}
+
+#[test]
+fn an_integer_union_of_constants_is_a_newtype_with_named_values_and_keeps_others() {
+    assert_eq!(payment(json!({"level": 2})).level, Some(Level::HIGH));
+    assert_eq!(serde_json::to_value(Level::LOW).expect("encodes"), json!(1));
+    // A value the spec does not name is kept, not an error.
+    assert_eq!(payment(json!({"level": 7})).level, Some(Level(7)));
+    // The constants match.
+    let said = match payment(json!({"level": 1})).level {
+        Some(Level::LOW) => "low",
+        Some(Level::HIGH) => "high",
+        _ => "other",
+    };
+    assert_eq!(said, "low");
+    // Not an integer: a decode error.
+    let text = json!({"last4": "4242", "created_by": "ana", "amount_cents": 1200, "level": "high"});
+    assert!(serde_json::from_value::<Payment>(text).is_err());
 }

@@ -452,6 +452,15 @@ pub enum TypeKind {
         /// Keep an `Unknown(String)` variant.
         open: bool,
     },
+    /// A set of named integers (`type: integer` over `const` members, each
+    /// with a `title`): a newtype over the integer with one constant per
+    /// named value; any other integer the server sends is kept.
+    IntegerEnum {
+        /// The integer type (`I32` or `I64`).
+        repr: TypeRef,
+        /// (constant name, value as written).
+        values: Vec<(String, String)>,
+    },
     /// `oneOf`/`anyOf`: an untagged enum, first matching variant wins.
     Union(Vec<(String, TypeRef)>),
     /// `oneOf`/`anyOf` with a `discriminator`: the variant is chosen by the

@@ -39,6 +39,12 @@ pub fn check(api: &Api, reporter: &mut Reporter<'_>) {
                 Pos::default(),
                 reporter,
             ),
+            TypeKind::IntegerEnum { values, .. } => unique(
+                values.iter().map(|(v, _)| v.as_str()),
+                &format!("constant of `{}`", t.name),
+                Pos::default(),
+                reporter,
+            ),
             TypeKind::Union(vs) => unique(
                 vs.iter().map(|(v, _)| v.as_str()),
                 &format!("variant of `{}`", t.name),

@@ -175,3 +175,47 @@ fn json_and_markdown_carry_the_same_changes() {
     let text = report.to_text();
     assert_eq!(text.lines().last(), Some("semver: major"), "{text}");
 }
+
+/// Named integers (`type: integer` over titled `const`s) are open: a new
+/// value is a new constant (additive, minor), a removed one takes its
+/// constant away (breaking).
+#[test]
+fn named_integers_gain_values_additively_and_lose_them_breakingly() {
+    let spec = |values: &str| {
+        Source::new(
+            "levels.yaml",
+            format!(
+                r##"openapi: 3.0.3
+info: {{title: Levels, version: "1"}}
+paths:
+  /level:
+    get:
+      operationId: getLevel
+      responses:
+        "200":
+          description: The level.
+          content:
+            application/json:
+              schema: {{$ref: "#/components/schemas/Level"}}
+components:
+  schemas:
+    Level:
+      type: integer
+      format: int32
+      oneOf: [{values}]
+"##
+            ),
+        )
+    };
+    let two = spec("{const: 1, title: LOW}, {const: 2, title: HIGH}");
+    let three = spec("{const: 1, title: LOW}, {const: 2, title: HIGH}, {const: 3, title: TOP}");
+    let added = diff_sources(&two, &three, &Config::default()).expect("both valid");
+    assert_eq!(render(&added), "semver: minor\nenum-value-added wire=compatible rust=additive old=levels.yaml:15 new=levels.yaml:15\n");
+    let removed = diff_sources(&three, &two, &Config::default()).expect("both valid");
+    assert_eq!(removed.semver, Semver::Major);
+    assert!(
+        removed.changes.iter().any(|c| c.kind == "enum-value-removed" && c.rust == pasarela_gen::diff::Rust::Breaking),
+        "{}",
+        render(&removed)
+    );
+}

@@ -330,11 +330,14 @@ fn string_set_alternatives_merge_and_one_value_properties_tag_objects() {
     );
     // Objects without such a property stay an untagged union.
     assert!(matches!(kind("Method"), TypeKind::Union(_)));
-    // `type: integer` over `const` members is not a set of strings.
-    assert!(
-        !matches!(kind("Level"), TypeKind::Enum { .. }),
-        "{:?}",
-        kind("Level")
+    // `type: integer` over `const` members is not a set of strings: a set
+    // of named integers, constants named after the titles.
+    assert_eq!(
+        kind("Level"),
+        &TypeKind::IntegerEnum {
+            repr: TypeRef::I64,
+            values: vec![("LOW".into(), "1".into()), ("HIGH".into(), "2".into())],
+        }
     );
 }
 

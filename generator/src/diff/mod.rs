@@ -242,7 +242,7 @@ fn inner_types(kind: &TypeKind) -> Vec<&TypeRef> {
     match kind {
         TypeKind::Struct(fields) => fields.iter().map(|f| &f.ty).collect(),
         TypeKind::Alias(t) => vec![t],
-        TypeKind::Enum { .. } => Vec::new(),
+        TypeKind::Enum { .. } | TypeKind::IntegerEnum { .. } => Vec::new(),
         TypeKind::Union(variants) => variants.iter().map(|(_, t)| t).collect(),
         TypeKind::Tagged(t) => t.variants.iter().map(|(_, _, t)| t).collect(),
         TypeKind::Responses(variants) => variants.iter().filter_map(|(_, t)| t.as_ref()).collect(),
@@ -373,6 +373,7 @@ fn kind_word(kind: &TypeKind) -> &'static str {
         TypeKind::Struct(_) => "a struct",
         TypeKind::Alias(_) => "an alias",
         TypeKind::Enum { .. } => "an enum",
+        TypeKind::IntegerEnum { .. } => "a set of named integers",
         TypeKind::Union(_) => "a union",
         TypeKind::Tagged(_) => "a tagged union",
         TypeKind::Responses(_) => "a by-status success",

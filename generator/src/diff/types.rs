@@ -99,6 +99,35 @@ impl Differ<'_> {
                 Semver::Major,
                 at,
             ),
+            // Open sets of integers: values come and go like an open enum's.
+            (
+                TypeKind::IntegerEnum {
+                    repr: or,
+                    values: ov,
+                },
+                TypeKind::IntegerEnum {
+                    repr: nr,
+                    values: nv,
+                },
+            ) => {
+                if or != nr {
+                    self.push(
+                        "type-changed",
+                        n.name.clone(),
+                        format!(
+                            "`{}` holds {} (was {})",
+                            n.name,
+                            rust_type(nr),
+                            rust_type(or)
+                        ),
+                        Wire::None,
+                        Rust::Breaking,
+                        Semver::Major,
+                        at,
+                    );
+                }
+                self.integer_values(n, ov, nv, dir, at);
+            }
             (TypeKind::Responses(a), TypeKind::Responses(b)) if a != b => {
                 // Reported with the operation's statuses.
             }
@@ -266,6 +295,48 @@ impl Differ<'_> {
                 Rust::Breaking,
                 Semver::Major,
                 (None, Some(nf.pos)),
+            );
+        }
+    }
+
+    /// Named integers: a new value is a new constant (an OLD client keeps
+    /// the number; no `match` becomes non-exhaustive); a removed one takes
+    /// its constant away.
+    fn integer_values(
+        &mut self,
+        n: &TypeDef,
+        old: &[(String, String)],
+        new: &[(String, String)],
+        dir: Direction,
+        at: Places,
+    ) {
+        let ty = &n.name;
+        let old_wire: BTreeSet<&str> = old.iter().map(|(_, w)| w.as_str()).collect();
+        let new_wire: BTreeSet<&str> = new.iter().map(|(_, w)| w.as_str()).collect();
+        for (constant, wire) in new.iter().filter(|(_, w)| !old_wire.contains(w.as_str())) {
+            self.push(
+                "enum-value-added",
+                format!("{ty}::{constant}"),
+                format!("`{ty}` has a new value `{wire}` (the constant `{ty}::{constant}`; a client generated from OLD keeps the number)"),
+                Wire::Compatible,
+                Rust::Additive,
+                Semver::Minor,
+                at,
+            );
+        }
+        for (constant, wire) in old.iter().filter(|(_, w)| !new_wire.contains(w.as_str())) {
+            self.push(
+                "enum-value-removed",
+                format!("{ty}::{constant}"),
+                format!("`{ty}` no longer has the value `{wire}` (the constant `{ty}::{constant}` is gone)"),
+                if dir.input {
+                    Wire::Breaking
+                } else {
+                    Wire::Compatible
+                },
+                Rust::Breaking,
+                Semver::Major,
+                at,
             );
         }
     }

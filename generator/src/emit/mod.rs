@@ -219,7 +219,7 @@ fn csv_row_types(api: &Api) -> std::collections::BTreeSet<String> {
                 .iter()
                 .flat_map(|(_, ty)| ty)
                 .for_each(|ty| visit(ty, &mut out)),
-            TypeKind::Enum { .. } => {}
+            TypeKind::Enum { .. } | TypeKind::IntegerEnum { .. } => {}
         }
     }
     out

@@ -78,6 +78,30 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                 pub type #name = #target;
             }
         }
+        TypeKind::IntegerEnum { repr, values } => {
+            let repr = type_tokens(repr, Scope::Types);
+            let consts = values.iter().map(|(constant, value)| {
+                let id = to_ident(constant);
+                let doc = lit(&doc_line(&format!(" `{value}`")));
+                let value: TokenStream = value.parse().unwrap_or_else(|_| quote!(0));
+                quote! {
+                    #[doc = #doc]
+                    pub const #id: Self = Self(#value);
+                }
+            });
+            quote! {
+                #docs
+                #[doc = ""]
+                #[doc = " The named values are constants (`match` on them); any other value the server sends is kept as is."]
+                #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+                #[serde(#crate_attr, transparent)]
+                pub struct #name(pub #repr);
+
+                impl #name {
+                    #(#consts)*
+                }
+            }
+        }
         TypeKind::Struct(fields) => {
             // Deeply nested field types (maps of maps of lists) are what the
             // spec says; naming each layer would only move the complexity.
@@ -346,7 +370,9 @@ pub(super) fn validated_types(types: &[TypeDef]) -> Validated {
                 TypeKind::Tagged(tagged) => {
                     tagged.variants.iter().any(|(_, _, ty)| has_named(ty, &set))
                 }
-                TypeKind::Enum { .. } | TypeKind::Responses(_) => false,
+                TypeKind::Enum { .. } | TypeKind::IntegerEnum { .. } | TypeKind::Responses(_) => {
+                    false
+                }
             };
             if needs {
                 set.insert(t.name.clone());
@@ -476,7 +502,7 @@ pub(super) fn validate_impl(t: &TypeDef, validated: &Validated) -> TokenStream {
     let body = match &t.kind {
         TypeKind::Alias(_) | TypeKind::Responses(_) => return quote!(),
         _ if !validated.contains(&t.name) => quote!(),
-        TypeKind::Enum { .. } => quote!(),
+        TypeKind::Enum { .. } | TypeKind::IntegerEnum { .. } => quote!(),
         TypeKind::Union(variants) => {
             let arms = variants.iter().map(|(variant, _)| {
                 let id = to_ident(variant);

@@ -73,6 +73,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             if let Some(values) = values {
                 return self.string_enum(node, values.into_iter().flatten());
             }
+            if union_type == Some(Some("integer")) {
+                if let Some(kind) = integer_enum(node, &members) {
+                    return kind;
+                }
+            }
         }
         // A discriminator the spec implies (see `implicit_tag`). When every
         // member is written in place, their structs leave the tag out and
@@ -709,6 +714,45 @@ fn enum_strings(node: &Node) -> Option<Vec<&str>> {
         .iter()
         .map(Node::as_str)
         .collect()
+}
+
+/// `type: integer` over members that are each one `const` integer:
+/// constants named after the members' titles (`V{value}` without one),
+/// the representation from the union's `format`.
+fn integer_enum(union: &Node, members: &[&Node]) -> Option<TypeKind> {
+    let mut namer = Namer::new();
+    let mut values: Vec<(String, String)> = Vec::new();
+    for member in members {
+        let shaped = [
+            "properties",
+            "oneOf",
+            "anyOf",
+            "allOf",
+            "items",
+            "$ref",
+            "enum",
+        ];
+        if shaped.iter().any(|k| member.get(k).is_some()) {
+            return None;
+        }
+        let value: i64 = member.get("const")?.as_str()?.trim().parse().ok()?;
+        if values.iter().any(|(_, v)| *v == value.to_string()) {
+            continue;
+        }
+        let named = member
+            .str_at("title")
+            .map(|t| ident::snake(t).to_uppercase())
+            .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()));
+        let name = named.unwrap_or_else(|| format!("V{}", value.unsigned_abs()));
+        values.push((namer.unique(name), value.to_string()));
+    }
+    let repr = match union.str_at("format") {
+        Some("int32") => TypeRef::I32,
+        _ => TypeRef::I64,
+    };
+    let fits = |v: &(String, String)| repr != TypeRef::I32 || v.1.parse::<i32>().is_ok();
+    (!values.is_empty() && values.iter().all(fits))
+        .then_some(TypeKind::IntegerEnum { repr, values })
 }
 
 /// A discriminator the spec implies without declaring it: a property every

@@ -162,6 +162,10 @@ fn named(
     let none = Constraints::default();
     match &def.kind {
         TypeKind::Alias(target) => walk(api, mode, target, &none, value, at, out, depth + 1),
+        // Open: any integer of the representation.
+        TypeKind::IntegerEnum { repr, .. } => {
+            walk(api, mode, repr, &none, value, at, out, depth + 1)
+        }
         TypeKind::Enum { values, open } => match value.as_str() {
             Some(s) if *open || values.iter().any(|(_, w)| w == s) => {}
             _ => {
@@ -466,7 +470,9 @@ pub fn scalar(api: &Api, ty: &TypeRef, text: &str) -> Json {
             _ => Json::String(text.to_string()),
         },
         TypeRef::Named(n) => match api.types.iter().find(|t| &t.name == n).map(|t| &t.kind) {
-            Some(TypeKind::Alias(t)) => scalar(api, t, text),
+            Some(TypeKind::Alias(t) | TypeKind::IntegerEnum { repr: t, .. }) => {
+                scalar(api, t, text)
+            }
             _ => Json::String(text.to_string()),
         },
         _ => Json::String(text.to_string()),

@@ -63,6 +63,10 @@ fn named(api: &Api, name: &str, depth: usize) -> Json {
     };
     match &def.kind {
         TypeKind::Alias(target) => make(api, target, &Constraints::default(), depth + 1),
+        TypeKind::IntegerEnum { values, .. } => values
+            .first()
+            .and_then(|(_, v)| serde_json::from_str(v).ok())
+            .unwrap_or_else(|| json!(0)),
         TypeKind::Enum { values, .. } => values
             .first()
             .map_or_else(|| json!("sandbox"), |(_, wire)| json!(wire)),
