@@ -7,7 +7,7 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use pasarela_gen::sandbox::{Sandbox, Validation};
 //!
-//! let sandbox = Sandbox::start("specs/tigo-billing-v2.yaml", Validation::Strict).await?;
+//! let sandbox = Sandbox::start("specs/my-api.yaml", Validation::Strict).await?;
 //! println!("point the client at {}", sandbox.base_url());
 //! // A test can script faults and read what was sent:
 //! sandbox.fail_next(503, 1);
