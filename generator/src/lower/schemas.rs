@@ -696,9 +696,12 @@ fn type_word(node: &Node) -> Option<&str> {
 /// The strings a schema allows when it is only a set of strings (`enum`
 /// of strings, or `const`, with `type: string` or no type); `None` for
 /// anything else.
+/// Keywords that give a schema a shape beyond one value (a member with any
+/// of them is not a plain `enum`/`const`).
+const SHAPED: [&str; 6] = ["properties", "oneOf", "anyOf", "allOf", "items", "$ref"];
+
 fn enum_strings(node: &Node) -> Option<Vec<&str>> {
-    let shaped = ["properties", "oneOf", "anyOf", "allOf", "items", "$ref"];
-    if shaped.iter().any(|k| node.get(k).is_some()) {
+    if SHAPED.iter().any(|k| node.get(k).is_some()) {
         return None;
     }
     if let Some(ty) = node.get("type") {
@@ -723,16 +726,11 @@ fn integer_enum(union: &Node, members: &[&Node]) -> Option<TypeKind> {
     let mut namer = Namer::new();
     let mut values: Vec<(String, String)> = Vec::new();
     for member in members {
-        let shaped = [
-            "properties",
-            "oneOf",
-            "anyOf",
-            "allOf",
-            "items",
-            "$ref",
-            "enum",
-        ];
-        if shaped.iter().any(|k| member.get(k).is_some()) {
+        if SHAPED
+            .iter()
+            .chain(&["enum"])
+            .any(|k| member.get(k).is_some())
+        {
             return None;
         }
         let value: i64 = member.get("const")?.as_str()?.trim().parse().ok()?;

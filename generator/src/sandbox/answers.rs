@@ -101,16 +101,7 @@ pub fn answer(raw: &Json, api: &Api, op: &Operation, prefer: &str) -> Result<Ans
         });
     }
     // The schema's own example counts as the response's example.
-    let example = example.or_else(|| {
-        let schema = deref(raw, schema?);
-        schema.get("example").cloned().or_else(|| {
-            schema
-                .get("examples")
-                .and_then(Json::as_array)
-                .and_then(|e| e.first())
-                .cloned()
-        })
-    });
+    let example = example.or_else(|| own_example(deref(raw, schema?)).cloned());
     // A JSON body's example written as a string while the schema says
     // otherwise (JSON pasted into a string) would not decode: made up
     // from the schema instead.
@@ -314,20 +305,17 @@ pub fn made_up(raw: &Json, schema: &Json, depth: usize) -> Json {
     }
     let schema = deref(raw, schema);
     let own_type = declared_type(raw, schema);
-    for key in ["example", "default", "const"] {
-        match schema.get(key) {
+    let written = [
+        own_example(schema),
+        schema.get("default"),
+        schema.get("const"),
+    ];
+    for value in written.into_iter().flatten() {
+        match value {
             // JSON pasted into a string where the schema is not a string.
-            Some(Json::String(_)) if own_type.is_some_and(|t| t != "string") => {}
-            Some(v) => return v.clone(),
-            None => {}
+            Json::String(_) if own_type.is_some_and(|t| t != "string") => {}
+            v => return v.clone(),
         }
-    }
-    if let Some(first) = schema
-        .get("examples")
-        .and_then(Json::as_array)
-        .and_then(|e| e.first())
-    {
-        return first.clone();
     }
     if let Some(first) = schema
         .get("enum")
@@ -413,6 +401,16 @@ pub fn made_up(raw: &Json, schema: &Json, depth: usize) -> Json {
         "string" => json!(string_for(schema)),
         _ => Json::Null,
     }
+}
+
+/// A schema's own example: `example`, else the first of `examples` (3.1).
+fn own_example(schema: &Json) -> Option<&Json> {
+    schema.get("example").or_else(|| {
+        schema
+            .get("examples")
+            .and_then(Json::as_array)
+            .and_then(|e| e.first())
+    })
 }
 
 /// With a `discriminator`, the made-up member carries the tag that selects
