@@ -156,8 +156,11 @@ pub fn parts<'b>(headers: &HeaderMap, body: &'b [u8]) -> Vec<(String, &'b [u8])>
         .collect()
 }
 
-/// Where `needle` first occurs in `haystack`.
+/// Where `needle` (not empty) first occurs in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
