@@ -24,6 +24,13 @@ pub struct Api {
     pub types: Vec<TypeDef>,
 }
 
+impl Api {
+    /// The shape of the named type `name`, if there is one.
+    pub fn kind_of(&self, name: &str) -> Option<&TypeKind> {
+        self.types.iter().find(|t| t.name == name).map(|t| &t.kind)
+    }
+}
+
 /// A security scheme the client builder can be given credentials for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecurityScheme {

@@ -149,10 +149,10 @@ fn reads<'a>(api: &'a Api, op: &'a Operation, status: u16) -> Reads<'a> {
                 .find(|(m, _, _)| covers(*m, status))
                 .map(|(_, v, _)| v.as_str());
             let members = success.ty.as_ref().and_then(|t| match t {
-                TypeRef::Named(n) => api.types.iter().find(|d| &d.name == n),
+                TypeRef::Named(n) => api.kind_of(n),
                 _ => None,
             });
-            return match (variant, members.map(|d| &d.kind)) {
+            return match (variant, members) {
                 (Some(v), Some(TypeKind::Responses(members))) => members
                     .iter()
                     .find(|(name, _)| name == v)

@@ -156,11 +156,11 @@ fn named(
     out: &mut Vec<String>,
     depth: usize,
 ) {
-    let Some(def) = api.types.iter().find(|t| t.name == name) else {
+    let Some(kind) = api.kind_of(name) else {
         return;
     };
     let none = Constraints::default();
-    match &def.kind {
+    match kind {
         TypeKind::Alias(target) => walk(api, mode, target, &none, value, at, out, depth + 1),
         // Open: any integer of the representation.
         TypeKind::IntegerEnum { repr, .. } => {
@@ -332,12 +332,7 @@ pub fn csv_problems(
     request: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(TypeKind::Struct(fields)) = api
-        .types
-        .iter()
-        .find(|t| t.name == format.row)
-        .map(|t| &t.kind)
-    else {
+    let Some(TypeKind::Struct(fields)) = api.kind_of(&format.row) else {
         return out;
     };
     let Some(text) = decode_text(bytes, &format.encodings) else {
@@ -445,7 +440,7 @@ fn decode_text<'a>(bytes: &'a [u8], encodings: &[TextEncoding]) -> Option<Cow<'a
 fn is_text(api: &Api, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::String | TypeRef::Secret => true,
-        TypeRef::Named(n) => match api.types.iter().find(|t| &t.name == n).map(|t| &t.kind) {
+        TypeRef::Named(n) => match api.kind_of(n) {
             Some(TypeKind::Alias(t)) => is_text(api, t),
             _ => false,
         },
@@ -469,7 +464,7 @@ pub fn scalar(api: &Api, ty: &TypeRef, text: &str) -> Json {
             "false" => Json::Bool(false),
             _ => Json::String(text.to_string()),
         },
-        TypeRef::Named(n) => match api.types.iter().find(|t| &t.name == n).map(|t| &t.kind) {
+        TypeRef::Named(n) => match api.kind_of(n) {
             Some(TypeKind::Alias(t) | TypeKind::IntegerEnum { repr: t, .. }) => {
                 scalar(api, t, text)
             }

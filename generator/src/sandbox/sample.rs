@@ -58,10 +58,10 @@ fn make(api: &Api, ty: &TypeRef, c: &Constraints, depth: usize) -> Json {
 }
 
 fn named(api: &Api, name: &str, depth: usize) -> Json {
-    let Some(def) = api.types.iter().find(|t| t.name == name) else {
+    let Some(kind) = api.kind_of(name) else {
         return Json::Null;
     };
-    match &def.kind {
+    match kind {
         TypeKind::Alias(target) => make(api, target, &Constraints::default(), depth + 1),
         TypeKind::IntegerEnum { values, .. } => values
             .first()
@@ -243,12 +243,7 @@ fn pick(class: &Class) -> Option<char> {
 /// A CSV file of one row of `format`'s row type (and a header line when
 /// the format has one), in its first encoding.
 pub fn csv(api: &Api, format: &CsvFormat) -> Vec<u8> {
-    let Some(TypeKind::Struct(fields)) = api
-        .types
-        .iter()
-        .find(|t| t.name == format.row)
-        .map(|t| &t.kind)
-    else {
+    let Some(TypeKind::Struct(fields)) = api.kind_of(&format.row) else {
         return Vec::new();
     };
     let mut writer = ::csv::WriterBuilder::new()

@@ -196,9 +196,7 @@ fn set_error_code(
     wanted: OutcomeKind,
 ) {
     let TypeRef::Named(name) = ty else { return };
-    let Some(TypeKind::Struct(fields)) =
-        api.types.iter().find(|t| &t.name == name).map(|t| &t.kind)
-    else {
+    let Some(TypeKind::Struct(fields)) = api.kind_of(name) else {
         return;
     };
     let Some(field) = fields.iter().find(|f| f.rust_name == rust_field) else {

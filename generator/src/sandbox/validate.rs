@@ -308,7 +308,7 @@ pub fn check(
 }
 
 fn type_kind<'a>(api: &'a Api, name: &str) -> Option<&'a TypeKind> {
-    api.types.iter().find(|t| t.name == name).map(|t| &t.kind)
+    api.kind_of(name)
 }
 
 fn is_form_key(api: &Api, field: &str) -> bool {
