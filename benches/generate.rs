@@ -3,7 +3,8 @@
 //! `serde_json`/`serde_yaml` parse of the same file).
 //!
 //! Before the criterion timings (check and generate of each shipped spec)
-//! it prints, for the three specs and every document in `../shared/corpus`,
+//! it prints, for the three specs and every document of the corpus (when
+//! `pasarela_corpus` finds it),
 //! the median of 5 alternating runs of the parse floor and of `generate`
 //! (library, default `Config`) and their ratio. As a test (`cargo test
 //! --benches`) the table covers the three specs and the petstore only.
@@ -59,13 +60,14 @@ fn median(mut times: Vec<Duration>) -> Duration {
 
 fn ratio_table() {
     let full = std::env::args().any(|a| a == "--bench");
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     let mut docs = specs();
-    docs.extend(
-        sources(&corpus, "corpus/")
-            .into_iter()
-            .filter(|s| full || s.path.ends_with("petstore.yaml")),
-    );
+    if let Some(corpus) = pasarela_corpus::dir_quiet() {
+        docs.extend(
+            sources(&corpus, "corpus/")
+                .into_iter()
+                .filter(|s| full || s.path.ends_with("petstore.yaml")),
+        );
+    }
     println!(
         "{:<28} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8}",
         "document (ms)", "parse", "generate", "ratio", "check", "emit", "format"

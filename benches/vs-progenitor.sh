@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Issue 14: pasarela-gen against progenitor 0.15.1 on one spec, side by side
+# pasarela-gen against progenitor 0.15.1 on one spec, side by side
 # in one run on this machine: generation time and peak memory, lines
 # emitted, and `cargo check` / debug `cargo build` of each generated crate
 # from scratch (its dependencies already built; median of RUNS alternating
 # runs). Prints each figure and the pasarela ÷ progenitor ratio.
 #
-#   bash benches/vs-progenitor.sh [SPEC]        (default: ../shared/corpus/oxide.json)
+#   bash benches/vs-progenitor.sh [SPEC]        (default: the corpus's oxide.json:
+#                                                $PASARELA_CORPUS, see scripts/fetch-corpus.sh)
 #   RUNS=5 bash benches/vs-progenitor.sh        (more runs, steadier medians)
 #
 # Everything it installs or builds stays under target/vs-progenitor (the
@@ -14,7 +15,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-SPEC=$(realpath "${1:-../shared/corpus/oxide.json}")
+if [ -n "${1:-}" ]; then
+  SPEC=$(realpath "$1")
+elif [ -n "${PASARELA_CORPUS:-}" ]; then
+  SPEC=$(realpath "$PASARELA_CORPUS/oxide.json")
+else
+  echo "usage: bash benches/vs-progenitor.sh SPEC (or set PASARELA_CORPUS; scripts/fetch-corpus.sh gets it)" >&2
+  exit 2
+fi
 WORK=$ROOT/target/vs-progenitor
 TOOLS=$WORK/tools
 mkdir -p "$WORK"

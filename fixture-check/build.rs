@@ -2,8 +2,9 @@
 //! into `OUT_DIR/<stem>.rs`, plus `OUT_DIR/all.rs` with one module per
 //! fixture, so that rustc and clippy check everything the generator emits.
 //!
-//! With the `corpus` feature it does the same for the real-world documents in
-//! `../../shared/corpus` (read in place, never copied into the project), except
+//! With the `corpus` feature it does the same for the real-world documents of
+//! the corpus, found by `pasarela_corpus` (read in place, never copied into
+//! the project; skipped with a warning when absent), except
 //! those known to contain mistakes. That is slow (about 18 MB of Rust), so CI
 //! runs it as a separate step: `cargo clippy -p pasarela-fixture-check
 //! --features corpus -- -D warnings`.
@@ -45,8 +46,13 @@ fn main() {
     }
     generate_random(&out_dir, &mut all);
     generate_split_spec(&manifest_dir, &out_dir, &mut all);
+    println!("cargo:rerun-if-env-changed={}", pasarela_corpus::ENV);
     if std::env::var_os("CARGO_FEATURE_CORPUS").is_some() {
-        let corpus = manifest_dir.join("../../shared/corpus");
+        let Some(corpus) = pasarela_corpus::dir("compiling the corpus's clients") else {
+            println!("cargo:warning=the corpus is absent: only the fixtures were compiled");
+            finish(&out_dir, all, decoders);
+            return;
+        };
         generate_dir(
             &corpus,
             "corpus",
@@ -57,6 +63,11 @@ fn main() {
         );
     }
 
+    finish(&out_dir, all, decoders);
+}
+
+/// Writes what was generated: every module, and the decoders' table.
+fn finish(out_dir: &Path, all: String, mut decoders: String) {
     decoders.push_str("];\n");
     for (name, text) in [("all.rs", all), ("decoders.rs", decoders)] {
         let target = out_dir.join(name);

@@ -1,5 +1,5 @@
 //! The PayPerTIC client against a local HTTP server: the CSV import written
-//! from typed rows (byte for byte the reference example file), the text
+//! from typed rows (byte for byte the example file in tests/fixtures), the text
 //! results, exports in UTF-8 and Windows-1252, streaming, the carrier
 //! operations, and the secret `hash` kept out of everything shown.
 
@@ -17,13 +17,16 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const HASH: &str = "11111111-2222-4333-8444-555555555555";
 const CARRIER_HASH: &str = "99999999-8888-4777-8666-555555555555";
 
-fn reference(file: &str) -> PathBuf {
+/// The example import file in `tests/fixtures`: made-up rows in the documented
+/// format (accents, empty optional columns, decimals, the two trailing
+/// optional columns on some rows).
+fn fixture(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference")
+        .join("tests/fixtures")
         .join(file)
 }
 
-/// The reference example file, read as import rows.
+/// The example import file, read as import rows.
 fn example_rows() -> (Vec<u8>, Vec<types::Cobranza>) {
     static FORMAT: CsvFormat = CsvFormat {
         separator: b';',
@@ -31,8 +34,7 @@ fn example_rows() -> (Vec<u8>, Vec<types::Cobranza>) {
         encodings: &[TextEncoding::Utf8],
         file_name: "x.csv",
     };
-    let bytes = std::fs::read(reference("paypertic-ejemplo-archivo-a-cobrar.csv"))
-        .expect("reference CSV beside the project");
+    let bytes = std::fs::read(fixture("cobranzas.csv")).expect("tests/fixtures/cobranzas.csv");
     let rows = csv::decode_rows(&bytes, &FORMAT).expect("the example file reads as typed rows");
     (bytes, rows)
 }
@@ -61,12 +63,26 @@ fn shown(request: &wiremock::Request) -> String {
 }
 
 #[tokio::test]
-async fn import_writes_the_reference_rows_as_the_reference_file() {
+async fn import_writes_the_example_rows_as_the_example_file() {
     let (file, rows) = example_rows();
     assert_eq!(rows.len(), 22);
     assert_eq!(
         rows[1].monto,
         "1322.10".parse::<Decimal>().expect("decimal")
+    );
+    assert_eq!(rows[21].monto, "0.01".parse::<Decimal>().expect("decimal"));
+    // Accents, empty optional columns and the trailing optional pair.
+    assert_eq!(rows[5].nombre_cliente, "Tomás González");
+    assert_eq!(rows[6].celular_cliente, None);
+    assert_eq!(rows[7].descripcion_concepto, None);
+    assert_eq!(rows[16].opcional1.as_deref(), Some("socia-32"));
+    assert_eq!(
+        (rows[18].opcional1.as_deref(), rows[18].opcional2.as_deref()),
+        (None, Some("grupo A"))
+    );
+    assert_eq!(
+        (rows[0].opcional1.as_deref(), rows[0].opcional2.as_deref()),
+        (None, None)
     );
     let server = MockServer::start().await;
     answer(
@@ -86,7 +102,7 @@ async fn import_writes_the_reference_rows_as_the_reference_file() {
 
     let requests = api_requests(&server).await;
     assert_eq!(requests.len(), 1);
-    // The CSV the server received is the reference file, byte for byte.
+    // The CSV the server received is the example file, byte for byte.
     assert_eq!(
         multipart_part(&requests[0], "file").expect("file part"),
         file
@@ -178,7 +194,7 @@ async fn import_accepts_the_callers_own_bytes_and_file() {
         .await
         .expect("bytes");
     client
-        .importar_cobranzas(reference("paypertic-ejemplo-archivo-a-cobrar.csv"))
+        .importar_cobranzas(fixture("cobranzas.csv"))
         .await
         .expect("path");
     for request in api_requests(&server).await {

@@ -94,10 +94,9 @@ async fn run_everything(server: &MockServer, shown: &mut String) {
         file_name: "x.csv",
     };
     let example = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/reference/paypertic-ejemplo-archivo-a-cobrar.csv"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cobranzas.csv"),
     )
-    .expect("reference CSV beside the project");
+    .expect("tests/fixtures/cobranzas.csv");
     let mut rows: Vec<paypertic::types::Cobranza> =
         pasarela::runtime::csv::decode_rows(&example, &FORMAT).expect("rows");
     rows.truncate(1);

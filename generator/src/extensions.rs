@@ -106,6 +106,8 @@ pub enum Ext {
     Envelope,
     /// `x-pasarela-text-result`
     TextResult,
+    /// `x-pasarela-read-as`
+    ReadAs,
     /// `x-pasarela-csv`
     Csv,
     /// `x-pasarela-csv-omittable`
@@ -213,6 +215,12 @@ pub const EXTENSIONS: &[ExtSpec] = &[
             key("ok-prefix", Shape::OneOf(&[]), false),
             key("ok-pattern", Shape::OneOf(&[]), false),
         ]),
+    },
+    ExtSpec {
+        ext: Ext::ReadAs,
+        name: "x-pasarela-read-as",
+        places: &[Place::Schema, Place::Property],
+        shape: Shape::Map(&[key("$ref", Shape::OneOf(&[]), true)]),
     },
     ExtSpec {
         ext: Ext::Csv,

@@ -160,20 +160,11 @@ fn every_example_in_our_specs_matches_its_schema() {
 /// the mismatches the documents are known to have.
 #[test]
 fn corpus_examples_are_checked_without_refusals() {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("skipped: corpus directory {} is absent", dir.display());
+    let Some(dir) = pasarela_corpus::dir("the example check on the corpus") else {
         return;
     };
     let mut total = 0;
-    for entry in entries {
-        let path = entry.expect("dir entry").path();
-        if !matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            continue;
-        }
+    for path in corpus_documents(&dir) {
         let source = Source::from_path(&path).expect("readable");
         let found = match check_with(&source, &Config::new().examples(ExampleCheck::Warn)) {
             Ok(checked) => checked.warnings,
@@ -191,4 +182,13 @@ fn corpus_examples_are_checked_without_refusals() {
     }
     // influxdb.yml alone has dozens (relative links declared `format: uri`).
     assert!(total > 0, "the corpus has known example mismatches");
+}
+
+/// The single-file documents of the corpus, in manifest order.
+fn corpus_documents(dir: &std::path::Path) -> Vec<PathBuf> {
+    pasarela_corpus::present(dir)
+        .into_iter()
+        .filter(|(entry, _)| entry.kind == pasarela_corpus::Kind::File)
+        .map(|(_, path)| path)
+        .collect()
 }

@@ -325,3 +325,58 @@ fn the_older_lenient_extension_still_reads_but_points_at_the_standard_form() {
         "{warning}"
     );
 }
+
+/// `x-pasarela-read-as` types a text response in Rust while the standard schema says
+/// what the wire carries: the same client as an object schema on the media
+/// type, but a spec whose text example a standard validator accepts.
+#[test]
+fn read_as_types_text_that_the_wire_schema_calls_a_string() {
+    let api = |media_schema: &str| {
+        let text = format!(
+            r#"openapi: 3.0.3
+info: {{title: t, version: "1"}}
+paths:
+  /import:
+    post:
+      operationId: importRows
+      responses:
+        "200":
+          description: OK
+          content:
+            text/plain:
+              schema: {media_schema}
+              example: "OK: 7"
+          x-pasarela-text-result:
+            ok-pattern: '^OK:\s*(?P<count>\d+)$'
+components:
+  schemas:
+    Counted:
+      type: object
+      required: [count]
+      properties:
+        count: {{type: integer}}
+"#
+        );
+        pasarela_gen::check(&Source::new("t.yaml", text)).expect("checks")
+    };
+    let new = api(
+        r##"{type: string, pattern: "^OK:", x-pasarela-read-as: {$ref: "#/components/schemas/Counted"}}"##,
+    );
+    let old = api(r##"{$ref: "#/components/schemas/Counted"}"##);
+    let (new, old) = (&new.operations[0].success, &old.operations[0].success);
+    assert_eq!(
+        new.ty, old.ty,
+        "read-as gives the type the schema used to give"
+    );
+    assert_eq!(
+        format!("{:?}", new.ty),
+        r#"Some(Named("Counted"))"#,
+        "the Rust side is the read-as schema"
+    );
+    // Without read-as, a string wire schema stays a String.
+    let plain = api(r#"{type: string}"#);
+    assert_eq!(
+        format!("{:?}", plain.operations[0].success.ty),
+        "Some(String)"
+    );
+}

@@ -56,8 +56,9 @@ fn seeds() -> Vec<(String, Value)> {
         found.sort();
         files.extend(found);
     }
-    let petstore = root.join("../../shared/corpus/petstore.yaml");
-    if petstore.exists() {
+    if let Some(petstore) =
+        pasarela_corpus::document("petstore.yaml", "petstore.yaml as a fuzz seed")
+    {
         files.push(petstore);
     }
     files

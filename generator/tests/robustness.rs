@@ -3,7 +3,6 @@
 //! are checked without a panic.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 
 use pasarela_gen::{Config, Diagnostics, Source};
 
@@ -193,8 +192,8 @@ fn malformed_inputs_give_diagnostics_not_panics() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
-/// Real-world documents in `../../shared/corpus` (outside the project, not
-/// copied into it). Every one but `openai-3.0.yaml` generates; that one has
+/// Real-world documents of the corpus (outside the project, found through
+/// `pasarela_corpus`; see corpus/manifest.tsv). Every one but `openai-3.0.yaml` generates; that one has
 /// real mistakes (path templates naming parameters the operation never
 /// declares), which must be reported with positions and hints. The
 /// `fixture-check` crate's `corpus` feature compiles and lints what these
@@ -203,11 +202,13 @@ const CORPUS_EXPECTED_INVALID: &[&str] = &["openai-3.0.yaml"];
 
 #[test]
 fn corpus_documents_never_panic() {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    let Ok(files) = pasarela_gen::Builder::new().spec_dir(&dir).spec_files() else {
-        println!("skipped: corpus directory {} is absent", dir.display());
+    let Some(dir) = pasarela_corpus::dir("the corpus robustness check") else {
         return;
     };
+    let files = pasarela_gen::Builder::new()
+        .spec_dir(&dir)
+        .spec_files()
+        .expect("corpus directory lists");
     assert!(!files.is_empty(), "no documents in {}", dir.display());
 
     let results: Vec<(String, Result<String, String>)> = std::thread::scope(|scope| {
@@ -271,14 +272,13 @@ fn corpus_documents_never_panic() {
 
 #[test]
 fn a_corpus_document_with_mistakes_gets_positioned_hinted_diagnostics() {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/openai-3.0.yaml"
-    ));
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("skipped: {} is absent", path.display());
+    let Some(path) = pasarela_corpus::document(
+        "openai-3.0.yaml",
+        "positioned diagnostics on openai-3.0.yaml",
+    ) else {
         return;
     };
+    let text = std::fs::read_to_string(&path).expect("corpus document");
     let source = Source::new("openai-3.0.yaml", text);
     let d = pasarela_gen::check(&source).expect_err("known mistakes");
     assert!(!d.is_empty());

@@ -1,4 +1,4 @@
-//! The sandbox on every real-world document in `../shared/corpus` and on
+//! The sandbox on every real-world document of the corpus (when present) and on
 //! our three specs: each operation gets an answer (JSON bodies parse), and
 //! a running sandbox answers requests to every operation without dying.
 #![cfg(feature = "sandbox")]
@@ -13,11 +13,11 @@ use serde_json::Value as Json;
 fn documents() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut docs = Vec::new();
-    for dir in [
-        root.join("specs"),
-        root.join("generator/tests/fixtures"),
-        root.join("../shared/corpus"),
-    ] {
+    let corpus = pasarela_corpus::dir("the sandbox on the corpus documents");
+    for dir in [root.join("specs"), root.join("generator/tests/fixtures")]
+        .into_iter()
+        .chain(corpus)
+    {
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .filter_map(Result::ok)

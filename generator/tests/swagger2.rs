@@ -290,18 +290,14 @@ fn an_unknown_oauth2_flow_is_reported_in_2_0_terms() {
     );
 }
 
-/// `shared/corpus/netlify.yml`, a real Swagger 2.0 document (174
+/// The corpus's `netlify.yml`, a real Swagger 2.0 document (174
 /// operations), read in place.
 #[test]
 fn netlify_swagger_2_document_checks() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/corpus/netlify.yml"
-    );
-    let Ok(text) = std::fs::read_to_string(path) else {
-        println!("skipped: {path} is absent");
+    let Some(path) = pasarela_corpus::document("netlify.yml", "the netlify.yml check") else {
         return;
     };
+    let text = std::fs::read_to_string(&path).expect("corpus document");
     match pasarela_gen::check(&Source::new("netlify.yml", text)) {
         Ok(api) => {
             println!(

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::extensions::Ext;
 use crate::ident::{self, Namer};
 use crate::ir::*;
 use crate::load::Node;
@@ -158,9 +159,11 @@ impl<'d> Lowerer<'d, '_, '_> {
             .unwrap_or(&[])
         {
             let target = self.deref(prop).unwrap_or(prop);
-            // A binary string part is a file: bytes, sent as a file part.
+            // A binary string part is a file: bytes, sent as a file part
+            // (unless `x-pasarela-read-as` types it, e.g. as CSV rows).
             let ty = if target.str_at("type") == Some("string")
                 && target.str_at("format") == Some("binary")
+                && Ext::ReadAs.on(target).is_none()
             {
                 TypeRef::Bytes
             } else {

@@ -149,6 +149,16 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.doc.deref(node).ok()
     }
 
+    /// The schema Rust reads a value as: `node` (dereferenced), or the one
+    /// its `x-pasarela-read-as` names.
+    fn rust_schema(&mut self, node: &'d Node) -> Option<&'d Node> {
+        let node = self.deref(node)?;
+        match crate::extensions::Ext::ReadAs.on(node) {
+            Some(rust_side) => self.deref(rust_side),
+            None => Some(node),
+        }
+    }
+
     fn api(&mut self) -> Api {
         let root = self.doc.root;
         let info = root.get("info");

@@ -88,7 +88,9 @@ impl<'d> Lowerer<'d, '_, '_> {
                                     self.schema_type(s, &format!("{builder}Response")),
                                 ),
                                 (None, Some(s))
-                                    if self.deref(s).is_some_and(|t| Ext::Csv.on(t).is_some()) =>
+                                    if self
+                                        .rust_schema(s)
+                                        .is_some_and(|t| Ext::Csv.on(t).is_some()) =>
                                 {
                                     (
                                         ResponseDecoding::Text,
@@ -165,7 +167,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         }
         let (media, schema) = media?;
         let csv = schema
-            .and_then(|s| self.deref(s))
+            .and_then(|s| self.rust_schema(s))
             .is_some_and(|t| Ext::Csv.on(t).is_some());
         Some(match encoding_for(&media) {
             BodyEncoding::Json => {

@@ -18,6 +18,14 @@ const KNOWN_TYPES: &[&str] = &[
 impl<'d> Lowerer<'d, '_, '_> {
     /// The shape of a named type defined by `node`.
     pub(super) fn define(&mut self, name: &str, node: &'d Node) -> TypeKind {
+        if let Some(ext) = Ext::ReadAs.on(node) {
+            // A named schema is one type: it cannot also be another.
+            self.err(
+                ext.pos,
+                format!("`x-pasarela-read-as` on the named schema `{name}`"),
+                Some("put it on the schema where the value is used (a media type's or a property's `schema`), next to what the wire carries".into()),
+            );
+        }
         if let Some(reference) = node.str_at("$ref") {
             return TypeKind::Alias(self.reference(reference, name));
         }
@@ -462,6 +470,11 @@ impl<'d> Lowerer<'d, '_, '_> {
     /// The type for a schema used in place; named shapes (objects, enums,
     /// unions) become new types called `hint`.
     pub(super) fn schema_type(&mut self, node: &'d Node, hint: &str) -> TypeRef {
+        // The standard schema describes the wire; `x-pasarela-read-as` names
+        // the schema Rust reads and writes it as.
+        if let Some(rust_side) = Ext::ReadAs.on(node) {
+            return self.schema_type(rust_side, hint);
+        }
         if let Some(reference) = node.str_at("$ref") {
             return self.reference(reference, hint);
         }
