@@ -238,8 +238,8 @@ async fn crear_code_3_is_no_valid_collaborator() {
 }
 
 /// `crear` moves money: a code the spec does not document says nothing
-/// about whether the order exists, so the outcome is unknown (issue 18;
-/// this test used to expect an ordinary error). The envelope is kept whole.
+/// about whether the order exists, so the outcome is unknown
+/// (this test used to expect an ordinary error). The envelope is kept whole.
 #[tokio::test]
 async fn an_unknown_crear_code_is_an_unknown_outcome_keeping_the_whole_envelope() {
     let body = crear_answer(json!(9), "SUCCESS", "APROBADO", 1, 0);
@@ -272,7 +272,7 @@ async fn a_code_sent_as_a_string_is_read_like_a_number() {
 
 /// `ejecutar` moves money and the document lists only code 0: any other
 /// code (even with `txtReturn: ERROR`) is undocumented, so the outcome is
-/// unknown and the envelope is kept (issue 18; this test used to expect an
+/// unknown and the envelope is kept (this test used to expect an
 /// ordinary error).
 #[tokio::test]
 async fn ejecutar_code_0_is_a_success_and_any_other_code_an_unknown_outcome_with_the_envelope() {

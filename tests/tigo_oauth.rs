@@ -102,7 +102,7 @@ async fn an_expired_token_is_refreshed() {
     let server = MockServer::start().await;
     // A token that is already expired when it arrives (lifetime 0 s). It is
     // still used for `MIN_TOKEN_REUSE` (1 s), so that a server announcing
-    // no lifetime cannot make every call fetch a token (issue 18); an API
+    // no lifetime cannot make every call fetch a token; an API
     // that rejects it answers 401, which fetches a new one anyway.
     mount_token(&server, "short-lived", "0").await;
     mount_payment(&server).await;

@@ -131,8 +131,13 @@ fn every_operation_of_every_document_has_an_answer_the_client_decodes() {
             }
         }
     }
-    assert!(answered > 1000, "only {answered} operations answered");
-    assert!(checked > 1000, "only {checked} typed answers checked");
+    let floor = if pasarela_corpus::dir_quiet().is_some() {
+        1000
+    } else {
+        40
+    };
+    assert!(answered > floor, "only {answered} operations answered");
+    assert!(checked > floor, "only {checked} typed answers checked");
     assert!(
         mismatches.is_empty(),
         "{} answers the clients would not decode:\n{}",
@@ -346,7 +351,12 @@ fn strict_validation_accepts_a_request_made_from_the_spec() {
             }
         }
     }
-    assert!(checked > 900, "only {checked} operations checked");
+    let floor = if pasarela_corpus::dir_quiet().is_some() {
+        900
+    } else {
+        40
+    };
+    assert!(checked > floor, "only {checked} operations checked");
     assert!(
         rejected.is_empty(),
         "{} correct requests rejected:\n{}",

@@ -439,10 +439,9 @@ impl Fetcher {
                 error: AuthError::TokenRejected {
                     scheme: self.scheme.to_owned(),
                     status,
-                    body: crate::serde_util::kept_body({
-                        let clean = self.scrubber.scrub(&bytes);
-                        String::from_utf8_lossy(clean.as_deref().unwrap_or(&bytes)).into_owned()
-                    }),
+                    body: crate::serde_util::kept_body(
+                        String::from_utf8_lossy(self.scrubber.clean(bytes).as_bytes()).into_owned(),
+                    ),
                 },
                 retryable: is_retryable_status(status),
                 retry_after: retry_after(&headers),

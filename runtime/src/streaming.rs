@@ -17,12 +17,14 @@ use crate::error::{describe_reqwest, Error, TimeoutKind};
 use crate::outcome::Evidence;
 use crate::response::Response;
 use crate::response::ResponseHeaders;
+use crate::scrub::{Clean, CleanBuf, Scrubber};
 use crate::text::{
     after_ok_line, content_disposition_file_name, decode_head, decode_text, strip_prefix_ci,
     text_error, TextError, TextResultSpec, HEAD_LIMIT,
 };
 
-type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
+/// The body, scrubbed as it arrives.
+type BodyStream = Pin<Box<dyn Stream<Item = Result<Clean, reqwest::Error>> + Send>>;
 
 /// A response whose status and headers have arrived but whose body has not
 /// been read.
@@ -55,13 +57,18 @@ impl fmt::Debug for StreamingResponse {
 }
 
 impl StreamingResponse {
-    pub(crate) fn new(mut resp: reqwest::Response, timeout: Duration, limit: u64) -> Self {
+    pub(crate) fn new(
+        mut resp: reqwest::Response,
+        timeout: Duration,
+        limit: u64,
+        scrubber: Scrubber,
+    ) -> Self {
         let status = resp.status().as_u16();
         let headers = std::mem::take(resp.headers_mut());
         StreamingResponse {
             status,
             headers,
-            body: Box::pin(resp.bytes_stream()),
+            body: Box::pin(scrubber.stream(resp.bytes_stream())),
             timeout,
             limit,
             op: None,
@@ -128,7 +135,7 @@ impl StreamingResponse {
     async fn next_chunk(
         &mut self,
         deadline: Option<Instant>,
-    ) -> Result<Option<Bytes>, Error<Infallible>> {
+    ) -> Result<Option<Clean>, Error<Infallible>> {
         let next = match deadline {
             Some(d) => tokio::time::timeout_at(d, self.body.next())
                 .await
@@ -158,24 +165,24 @@ impl StreamingResponse {
     /// a [`Response`], e.g. to decode an error status.
     pub async fn buffer<E>(mut self) -> Result<Response, Error<E>> {
         let deadline = self.deadline();
-        let mut body = BytesMut::new();
+        let mut body = CleanBuf::default();
         loop {
             match self.next_chunk(deadline).await {
                 Ok(Some(chunk)) => {
-                    if (body.len() + chunk.len()) as u64 > self.limit {
+                    if (body.len() + chunk.as_bytes().len()) as u64 > self.limit {
                         return Err(Error::BodyTooLarge {
                             status: self.status,
                             limit: self.limit,
                             headers: ResponseHeaders::new(self.headers),
                         });
                     }
-                    body.extend_from_slice(&chunk)
+                    body.push(&chunk)
                 }
                 Ok(None) => break,
                 Err(e) => return Err(self.body_error(e).widen()),
             }
         }
-        let resp = Response::from_parts(self.status, self.headers, body.freeze());
+        let resp = Response::received(self.status, self.headers, body.freeze());
         Ok(match self.op {
             Some(op) => resp.with_operation(op, self.reference),
             None => resp,
@@ -220,7 +227,7 @@ impl StreamingResponse {
                 break;
             }
             match self.next_chunk(self.deadline()).await {
-                Ok(Some(chunk)) => head.extend_from_slice(&chunk),
+                Ok(Some(chunk)) => head.extend_from_slice(chunk.as_bytes()),
                 Ok(None) => {
                     ended = true;
                     break;
@@ -235,7 +242,7 @@ impl StreamingResponse {
                 // the API error is reported even if the body then fails.
                 while !ended && head.len() < HEAD_LIMIT {
                     match self.next_chunk(self.deadline()).await {
-                        Ok(Some(chunk)) => head.extend_from_slice(&chunk),
+                        Ok(Some(chunk)) => head.extend_from_slice(chunk.as_bytes()),
                         Ok(None) | Err(_) => ended = true,
                     }
                 }
@@ -265,6 +272,7 @@ impl StreamingResponse {
                 head = loop {
                     match self.next_chunk(self.deadline()).await {
                         Ok(Some(chunk)) => {
+                            let chunk = chunk.into_bytes();
                             if let Some(p) = chunk.iter().position(|&b| b == b'\n') {
                                 break chunk.slice(p + 1..);
                             }
@@ -276,10 +284,10 @@ impl StreamingResponse {
             }
         }
 
-        let source: ChunkStream = Box::pin(
-            self.body
-                .map(|r| r.map_err(|e| describe_reqwest(&e.without_url()))),
-        );
+        let source: ChunkStream = Box::pin(self.body.map(|r| {
+            r.map(Clean::into_bytes)
+                .map_err(|e| describe_reqwest(&e.without_url()))
+        }));
         Ok(CsvStream::new(
             source,
             head,

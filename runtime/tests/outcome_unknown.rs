@@ -228,6 +228,7 @@ async fn only_5xx_of_money_ops_are_outcome_unknown() {
     );
 
     // A response built by hand belongs to no operation.
+    #[allow(clippy::disallowed_methods)] // a hand-built response
     let err: Error<Infallible> = Response::from_parts(503, Default::default(), "x").unexpected();
     assert!(matches!(err, Error::UnexpectedStatus { status: 503, .. }));
 }

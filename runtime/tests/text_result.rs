@@ -52,6 +52,7 @@ static CSV_RESULT: TextResultSpec = TextResultSpec {
 };
 
 fn resp(status: u16, body: impl Into<pasarela_runtime::bytes::Bytes>) -> Response {
+    #[allow(clippy::disallowed_methods)] // a hand-built response
     Response::from_parts(status, HeaderMap::new(), body)
 }
 
@@ -203,6 +204,7 @@ fn text_is_strict_utf8() {
 fn with_disposition(value: &'static str) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_DISPOSITION, HeaderValue::from_static(value));
+    #[allow(clippy::disallowed_methods)] // a hand-built response
     Response::from_parts(200, headers, "")
 }
 

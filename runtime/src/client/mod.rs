@@ -124,16 +124,23 @@ impl Client {
         let own_secrets = std::mem::take(&mut req.secrets);
         let limit = self.inner.max_body_bytes;
         let resp = self
-            .run(req, reference.clone(), move |r| read_whole(r, limit))
+            .run(req, reference.clone(), |r| {
+                // Built when the answer arrives: a token fetched for this very
+                // call is among the secrets.
+                let scrubber = self.scrubber(&own_secrets);
+                async move { read_whole(r, limit, &scrubber).await }
+            })
             .await?;
-        Ok(resp
-            .scrubbed(
-                &self
-                    .inner
-                    .echoed
-                    .with(own_secrets.into_iter().chain(self.inner.live_tokens())),
-            )
-            .with_operation(op, reference))
+        Ok(resp.with_operation(op, reference))
+    }
+
+    /// What a response to a request is scrubbed of: the configured secrets,
+    /// the request's own secret values and the live OAuth2 tokens.
+    fn scrubber(&self, own_secrets: &[String]) -> crate::scrub::Scrubber {
+        self.inner
+            .echoed
+            .with(own_secrets.iter().cloned().chain(self.inner.live_tokens()))
+            .into_owned()
     }
 
     /// Sends a request like [`send`](Client::send) (same auth, retries of
@@ -153,16 +160,18 @@ impl Client {
 
     async fn send_streaming_any(
         &self,
-        req: Request,
+        mut req: Request,
     ) -> Result<StreamingResponse, Error<Infallible>> {
         let op = req.op;
         let reference = req.outcome_reference();
+        let own_secrets = std::mem::take(&mut req.secrets);
         let timeout = self.inner.attempt_timeout;
         let limit = self.inner.max_body_bytes;
         let resp = self
-            .run(req, reference.clone(), move |r| {
+            .run(req, reference.clone(), |r| {
+                let scrubber = self.scrubber(&own_secrets);
                 std::future::ready(Ok::<_, pipeline::ReadError>(StreamingResponse::new(
-                    r, timeout, limit,
+                    r, timeout, limit, scrubber,
                 )))
             })
             .await?;

@@ -115,6 +115,7 @@ impl From<reqwest::Error> for ReadError {
 pub(super) async fn read_whole(
     mut resp: reqwest::Response,
     limit: u64,
+    scrubber: &crate::scrub::Scrubber,
 ) -> Result<Response, ReadError> {
     let status = resp.status().as_u16();
     let headers = std::mem::take(resp.headers_mut());
@@ -140,7 +141,11 @@ pub(super) async fn read_whole(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Response::from_parts(status, headers, body.freeze()))
+    Ok(Response::received(
+        status,
+        headers,
+        scrubber.clean(body.freeze()),
+    ))
 }
 
 impl Inner {
