@@ -22,6 +22,24 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Named types (components first, then inline types as found).
     pub types: Vec<TypeDef>,
+    /// The notifications the API sends (OpenAPI 3.1 `webhooks`), in
+    /// document order.
+    pub webhooks: Vec<Webhook>,
+}
+
+/// A notification the API sends to its users (an OpenAPI 3.1 webhook).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// Where it is declared.
+    pub pos: crate::diagnostics::Pos,
+    /// Its name in the document (`paymentAuthorized`).
+    pub name: String,
+    /// The HTTP method it is delivered with.
+    pub method: Method,
+    /// What the request body is read as (`None`: no JSON body declared).
+    pub payload: Option<TypeRef>,
+    /// Its summary or description.
+    pub doc: Option<String>,
 }
 
 impl Api {

@@ -1,8 +1,10 @@
 //! Stage 1, load: YAML or JSON text → a [`Node`] tree that keeps line:column
 //! for every node.
 //!
-//! The tree is built here from the events of `yaml-rust2`'s parser (JSON is
-//! read by the same parser: JSON is YAML 1.2 flow syntax). What it keeps:
+//! The tree is built here from the events of `yaml-rust2`'s parser; a file
+//! named `*.json` is read by a JSON parser instead (`crate::load_json`:
+//! YAML readers refuse some valid JSON, such as surrogate-pair escapes),
+//! into the same tree. What it keeps:
 //!
 //! - **Positions**: every node and key has the 1-based line and 1-based
 //!   column (in characters) where it starts: a scalar at its text (after
@@ -169,8 +171,7 @@ pub const MAX_NODES: usize = 5_000_000;
 
 /// Loads `text` (named `path`) into a tree. Problems are reported and
 /// `None` returned. A file named `*.json` must be strict JSON (no trailing
-/// commas, comments or YAML-only syntax), even though the tree is built by
-/// the YAML reader, which keeps positions.
+/// commas, comments or YAML-only syntax) and is read by a JSON parser.
 pub fn load<'a>(path: &'a str, text: &'a str, reporter: &mut Reporter<'a>) -> Option<Node> {
     let file = reporter.add_file(path, text);
     if file == 0 {
@@ -202,7 +203,8 @@ fn set_file(node: &mut Node, file: u32) {
 }
 
 fn load_file(path: &str, text: &str, reporter: &mut Reporter<'_>) -> Option<Node> {
-    if path.to_ascii_lowercase().ends_with(".json") && !strict_json(text, reporter) {
+    let json = path.to_ascii_lowercase().ends_with(".json");
+    if json && !strict_json(text, reporter) {
         return None;
     }
     let (depth, line) = nesting_estimate(text);
@@ -213,6 +215,9 @@ fn load_file(path: &str, text: &str, reporter: &mut Reporter<'_>) -> Option<Node
             Some("flatten the structure with `$ref`s to named components".into()),
         );
         return None;
+    }
+    if json {
+        return crate::load_json::load(text, reporter);
     }
     // The parser is third-party; a panic inside it must still become a
     // diagnostic, never abort the caller (build.rs, the CLI).

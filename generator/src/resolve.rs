@@ -199,11 +199,24 @@ pub fn validate(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> bool {
             Some("add `info:` with `title:` and `version:`".into()),
         );
     }
+    // 3.0: `paths` is REQUIRED. 3.1: "at least one of the `components`,
+    // `paths`, or `webhooks` fields MUST be present" (a document of webhooks
+    // or of shared components alone is valid).
+    let v31 = root.str_at("openapi").is_some_and(|v| v.starts_with("3.1"));
+    let has_other = ["components", "webhooks"]
+        .iter()
+        .any(|k| root.get(k).is_some());
     match root.get("paths") {
+        None if v31 && has_other => {}
+        None if v31 => reporter.error(
+            start,
+            "an OpenAPI 3.1 document needs `paths`, `webhooks` or `components`",
+            Some("add `paths:` with the operations, or `webhooks:` for the notifications the API sends".into()),
+        ),
         None => reporter.error(
             start,
             "missing `paths` section",
-            Some("add `paths:` with at least one operation".into()),
+            Some("add `paths:` with at least one operation (OpenAPI 3.0 requires it; 3.1 also accepts a document of `webhooks` or `components` alone)".into()),
         ),
         Some(p) if !p.is_map() => reporter.error(
             p.pos,

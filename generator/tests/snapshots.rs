@@ -48,6 +48,7 @@ const FIXTURES: &[&str] = &[
     "recursive",
     "swagger2",
     "constructs",
+    "webhooks_only",
 ];
 
 macro_rules! snapshot_tests {
@@ -76,6 +77,7 @@ snapshot_tests!(
     recursive,
     swagger2,
     constructs,
+    webhooks_only,
 );
 
 #[test]

@@ -17,6 +17,7 @@ mod operations;
 mod responses;
 mod schemas;
 mod security;
+mod webhooks;
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 /// Names a request builder already uses for its own fields and methods,
@@ -176,6 +177,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.register_components();
         self.lower_components();
         let mut operations = self.operations(&security_schemes);
+        let webhooks = self.webhooks();
         self.warn_unsupported_security();
         self.inline_csv_aliases(&mut operations);
         mark_boxed_fields(&mut self.types);
@@ -191,6 +193,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             security_schemes,
             operations,
             types: std::mem::take(&mut self.types),
+            webhooks,
         }
     }
 
