@@ -21,11 +21,6 @@ mod random_specs;
 /// compiled into this crate).
 const RANDOM_SPECS: u64 = 40;
 
-/// Corpus documents with real, repairable mistakes (reported by `check`, see
-/// `generator/tests/robustness.rs`): generated with `Config::lenient(true)`,
-/// their warnings printed as cargo warnings.
-const CORPUS_LENIENT: &[&str] = &["openai-3.0.yaml"];
-
 fn main() {
     let manifest_dir = env_path("CARGO_MANIFEST_DIR");
     let out_dir = env_path("OUT_DIR");
@@ -35,6 +30,7 @@ fn main() {
     let fixtures = manifest_dir.join("../generator/tests/fixtures");
     let count = generate_dir(
         &fixtures,
+        &[],
         "tests/fixtures",
         "",
         &out_dir,
@@ -53,8 +49,15 @@ fn main() {
             finish(&out_dir, all, decoders);
             return;
         };
+        // The documents in subdirectories (`more/`; a split document by its
+        // entry file); `spec_dir` reads the directory's own files.
+        let more: Vec<PathBuf> = pasarela_corpus::document_files(&corpus)
+            .into_iter()
+            .filter(|p| p.parent() != Some(corpus.as_path()))
+            .collect();
         generate_dir(
             &corpus,
+            &more,
             "corpus",
             "corpus_",
             &out_dir,
@@ -132,10 +135,11 @@ fn add_decoders(g: &pasarela_gen::Generated, out: &mut String) {
     }
 }
 
-/// Generates every spec in `dir` into `out_dir` (with `pasarela_gen::Builder`),
+/// Generates every spec in `dir` and the `extra` ones into `out_dir` (with `pasarela_gen::Builder`),
 /// appending a module line per spec to `all`. Returns how many were generated.
 fn generate_dir(
     dir: &Path,
+    extra: &[PathBuf],
     shown_dir: &str,
     prefix: &str,
     out_dir: &Path,
@@ -144,8 +148,11 @@ fn generate_dir(
 ) -> usize {
     let corpus = !prefix.is_empty();
     let prefix = prefix.to_owned();
-    let result = pasarela_gen::Builder::new()
-        .spec_dir(dir)
+    let mut builder = pasarela_gen::Builder::new().spec_dir(dir);
+    for spec in extra {
+        builder = builder.spec(spec);
+    }
+    let result = builder
         .out_dir(out_dir)
         .cargo_directives(true)
         .config_for(move |path, config| {
@@ -168,9 +175,9 @@ fn generate_dir(
                     }
                 })
                 .collect();
-            config
-                .module_name(format!("{prefix}{flat}"))
-                .lenient(CORPUS_LENIENT.contains(&file_name.as_str()))
+            // Real documents have real mistakes: each is generated as
+            // `--lenient` reads it, its repairs printed as cargo warnings.
+            config.module_name(format!("{prefix}{flat}")).lenient(true)
         })
         .compile();
     let generated = match result {

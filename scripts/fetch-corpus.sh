@@ -24,7 +24,7 @@ tree_sha256() { # the sha256 of the sha256sum listing of every file under $1
 
 failed=0
 header_seen=0
-while IFS=$'\t' read -r document kind url commit upstream_path sha256 license; do
+while IFS=$'\t' read -r document kind url commit upstream_path sha256 license _entry; do
   case "$document" in '#'*|'') continue ;; esac
   if [ "$header_seen" = 0 ]; then header_seen=1; continue; fi
   target="$dest/$document"

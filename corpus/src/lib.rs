@@ -47,6 +47,8 @@ pub struct Entry {
     pub sha256: String,
     /// The upstream repository's license (SPDX identifier).
     pub license: String,
+    /// For a [`Kind::Tree`], the file inside it that is the document.
+    pub entry: Option<String>,
 }
 
 /// A malformed manifest line.
@@ -69,7 +71,7 @@ impl std::error::Error for ManifestError {}
 /// Reads a manifest: `#` comments, one header line, then one tab-separated
 /// entry per line with every field checked.
 pub fn parse_manifest(text: &str) -> Result<Vec<Entry>, ManifestError> {
-    const HEADER: &str = "document\tkind\turl\tcommit\tupstream_path\tsha256\tlicense";
+    const HEADER: &str = "document\tkind\turl\tcommit\tupstream_path\tsha256\tlicense\tentry";
     let mut entries: Vec<Entry> = Vec::new();
     let mut header_seen = false;
     for (index, line) in text.lines().enumerate() {
@@ -89,8 +91,9 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Entry>, ManifestError> {
             continue;
         }
         let fields: Vec<&str> = line.split('\t').collect();
-        let [document, kind, url, commit, upstream_path, sha256, license] = fields[..] else {
-            return Err(fail(format!("{} fields, expected 7", fields.len())));
+        let [document, kind, url, commit, upstream_path, sha256, license, entry] = fields[..]
+        else {
+            return Err(fail(format!("{} fields, expected 8", fields.len())));
         };
         let kind = match kind {
             "file" => Kind::File,
@@ -126,6 +129,11 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Entry>, ManifestError> {
         if upstream_path.is_empty() || license.is_empty() {
             return Err(fail("upstream_path and license are required".into()));
         }
+        if (kind == Kind::Tree) == entry.is_empty() {
+            return Err(fail(
+                "a tree names its entry file, and only a tree does".into(),
+            ));
+        }
         if entries.iter().any(|e| e.document == document) {
             return Err(fail(format!("document `{document}` is listed twice")));
         }
@@ -137,6 +145,7 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Entry>, ManifestError> {
             upstream_path: upstream_path.into(),
             sha256: sha256.into(),
             license: license.into(),
+            entry: (!entry.is_empty()).then(|| entry.to_string()),
         });
     }
     if !header_seen {
@@ -216,6 +225,18 @@ pub fn present(dir: &Path) -> Vec<(Entry, PathBuf)> {
         .collect()
 }
 
+/// Every document of the manifest present in `dir`, as the file to read:
+/// a file entry itself, a tree's entry file.
+pub fn document_files(dir: &Path) -> Vec<PathBuf> {
+    present(dir)
+        .into_iter()
+        .map(|(entry, path)| match &entry.entry {
+            Some(file) => path.join(file),
+            None => path,
+        })
+        .collect()
+}
+
 /// Prints the line a test prints when it skips for want of the corpus.
 pub fn skip(what: &str) {
     println!(
@@ -239,10 +260,10 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_refused_with_their_line() {
-        let header = "document\tkind\turl\tcommit\tupstream_path\tsha256\tlicense\n";
+        let header = "document\tkind\turl\tcommit\tupstream_path\tsha256\tlicense\tentry\n";
         let commit = "a".repeat(40);
         let sha = "b".repeat(64);
-        let good = format!("x.yaml\tfile\thttps://h/{commit}/x\t{commit}\tx\t{sha}\tMIT\n");
+        let good = format!("x.yaml\tfile\thttps://h/{commit}/x\t{commit}\tx\t{sha}\tMIT\t\n");
         assert!(parse_manifest(&format!("{header}{good}")).is_ok());
         for (bad, says) in [
             (good.replace("file", "blob"), "kind"),
@@ -250,6 +271,7 @@ mod tests {
             (good.replace("https://h", "http://h"), "url"),
             (good.replace("x.yaml", "../x.yaml"), "relative"),
             (good.replace("\tMIT", ""), "fields"),
+            (good.replace("MIT\t", "MIT\tentry.yaml"), "entry"),
             (format!("{good}{good}"), "twice"),
         ] {
             let e = parse_manifest(&format!("# c\n{header}{bad}")).expect_err(&bad);

@@ -44,6 +44,100 @@ impl Severity {
     }
 }
 
+/// The kinds of deviation from the OpenAPI/Swagger specifications that real
+/// documents have and a lenient reading repairs (`--lenient`,
+/// [`crate::Config::lenient`]). Each is named in diagnostics, counted in
+/// `check --lenient`'s summary and carried as `class` in
+/// `--message-format json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Repair {
+    /// A `$ref` where the specification does not allow one (on an operation,
+    /// a media type, a whole `properties` map, …): the target is read in
+    /// its place.
+    MisplacedRef,
+    /// A `$ref` whose target does not exist: read as any JSON value (or
+    /// left out, for a parameter or response).
+    MissingRef,
+    /// `items` given as a list of schemas.
+    ItemsList,
+    /// A `style`/`explode` combination the specification leaves undefined
+    /// (`deepObject` on an array or a scalar).
+    UndefinedStyle,
+    /// An `operationId` that is missing or used twice.
+    OperationId,
+    /// An operation without `responses`.
+    NoResponses,
+    /// An `enum` value that is not of the schema's `type`.
+    EnumType,
+    /// `required` naming a property the schema does not define.
+    RequiredUnknown,
+    /// A `format` that contradicts the `type`.
+    FormatType,
+    /// A path template naming a parameter the operation does not declare,
+    /// or a path parameter the template has no place for.
+    PathTemplate,
+    /// An integer `format` wider than the client has a type for.
+    IntegerWidth,
+}
+
+impl Repair {
+    /// Every class, in the order summaries list them.
+    pub const ALL: &'static [Repair] = &[
+        Repair::MisplacedRef,
+        Repair::MissingRef,
+        Repair::ItemsList,
+        Repair::UndefinedStyle,
+        Repair::OperationId,
+        Repair::NoResponses,
+        Repair::EnumType,
+        Repair::RequiredUnknown,
+        Repair::FormatType,
+        Repair::PathTemplate,
+        Repair::IntegerWidth,
+    ];
+
+    /// The class's name, as printed and in JSON (`misplaced-ref`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Repair::MisplacedRef => "misplaced-ref",
+            Repair::MissingRef => "missing-ref",
+            Repair::ItemsList => "items-list",
+            Repair::UndefinedStyle => "undefined-style",
+            Repair::OperationId => "operation-id",
+            Repair::NoResponses => "no-responses",
+            Repair::EnumType => "enum-type",
+            Repair::RequiredUnknown => "required-unknown",
+            Repair::FormatType => "format-type",
+            Repair::PathTemplate => "path-template",
+            Repair::IntegerWidth => "integer-width",
+        }
+    }
+
+    /// What the class is, in words (for the summary table).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Repair::MisplacedRef => "`$ref` where the specification allows none",
+            Repair::MissingRef => "`$ref` to nothing",
+            Repair::ItemsList => "`items` given as a list",
+            Repair::UndefinedStyle => "`style`/`explode` the specification leaves undefined",
+            Repair::OperationId => "missing or duplicate `operationId`",
+            Repair::NoResponses => "operation without `responses`",
+            Repair::EnumType => "`enum` value not of the declared type",
+            Repair::RequiredUnknown => "`required` names an undefined property",
+            Repair::FormatType => "`format` contradicting the `type`",
+            Repair::PathTemplate => "path template and path parameters disagree",
+            Repair::IntegerWidth => "integer `format` wider than 64 bits",
+        }
+    }
+}
+
+impl fmt::Display for Repair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem found in a spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -53,6 +147,8 @@ pub struct Diagnostic {
     /// can still turn the construct into a correct client; under lenient
     /// reading such a diagnostic is a warning.
     pub repairable: bool,
+    /// The deviation class, for a repairable diagnostic.
+    pub class: Option<Repair>,
     /// What is wrong, in one line.
     pub message: String,
     /// The file, as given to the generator.
@@ -67,12 +163,14 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// The diagnostic as one JSON object, for editors and CI
-    /// (`pasarela-gen --message-format json`): `severity`, `message`,
+    /// (`pasarela-gen --message-format json`): `severity`, `class` (the
+    /// [`Repair`] class of a repairable one, else `null`), `message`,
     /// `file`, `line`, `column` (1-based), `source_line`, `hint`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "reason": "diagnostic",
             "severity": self.severity.as_str(),
+            "class": self.class.map(Repair::as_str),
             "message": self.message,
             "file": self.file,
             "line": self.pos.line,
@@ -134,6 +232,40 @@ impl Diagnostics {
     /// True when at least one diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
+    }
+
+    /// How many diagnostics of each repair class there are, in
+    /// [`Repair::ALL`] order, leaving out classes with none.
+    pub fn repairs(&self) -> Vec<(Repair, usize)> {
+        Repair::ALL
+            .iter()
+            .map(|&class| {
+                let n = self.0.iter().filter(|d| d.class == Some(class)).count();
+                (class, n)
+            })
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+
+    /// The [`repairs`](Self::repairs) as a table a team can take to the
+    /// spec's authors (`None` when there are none): one row per class with
+    /// its count and what it is.
+    pub fn repair_table(&self) -> Option<String> {
+        let rows = self.repairs();
+        if rows.is_empty() {
+            return None;
+        }
+        let total: usize = rows.iter().map(|(_, n)| n).sum();
+        let mut out = format!("{:<18} {:>6}  what\n", "repair class", "count");
+        for (class, n) in rows {
+            out.push_str(&format!(
+                "{:<18} {n:>6}  {}\n",
+                class.as_str(),
+                class.describe()
+            ));
+        }
+        out.push_str(&format!("{:<18} {total:>6}", "total"));
+        Some(out)
     }
 
     /// How many problems were reported.
@@ -210,7 +342,7 @@ impl<'a> Reporter<'a> {
     pub fn absorb(&mut self, file: u32, found: Diagnostics) {
         for d in found.0 {
             let pos = Pos { file, ..d.pos };
-            self.push(d.severity, d.repairable, pos, d.message, d.hint);
+            self.push(d.severity, d.class, pos, d.message, d.hint);
         }
     }
 
@@ -223,7 +355,7 @@ impl<'a> Reporter<'a> {
     fn push(
         &mut self,
         severity: Severity,
-        repairable: bool,
+        class: Option<Repair>,
         pos: Pos,
         message: String,
         hint: Option<String>,
@@ -238,7 +370,8 @@ impl<'a> Reporter<'a> {
             .map(|l| l.trim_end().to_string());
         self.found.push(Diagnostic {
             severity,
-            repairable,
+            repairable: class.is_some(),
+            class,
             message,
             file: file.to_string(),
             pos,
@@ -249,12 +382,12 @@ impl<'a> Reporter<'a> {
 
     /// Records a problem at `pos` with an optional hint.
     pub fn error(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
-        self.push(Severity::Error, false, pos, message.into(), hint);
+        self.push(Severity::Error, None, pos, message.into(), hint);
     }
 
     /// Records something the reader should know that does not stop generation.
     pub fn warning(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
-        self.push(Severity::Warning, false, pos, message.into(), hint);
+        self.push(Severity::Warning, None, pos, message.into(), hint);
     }
 
     /// Records a spec violation that a lenient reader can still turn into a
@@ -264,6 +397,7 @@ impl<'a> Reporter<'a> {
     /// Returns true when the caller should apply the repair.
     pub fn repairable(
         &mut self,
+        class: Repair,
         pos: Pos,
         message: impl Into<String>,
         hint: &str,
@@ -271,13 +405,17 @@ impl<'a> Reporter<'a> {
     ) -> bool {
         let message = message.into();
         if self.lenient {
-            let hint = format!("read leniently: {repair}; to fix the spec, {hint}");
-            self.push(Severity::Warning, true, pos, message, Some(hint));
+            let hint = format!("repaired ({class}): {repair}; to fix the spec, {hint}");
+            self.push(Severity::Warning, Some(class), pos, message, Some(hint));
         } else {
-            let hint =
-                format!("{hint} (or pass `--lenient` / `Config::lenient(true)` to {repair})");
-            self.push(Severity::Error, true, pos, message, Some(hint));
+            let hint = format!("{hint}; repairable with `--lenient` ({class}): it would {repair}");
+            self.push(Severity::Error, Some(class), pos, message, Some(hint));
         }
+        self.lenient
+    }
+
+    /// Whether repairable problems are read as warnings.
+    pub fn is_lenient(&self) -> bool {
         self.lenient
     }
 

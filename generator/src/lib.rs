@@ -41,6 +41,7 @@ pub mod ir_check;
 pub mod load;
 mod load_json;
 pub mod lower;
+mod repair;
 pub mod resolve;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
@@ -48,7 +49,7 @@ pub mod structure;
 pub mod swagger2;
 
 pub use builder::{Builder, CompileError, Generated};
-pub use diagnostics::{Diagnostic, Diagnostics, Pos, Severity};
+pub use diagnostics::{Diagnostic, Diagnostics, Pos, Repair, Severity};
 
 /// A spec to generate from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +261,7 @@ fn internal_error(source: &Source, what: &str) -> Diagnostics {
     Diagnostics(vec![Diagnostic {
         severity: Severity::Error,
         repairable: false,
+        class: None,
         message: format!("internal error: {what}"),
         file: source.path.clone(),
         pos: Pos::new(1, 1),
@@ -289,6 +291,7 @@ fn check_on_this_thread(source: &Source, config: &Config) -> Result<Checked, Dia
             None => return Err(reporter.finish()),
         }
     }
+    repair::repair(&mut root, &mut included, &mut reporter);
     let doc = resolve::Doc::with_files(&root, included.iter().map(|(p, n)| (*p, n)));
     if !resolve::validate(&doc, &mut reporter) {
         return Err(reporter.finish());

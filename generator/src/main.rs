@@ -140,6 +140,7 @@ fn serve(
         };
         printer.result(&format!("listening on http://{}", sandbox.addr()));
         printer.result(&format!("API base URL: {}", sandbox.base_url()));
+        printer.diagnostics(sandbox.warnings());
         let _ = tokio::signal::ctrl_c().await;
         Ok(String::new())
     })
@@ -205,16 +206,33 @@ impl Printer {
         }
     }
 
-    /// Diagnostics: stderr as text, or stdout as JSON lines.
+    /// Diagnostics: stderr as text, or stdout as JSON lines; then the
+    /// repairs by class, when any diagnostic is repairable (a table, or one
+    /// `repair-summary` JSON line).
     fn diagnostics(&self, diagnostics: &Diagnostics) {
         if diagnostics.is_empty() {
             return;
         }
         match self.format {
-            MessageFormat::Human => say(&mut std::io::stderr(), &diagnostics.to_string()),
+            MessageFormat::Human => {
+                say(&mut std::io::stderr(), &diagnostics.to_string());
+                if let Some(table) = diagnostics.repair_table() {
+                    say(&mut std::io::stderr(), &format!("\n{table}"));
+                }
+            }
             MessageFormat::Json => {
                 for d in diagnostics.iter() {
                     say(&mut std::io::stdout(), &d.to_json().to_string());
+                }
+                let repairs = diagnostics.repairs();
+                if !repairs.is_empty() {
+                    let classes: serde_json::Map<String, serde_json::Value> = repairs
+                        .into_iter()
+                        .map(|(class, n)| (class.as_str().to_string(), n.into()))
+                        .collect();
+                    let summary =
+                        serde_json::json!({"reason": "repair-summary", "classes": classes});
+                    say(&mut std::io::stdout(), &summary.to_string());
                 }
             }
         }

@@ -4,7 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::diagnostics::{Pos, Reporter};
+use crate::diagnostics::{Pos, Repair, Reporter};
+
+/// What a lenient reading does with a `$ref` to nothing.
+const MISSING_REF_REPAIR: &str =
+    "read a schema it names as any JSON value, and leave out a parameter, body or response it names";
 use crate::load::{Node, Value};
 
 /// A loaded document with `$ref` lookup, and the other files its `$ref`s
@@ -283,7 +287,10 @@ const NAME_MAPS: &[&str] = &[
 
 /// True when `key` holds a mapping whose keys are author-chosen names.
 fn is_name_map(key: &str, value: &Node) -> bool {
-    NAME_MAPS.contains(&key) && value.is_map()
+    // `properties: {$ref: file.yml#/x}` is a (misplaced) reference to a
+    // whole map, not a property named `$ref` (whose value would be a schema).
+    let whole_map_ref = value.get("$ref").is_some_and(|r| r.as_str().is_some());
+    NAME_MAPS.contains(&key) && value.is_map() && !whole_map_ref
 }
 
 /// Rewrites every `$ref` of a tree loaded from `this_file` into canonical
@@ -311,6 +318,32 @@ pub fn canonicalize(node: &mut Node, this_file: &str, main: &str) {
         } else if key.name == "$ref" {
             if let Value::Scalar(r) = &mut value.value {
                 *r = canonical_ref(r, this_file, main);
+            }
+        } else if key.name == "discriminator" {
+            // `mapping` values are schema names or references; references
+            // are relative to this file like any `$ref`.
+            let mapping = match &mut value.value {
+                Value::Map(d) => d.iter_mut().find(|(k, _)| k.name == "mapping"),
+                _ => None,
+            };
+            if let Some((
+                _,
+                Node {
+                    value: Value::Map(pairs),
+                    ..
+                },
+            )) = mapping
+            {
+                for (_, target) in pairs.iter_mut() {
+                    if let Value::Scalar(r) = &mut target.value {
+                        let is_ref = r.contains('#')
+                            || r.contains('/')
+                            || [".yaml", ".yml", ".json"].iter().any(|e| r.ends_with(e));
+                        if is_ref {
+                            *r = canonical_ref(r, this_file, main);
+                        }
+                    }
+                }
             }
         } else if key.name != "example" && key.name != "examples" {
             canonicalize(value, this_file, main);
@@ -422,20 +455,26 @@ fn check_one_ref(doc: &Doc<'_>, target: &str, pos: Pos, reporter: &mut Reporter<
             format!("remote reference `{r}` is not supported"),
             Some("download the document beside the spec and refer to it by a relative path".into()),
         ),
-        Err(RefError::External(r)) => reporter.error(
-            pos,
-            format!(
-                "`$ref` names file `{}`, which was not found",
-                r.split('#').next().unwrap_or(&r)
-            ),
-            Some("relative paths are read from the directory of the file that holds the `$ref` (library users: `Source::from_path` or `Source::include`)".into()),
-        ),
+        Err(RefError::External(r)) => {
+            reporter.repairable(
+                Repair::MissingRef,
+                pos,
+                format!(
+                    "`$ref` names file `{}`, which was not found",
+                    r.split('#').next().unwrap_or(&r)
+                ),
+                "relative paths are read from the directory of the file that holds the `$ref` (library users: `Source::from_path` or `Source::include`)",
+                MISSING_REF_REPAIR,
+            );
+        }
         Err(RefError::Missing(r)) => {
             let hint = missing_ref_hint(doc, &r);
-            reporter.error(
+            reporter.repairable(
+                Repair::MissingRef,
                 pos,
                 format!("`$ref` target `{r}` does not exist"),
-                Some(hint),
+                &hint,
+                MISSING_REF_REPAIR,
             );
         }
         Err(RefError::Cycle(r)) => reporter.error(

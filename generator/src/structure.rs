@@ -200,18 +200,23 @@ pub fn check_included(root: &Node, reporter: &mut Reporter<'_>) {
 /// What kind of object the root of a file named by a `$ref` is.
 fn included_ctx(root: &Node) -> Ctx {
     let has = |keys: &[&str]| keys.iter().any(|k| root.get(k).is_some());
+    // A file of named pieces may name one `type` (a query parameter called
+    // `type`): a schema's `type` is a name or a list, never a mapping.
+    let named_type = root.get("type").is_some_and(Node::is_map);
     if has(&["openapi", "swagger", "paths", "components"]) {
         Ctx::Document
-    } else if has(&[
-        "type",
-        "properties",
-        "allOf",
-        "oneOf",
-        "anyOf",
-        "items",
-        "enum",
-        "$ref",
-    ]) {
+    } else if !named_type
+        && has(&[
+            "type",
+            "properties",
+            "allOf",
+            "oneOf",
+            "anyOf",
+            "items",
+            "enum",
+            "$ref",
+        ])
+    {
         Ctx::Schema { property: false }
     } else {
         // A file of named pieces (`Tag: {...}`, `NotFound: {...}`): what

@@ -181,7 +181,7 @@ fn a_repairable_spec_is_refused_strictly_and_generated_with_lenient() {
     assert_eq!(lenient.status.code(), Some(0), "{}", stderr(&lenient));
     let warnings = stderr(&lenient);
     assert!(warnings.contains("warning: path template"), "{warnings}");
-    assert!(warnings.contains("read leniently"), "{warnings}");
+    assert!(warnings.contains("repaired (path-template)"), "{warnings}");
     let code = std::fs::read_to_string(&out_file).expect("written");
     assert!(code.contains("project_id: impl Into<String>"), "{code}");
 }
@@ -350,11 +350,27 @@ fn help_and_version_exit_0_on_stdout() {
 fn message_format_json_prints_one_diagnostic_object_per_line() {
     let out = run(&["check", BROKEN, "--message-format", "json"]);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = stdout(&out)
+    let mut lines: Vec<serde_json::Value> = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
+    // The last line counts the repairable ones by class.
+    let summary = lines.pop().expect("a summary line");
+    assert_eq!(summary["reason"], "repair-summary", "{summary}");
+    assert_eq!(
+        summary["classes"],
+        serde_json::json!({"missing-ref": 1, "path-template": 1})
+    );
     assert_eq!(lines.len(), 3, "{}", stdout(&out));
+    let classes: Vec<&serde_json::Value> = lines.iter().map(|d| &d["class"]).collect();
+    assert_eq!(
+        classes,
+        [
+            &serde_json::json!("path-template"),
+            &serde_json::json!("missing-ref"),
+            &serde_json::Value::Null
+        ]
+    );
     let first = &lines[0];
     assert_eq!(first["reason"], "diagnostic");
     assert_eq!(first["severity"], "error");

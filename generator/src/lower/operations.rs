@@ -45,17 +45,27 @@ impl<'d> Lowerer<'d, '_, '_> {
                     Some(id) => id.to_string(),
                     None => format!("{}{}", method.as_str(), path_key.name),
                 };
-                if let Some(first) = ids.get(&id) {
-                    let line = first.line;
-                    self.err(
-                        op.get("operationId").map_or(op.pos, |n| n.pos),
-                        format!("duplicate operationId `{id}`"),
-                        Some(format!(
-                            "the first use is at line {line}; operationIds must be unique"
-                        )),
-                    );
-                    continue;
-                }
+                let id = match ids.get(&id) {
+                    Some(first) => {
+                        let line = first.line;
+                        let unique = (2..)
+                            .map(|n| format!("{id}_{n}"))
+                            .find(|c| !ids.contains_key(c))
+                            .unwrap_or_default();
+                        let repaired = self.reporter.repairable(
+                            crate::diagnostics::Repair::OperationId,
+                            op.get("operationId").map_or(op.pos, |n| n.pos),
+                            format!("duplicate operationId `{id}`"),
+                            &format!("give each operation its own operationId (the first use is at line {line})"),
+                            &format!("name this one `{unique}`"),
+                        );
+                        if !repaired {
+                            continue;
+                        }
+                        unique
+                    }
+                    None => id,
+                };
                 ids.insert(id.clone(), op.get("operationId").map_or(op.pos, |n| n.pos));
                 let method_name = method_namer.unique(ident::snake(&id));
                 let builder_name = builder_namer.unique(ident::pascal(ident::bare(&method_name)));
@@ -180,6 +190,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             };
             if location == ParamLocation::Path && !template.iter().any(|t| t == name) {
                 self.reporter.repairable(
+                    crate::diagnostics::Repair::PathTemplate,
                     p.pos,
                     format!("path parameter `{name}` does not appear in `{}`", cx.path),
                     &format!("add `{{{name}}}` to the path or change `in:`"),
@@ -206,15 +217,33 @@ impl<'d> Lowerer<'d, '_, '_> {
                 TypeRef::Map(_) => true,
                 _ => false,
             };
+            let mut wire_override: Option<String> = None;
             let style = match (style, object) {
                 (ParamStyle::Form { explode }, true) => ParamStyle::FormObject { explode },
                 (ParamStyle::DeepObject, false) => {
-                    self.err(
+                    // The specification defines deepObject for objects only.
+                    // For a list, APIs that declare it mean the bracket
+                    // convention (`expand[]=a&expand[]=b`).
+                    let list = matches!(ty, TypeRef::Vec(_));
+                    let repair = if list {
+                        format!("send each item as `{}=item`", bracketed(name))
+                    } else {
+                        format!("send it as `{name}=value` (style form)")
+                    };
+                    let repaired = self.reporter.repairable(
+                        crate::diagnostics::Repair::UndefinedStyle,
                         p.get("style").map_or(p.pos, |n| n.pos),
-                        format!("`style: deepObject` needs an object schema, and `{name}` is not one"),
-                        Some("declare `schema: {type: object, properties: ...}` or use `style: form`".into()),
+                        format!("`style: deepObject` is defined for objects only, and `{name}` is not one"),
+                        "declare `schema: {type: object, properties: ...}`, or `style: form` (naming the parameter `name[]` if the server wants brackets)",
+                        &repair,
                     );
-                    continue;
+                    if !repaired {
+                        continue;
+                    }
+                    if list {
+                        wire_override = Some(bracketed(name));
+                    }
+                    ParamStyle::Form { explode: true }
                 }
                 (style, _) => style,
             };
@@ -229,7 +258,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 pos: p.pos,
                 style,
                 constraints,
-                wire_name: name.to_string(),
+                wire_name: wire_override.unwrap_or_else(|| name.to_string()),
                 rust_name: namer.unique(ident::snake(name)),
                 location,
                 required: location == ParamLocation::Path || is_true(p, "required"),
@@ -247,6 +276,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 continue;
             }
             let repaired = self.reporter.repairable(
+                crate::diagnostics::Repair::PathTemplate,
                 cx.path_pos,
                 format!(
                     "path template `{}` uses `{{{name}}}` but operation `{}` does not declare it",
@@ -374,4 +404,13 @@ fn template_names(path: &str) -> Vec<String> {
         rest = &after[end + 1..];
     }
     out
+}
+
+/// `name[]`, unless the name already ends in brackets.
+fn bracketed(name: &str) -> String {
+    if name.ends_with("[]") {
+        name.to_string()
+    } else {
+        format!("{name}[]")
+    }
 }

@@ -29,10 +29,13 @@ impl<'d> Lowerer<'d, '_, '_> {
         let mut first_success = None;
         let mut errors = Vec::new();
         let Some(responses) = op.get("responses").and_then(Node::entries) else {
-            self.err(
+            // Any 2xx is success, with no value; other statuses are errors.
+            self.reporter.repairable(
+                crate::diagnostics::Repair::NoResponses,
                 op.pos,
                 "operation has no `responses`",
-                Some("add at least `responses: {\"200\": {description: OK}}`".into()),
+                "add at least `responses: {\"200\": {description: OK}}`",
+                "treat any 2xx as success with no body (other statuses are unexpected-status errors)",
             );
             return (success, errors);
         };

@@ -305,7 +305,10 @@ impl<'d> Lowerer<'d, '_, '_> {
                 error_code: Ext::ErrorCode.is_set(prop),
                 string_as_number,
                 csv_omittable: Ext::CsvOmittable.is_set(prop),
-                doc: with_note(doc_text(prop), constraints.note()),
+                doc: with_note(
+                    with_note(doc_text(prop), constraints.note()),
+                    self.missing_ref_note(prop),
+                ),
                 constraints,
             });
         }
@@ -507,10 +510,33 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.schema_type_unnamed(node, hint)
     }
 
+    /// For a schema that is a `$ref` to nothing (read leniently as any JSON
+    /// value), the note the generated docs carry.
+    pub(super) fn missing_ref_note(&self, node: &Node) -> Option<String> {
+        let reference = node.str_at("$ref")?;
+        self.doc.deref(node).is_err().then(|| {
+            format!("Any JSON value: the spec's `$ref: {reference}` names no schema (repaired leniently).")
+        })
+    }
+
     fn schema_type_unnamed(&mut self, node: &'d Node, hint: &str) -> TypeRef {
-        let format = node.str_at("format").unwrap_or("");
+        let mut format = node.str_at("format").unwrap_or("");
+        let ty = self.primary_type(node);
+        if let Some(ty) = ty.as_deref() {
+            if format_contradicts(ty, format) {
+                let at = node.get("format").map_or(node.pos, |f| f.pos);
+                self.reporter.repairable(
+                    crate::diagnostics::Repair::FormatType,
+                    at,
+                    format!("`format: {format}` contradicts `type: {ty}`"),
+                    "give the format of the type the wire carries (or drop it)",
+                    &format!("read the value as `type: {ty}`, ignoring the format"),
+                );
+                format = "";
+            }
+        }
         let secret = Ext::Secret.is_set(node) || format == "password";
-        match self.primary_type(node).as_deref() {
+        match ty.as_deref() {
             Some("string") if secret => TypeRef::Secret,
             Some("string") if format == "decimal" => TypeRef::Decimal { wire_number: false },
             Some("string") => TypeRef::String,
@@ -521,6 +547,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             Some("integer") if !integer_format_fits(format) => {
                 let at = node.get("format").map_or(node.pos, |f| f.pos);
                 self.reporter.repairable(
+                    crate::diagnostics::Repair::IntegerWidth,
                     at,
                     format!("integer format `{format}` names a width this client has no type for"),
                     "use int32, int64, uint64 (or no format)",
@@ -659,6 +686,42 @@ fn either_spelling(node: &Node) -> Option<TypeRef> {
 /// False for a `format` that names an integer width wider than i64/u64
 /// (`int128`, `uint256`): reading it as i64 would lose values. Other
 /// formats (`int8`…`uint32`, `unixtime`, ...) fit or are annotations.
+/// Whether `format` is one the OpenAPI and JSON Schema specifications
+/// define for another type than `ty` (unknown formats are open, and fit).
+fn format_contradicts(ty: &str, format: &str) -> bool {
+    const STRING: &[&str] = &[
+        "date-time",
+        "date",
+        "time",
+        "duration",
+        "email",
+        "idn-email",
+        "hostname",
+        "idn-hostname",
+        "ipv4",
+        "ipv6",
+        "uri",
+        "uri-reference",
+        "iri",
+        "iri-reference",
+        "uuid",
+        "uri-template",
+        "json-pointer",
+        "relative-json-pointer",
+        "regex",
+        "byte",
+        "binary",
+        "password",
+    ];
+    const NUMERIC: &[&str] = &["int32", "int64", "float", "double"];
+    match ty {
+        "integer" => STRING.contains(&format) || matches!(format, "float" | "double"),
+        "number" => STRING.contains(&format),
+        "boolean" => STRING.contains(&format) || NUMERIC.contains(&format),
+        _ => false,
+    }
+}
+
 fn integer_format_fits(format: &str) -> bool {
     let digits = format
         .strip_prefix("uint")

@@ -56,7 +56,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value as Json};
 
 use crate::ir::{Api, Operation, SchemeKind};
-use crate::{check, Diagnostics, Source};
+use crate::{Diagnostics, Source};
 
 /// How requests are checked against the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -184,6 +184,8 @@ struct State {
 #[derive(Debug)]
 pub struct Sandbox {
     addr: SocketAddr,
+    /// What reading the spec leniently repaired, and other warnings.
+    warnings: Diagnostics,
     base_path: String,
     token_paths: Vec<(String, String)>,
     state: Arc<Mutex<State>>,
@@ -223,7 +225,16 @@ impl Sandbox {
             path: shown.clone(),
             source,
         })?;
-        let api = check(&Source::new(shown.clone(), text.clone())).map_err(SandboxError::Spec)?;
+        // Read as `generate --lenient` reads it (the files its `$ref`s name
+        // included): a mock server serves every document a client can be
+        // generated from, and says what it repaired (`warnings`).
+        let source = Source::from_path(path).map_err(|source| SandboxError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let checked = crate::check_with(&source, &crate::Config::default().lenient(true))
+            .map_err(SandboxError::Spec)?;
+        let (api, warnings) = (checked.api, checked.warnings);
         let raw = parse_raw(&text).map_err(|message| SandboxError::Parse {
             path: shown.clone(),
             message,
@@ -259,11 +270,18 @@ impl Sandbox {
         let task = tokio::spawn(serve(listener, spec, state.clone()));
         Ok(Sandbox {
             addr,
+            warnings,
             base_path,
             token_paths,
             state,
             task,
         })
+    }
+
+    /// What reading the spec found without refusing it: the deviations a
+    /// lenient reading repaired (each with its class), and other warnings.
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
     }
 
     /// The address it listens on.
