@@ -35,7 +35,7 @@ pub fn repair(root: &mut Node, included: &mut [(&str, Node)], reporter: &mut Rep
     for _ in 0..MAX_ROUNDS {
         // (tree: None for the spec, Some(i) for included[i], found there)
         let found: Vec<(Option<usize>, Found)> = {
-            let doc = Doc::with_files(root, included.iter().map(|(p, n)| (*p, &*n)));
+            let doc = Doc::with_files(root, included.iter().map(|(p, n)| (*p, n)));
             let mut found = Vec::new();
             misplaced_refs(&doc, root, &mut Vec::new(), Context::Document, &mut found);
             let mut all: Vec<(Option<usize>, Found)> =
