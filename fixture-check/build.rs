@@ -40,6 +40,16 @@ fn main() {
     if count == 0 {
         fail(&format!("no fixtures in {}", fixtures.display()));
     }
+    // The deviations `--lenient` repairs, generated as it reads them.
+    generate_dir(
+        &manifest_dir.join("../generator/tests/lenient"),
+        &[],
+        "tests/lenient",
+        "lenient_",
+        &out_dir,
+        &mut all,
+        &mut decoders,
+    );
     generate_random(&out_dir, &mut all);
     generate_split_spec(&manifest_dir, &out_dir, &mut all);
     println!("cargo:rerun-if-env-changed={}", pasarela_corpus::ENV);
@@ -146,6 +156,7 @@ fn generate_dir(
     all: &mut String,
     decoders: &mut String,
 ) -> usize {
+    // Corpus and lenient documents (a prefix): flat module names, read leniently.
     let corpus = !prefix.is_empty();
     let prefix = prefix.to_owned();
     let mut builder = pasarela_gen::Builder::new().spec_dir(dir);

@@ -40,8 +40,16 @@ const NAMES: &[&str] = &[
     "async", "crate", "super", "Box", "Vec", "String", "value", "Value", "None",
 ];
 
+/// A name from [`NAMES`], or one of the names generated code gives its own
+/// members (a parameter called `options` or `send_with_meta`, an operation
+/// called `builder`).
 fn name(rng: &mut Rng) -> String {
-    rng.pick(NAMES).to_string()
+    use pasarela_gen::members::{BUILDER_MEMBERS, CLIENT_MEMBERS};
+    match rng.below(3) {
+        0 => rng.pick(BUILDER_MEMBERS).to_string(),
+        1 if rng.chance(2) => rng.pick(CLIENT_MEMBERS).to_string(),
+        _ => rng.pick(NAMES).to_string(),
+    }
 }
 
 fn scalar_schema(rng: &mut Rng) -> Value {
@@ -175,7 +183,11 @@ fn operation(
     for _ in 0..rng.below(4) {
         params.push(parameter(rng, components));
     }
-    let id = format!("{}{}", name(rng), rng.below(1000));
+    let id = if rng.chance(4) {
+        name(rng)
+    } else {
+        format!("{}{}", name(rng), rng.below(1000))
+    };
     let mut op = json!({"operationId": id, "parameters": params});
     match rng.below(4) {
         0 => {

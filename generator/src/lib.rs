@@ -41,6 +41,7 @@ pub mod ir_check;
 pub mod load;
 mod load_json;
 pub mod lower;
+pub mod members;
 mod repair;
 pub mod resolve;
 #[cfg(feature = "sandbox")]

@@ -49,6 +49,7 @@ const FIXTURES: &[&str] = &[
     "swagger2",
     "constructs",
     "webhooks_only",
+    "hostile_names",
 ];
 
 macro_rules! snapshot_tests {
@@ -78,6 +79,7 @@ snapshot_tests!(
     swagger2,
     constructs,
     webhooks_only,
+    hostile_names,
 );
 
 #[test]

@@ -97,7 +97,7 @@ fn doc_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut item_indent: Option<usize> = None;
     for raw in text.lines() {
-        let line = doc_line(raw.trim()).replace("```", "'''");
+        let line = markdown_literal(&doc_line(raw.trim()).replace("```", "'''"));
         if line.is_empty() {
             item_indent = None;
             out.push(line);
@@ -111,6 +111,28 @@ fn doc_lines(text: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `line` with what Markdown would read as structure that a spec's prose
+/// does not mean escaped, so rustdoc and clippy read it as text: a block
+/// quote (`> …`, whose unmarked next line clippy calls a lazy
+/// continuation) and a link reference definition (`[x]: url`, which
+/// vanishes from the docs and which clippy refuses inside a list item).
+fn markdown_literal(line: &str) -> String {
+    if line.starts_with('>') {
+        return format!("\\{line}");
+    }
+    let marker = list_marker_width(line).unwrap_or(0);
+    let (head, rest) = line.split_at(marker.min(line.len()));
+    let is_refdef = rest.starts_with('[')
+        && rest
+            .find("]:")
+            .is_some_and(|end| !rest[1..end].contains(['[', ']']));
+    if is_refdef {
+        format!("{head}\\{rest}")
+    } else {
+        line.to_string()
+    }
 }
 
 /// The width of a list marker starting `line` (`- `, `* `, `+ `, `12. `).

@@ -15,6 +15,7 @@ use super::types::{has_named, value_validation, Validated};
 use super::{doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::to_ident;
 use crate::ir::*;
+use crate::members;
 
 fn value_to_string(ty: &TypeRef, value: TokenStream) -> TokenStream {
     match ty {
@@ -311,9 +312,15 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
         (ResponseDecoding::Bytes, Some(_)) => quote!(Ok(response.bytes())),
     };
     if op.success.download {
+        // Raw bytes cannot fail; the other decodings name their error type.
+        let content = if op.success.decoding == ResponseDecoding::Bytes {
+            quote!(response.bytes())
+        } else {
+            quote!(#decoded?)
+        };
         quote!({
             let file_name = response.file_name();
-            let content = #decoded?;
+            let content = #content;
             Ok(#rt::Download { file_name, content })
         })
     } else {
@@ -362,9 +369,15 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     let output = success_type(op);
     let result = quote!(Result<#output, #err_ty>);
 
+    // The builder's own members, named in one place (`crate::members`),
+    // which lowering keeps the spec's names away from.
+    let member = |name: &str| format_ident!("{}", name);
+    let (client_field, options_field) = (member(members::CLIENT), member(members::OPTIONS));
+    let (prepare_fn, decode_fn) = (member(members::PREPARE), member(members::DECODE));
+    let (send_fn, send_with_meta_fn) = (member(members::SEND), member(members::SEND_WITH_META));
     let mut fields = vec![
-        quote!(pub(super) client: super::Client,),
-        quote!(pub(super) options: #rt::CallOptions,),
+        quote!(pub(super) #client_field: super::Client,),
+        quote!(pub(super) #options_field: #rt::CallOptions,),
     ];
     let mut setters = Vec::new();
     let mut adds = Vec::new();
@@ -469,11 +482,7 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     let operation = operation_static(op, &method);
     let validation = request_validation(op, validated);
     // `with_options`, unless a parameter's setter has that name.
-    let options_setter = if op.params.iter().any(|p| p.rust_name == "with_options") {
-        format_ident!("with_call_options")
-    } else {
-        format_ident!("with_options")
-    };
+    let options_setter = format_ident!("{}", members::WITH_OPTIONS);
     let options_doc = " Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.";
     let decode = success_decode(op, &error);
     let no_body = matches!(op.success.decoding, ResponseDecoding::None) || op.success.ty.is_none();
@@ -513,18 +522,18 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
 
             /// Checks the parameters and body, then builds the runtime request.
             #[allow(clippy::vec_init_then_push)]
-            #prepare_async fn prepare(self) -> Result<(#rt::Client, #rt::Request), #err_ty> {
+            #prepare_async fn #prepare_fn(self) -> Result<(#rt::Client, #rt::Request), #err_ty> {
                 #operation
                 #validation
                 let mut request = #rt::Request::new(&OPERATION);
                 #(#adds)*
-                request.set_options(self.options);
-                Ok((self.client.inner, request))
+                request.set_options(self.#options_field);
+                Ok((self.#client_field.inner, request))
             }
 
             /// Reads the response: the success value, or this operation's error.
             #[allow(clippy::type_complexity)]
-            fn decode(response: #rt::Response) -> Result<#rt::ResponseValue<#output>, #err_ty> {
+            fn #decode_fn(response: #rt::Response) -> Result<#rt::ResponseValue<#output>, #err_ty> {
                 let status = response.status();
                 if !(200..=299).contains(&status) {
                     return Err(super::errors::#error::from_response(response));
@@ -534,19 +543,19 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
 
             #[doc = #options_doc]
             pub fn #options_setter(mut self, options: #rt::CallOptions) -> Self {
-                self.options = options;
+                self.#options_field = options;
                 self
             }
 
             /// Sends the request and decodes the response.
-            pub fn send(self) -> #rt::Sending<#output, super::errors::#error> {
+            pub fn #send_fn(self) -> #rt::Sending<#output, super::errors::#error> {
                 self.send_with_meta().without_meta()
             }
 
             /// Like [`send`](Self::send), keeping the response's status and
             /// headers (and request id) with the decoded value.
-            pub fn send_with_meta(self) -> #rt::SendingWithMeta<#output, super::errors::#error> {
-                #rt::SendingWithMeta::new(#prepared, Self::decode)
+            pub fn #send_with_meta_fn(self) -> #rt::SendingWithMeta<#output, super::errors::#error> {
+                #rt::SendingWithMeta::new(#prepared, Self::#decode_fn)
             }
 
             #extra

@@ -20,41 +20,7 @@ mod security;
 mod webhooks;
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
-/// Names a request builder already uses for its own fields and methods,
-/// and method names clippy would read as a standard trait's.
-const BUILDER_MEMBERS: &[&str] = &[
-    "client",
-    "body",
-    "send",
-    "send_bytes",
-    "send_stream",
-    "prepare",
-    "error_for",
-    "into_future",
-    "clone",
-];
-/// Names the generated `Client` already uses, and method names clippy
-/// (`should_implement_trait`) would take for a standard trait's.
-const CLIENT_MEMBERS: &[&str] = &[
-    "builder",
-    "runtime",
-    "api",
-    "clone",
-    "default",
-    "from_str",
-    "next",
-    "eq",
-    "cmp",
-    "hash",
-    "deref",
-    "drop",
-    "as_ref",
-    "as_mut",
-    "borrow",
-    "into_iter",
-    "not",
-    "neg",
-];
+use crate::members::{BUILDER_MEMBERS, CLIENT_MEMBERS};
 /// Names that generated code relies on meaning the standard ones; a schema
 /// with one of these names gets a suffix instead of shadowing it.
 const RESERVED_TYPE_NAMES: &[&str] = &[

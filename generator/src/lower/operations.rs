@@ -116,7 +116,8 @@ impl<'d> Lowerer<'d, '_, '_> {
                 .unwrap_or(cx.method.is_idempotent());
         Operation {
             pos: op.pos,
-            error_name: format!("{}Error", cx.builder_name),
+            // `Self_` (a keyword kept apart) gives `SelfError`, not `Self_Error`.
+            error_name: format!("{}Error", cx.builder_name.trim_end_matches('_')),
             id: cx.id,
             method_name: cx.method_name,
             builder_name: cx.builder_name,

@@ -149,7 +149,25 @@ impl<'d> Lowerer<'d, '_, '_> {
                 ty,
             });
         }
+        // Exact codes before ranges before `default` (the specification's
+        // precedence, and match arms that are all reachable); `4XX` and
+        // `4xx` name the same statuses: the first is kept.
         errors.sort_by_key(|e| e.matcher);
+        let mut kept: Vec<ErrorResponse> = Vec::with_capacity(errors.len());
+        for e in errors {
+            match kept.iter().find(|k| k.matcher == e.matcher) {
+                Some(first) => self.reporter.warning(
+                    e.pos,
+                    "this response names the same statuses as an earlier one",
+                    Some(format!(
+                        "the one at line {} is used; remove one of them",
+                        first.pos.line
+                    )),
+                ),
+                None => kept.push(e),
+            }
+        }
+        let errors = kept;
         if let Some(first) = first_success {
             self.several_successes(&mut success, first, more_success, builder);
         }

@@ -815,7 +815,7 @@ fn integer_enum(union: &Node, members: &[&Node]) -> Option<TypeKind> {
         }
         let named = member
             .str_at("title")
-            .map(|t| ident::snake(t).to_uppercase())
+            .map(|t| ident::bare(&ident::snake(t)).to_uppercase())
             .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()));
         let name = named.unwrap_or_else(|| format!("V{}", value.unsigned_abs()));
         values.push((namer.unique(name), value.to_string()));
