@@ -151,8 +151,8 @@ fn paths_are_joined_and_normalised() {
         "specs/api.yaml"
     );
     assert_eq!(
-        join_path("api.yaml", "../shared/x.yaml"),
-        "../shared/x.yaml"
+        join_path("api.yaml", "../common/x.yaml"),
+        "../common/x.yaml"
     );
     assert_eq!(join_path("/abs/api.yaml", "b.yaml"), "/abs/b.yaml");
 }
