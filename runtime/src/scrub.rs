@@ -8,11 +8,11 @@
 //! Basic-auth encoding), each secret the request itself carried and each
 //! OAuth2 access token obtained at run time becomes `***`. That holds for
 //! buffered bodies, streamed ones (chunk by chunk, a secret split across
-//! two chunks included: see [`ScrubbedStream`]) and the token endpoint's
+//! two chunks included: see `ScrubbedStream`) and the token endpoint's
 //! own answers.
 //!
-//! A body reaches the rest of the runtime only as [`Clean`] bytes, which
-//! only a [`Scrubber`] makes: a new path from the network to an error
+//! A body reaches the rest of the runtime only as `Clean` bytes, which
+//! only a `Scrubber` makes: a new path from the network to an error
 //! cannot skip the scrubber by accident.
 //!
 //! Secrets shorter than [`MIN_SECRET_LEN`] characters are not scrubbed:

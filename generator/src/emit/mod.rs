@@ -119,6 +119,7 @@ fn doc_lines(text: &str) -> Vec<String> {
 /// continuation) and a link reference definition (`[x]: url`, which
 /// vanishes from the docs and which clippy refuses inside a list item).
 fn markdown_literal(line: &str) -> String {
+    let line = &autolink_urls(line);
     if line.starts_with('>') {
         return format!("\\{line}");
     }
@@ -133,6 +134,43 @@ fn markdown_literal(line: &str) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// `line` with each bare `http(s)://` URL written as an autolink (`<url>`),
+/// which rustdoc's `bare_urls` lint asks for. URLs already inside `<…>`,
+/// a Markdown link's `(…)` or a code span are left alone.
+fn autolink_urls(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    let mut in_code = false;
+    while let Some(at) = rest.find(['`', 'h']) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        if from.starts_with('`') {
+            in_code = !in_code;
+            out.push('`');
+            rest = &from[1..];
+            continue;
+        }
+        let is_url = from.starts_with("http://") || from.starts_with("https://");
+        let quoted = matches!(out.chars().last(), Some('<' | '(' | '"' | '\''));
+        if !is_url || in_code || quoted {
+            out.push('h');
+            rest = &from[1..];
+            continue;
+        }
+        let end = from
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`'))
+            .unwrap_or(from.len());
+        // Sentence punctuation after a URL is not part of it.
+        let url = from[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
+        out.push('<');
+        out.push_str(url);
+        out.push('>');
+        rest = &from[url.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The width of a list marker starting `line` (`- `, `* `, `+ `, `12. `).
@@ -245,4 +283,28 @@ fn csv_row_types(api: &Api) -> std::collections::BTreeSet<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod prose_tests {
+    use super::*;
+
+    #[test]
+    fn bare_urls_become_autolinks_and_others_are_left_alone() {
+        assert_eq!(
+            autolink_urls("See https://a.example/x, [d](https://b.example) <https://c.example> `https://d.example`."),
+            "See <https://a.example/x>, [d](https://b.example) <https://c.example> `https://d.example`."
+        );
+        assert_eq!(autolink_urls("hello http"), "hello http");
+    }
+
+    #[test]
+    fn block_quotes_and_link_reference_definitions_are_text() {
+        assert_eq!(markdown_literal("> quoted"), "\\> quoted");
+        assert_eq!(
+            markdown_literal("- [docs]: https://a.example"),
+            "- \\[docs]: <https://a.example>"
+        );
+        assert_eq!(markdown_literal("[link](x) and text"), "[link](x) and text");
+    }
 }
