@@ -221,10 +221,6 @@ impl Sandbox {
     ) -> Result<Sandbox, SandboxError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SandboxError::Read {
-            path: shown.clone(),
-            source,
-        })?;
         // Read as `generate --lenient` reads it (the files its `$ref`s name
         // included): a mock server serves every document a client can be
         // generated from, and says what it repaired (`warnings`).
@@ -235,7 +231,7 @@ impl Sandbox {
         let checked = crate::check_with(&source, &crate::Config::default().lenient(true))
             .map_err(SandboxError::Spec)?;
         let (api, warnings) = (checked.api, checked.warnings);
-        let raw = parse_raw(&text).map_err(|message| SandboxError::Parse {
+        let raw = parse_raw(&source.text).map_err(|message| SandboxError::Parse {
             path: shown.clone(),
             message,
         })?;

@@ -136,11 +136,12 @@ impl Client {
 
     /// What a response to a request is scrubbed of: the configured secrets,
     /// the request's own secret values and the live OAuth2 tokens.
-    fn scrubber(&self, own_secrets: &[String]) -> crate::scrub::Scrubber {
+    /// Borrows the configured scrubber when there is nothing to add (the
+    /// usual call: no OAuth2 token, no secret body field).
+    fn scrubber(&self, own_secrets: &[String]) -> std::borrow::Cow<'_, crate::scrub::Scrubber> {
         self.inner
             .echoed
             .with(own_secrets.iter().cloned().chain(self.inner.live_tokens()))
-            .into_owned()
     }
 
     /// Sends a request like [`send`](Client::send) (same auth, retries of
@@ -169,7 +170,7 @@ impl Client {
         let limit = self.inner.max_body_bytes;
         let resp = self
             .run(req, reference.clone(), |r| {
-                let scrubber = self.scrubber(&own_secrets);
+                let scrubber = self.scrubber(&own_secrets).into_owned();
                 std::future::ready(Ok::<_, pipeline::ReadError>(StreamingResponse::new(
                     r, timeout, limit, scrubber,
                 )))
