@@ -94,68 +94,7 @@ impl ClientBuilder {
         self.inner = self.inner.base_url(url);
         self
     }
-    /// How long to wait for a TCP/TLS connection.
-    pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.connect_timeout(timeout);
-        self
-    }
-    /// How long one HTTP attempt may take.
-    pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.attempt_timeout(timeout);
-        self
-    }
-    /// How long a whole call may take, retries and token fetches included.
-    pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.total_timeout(timeout);
-        self
-    }
-    /// When to retry (only idempotent operations that move no money are ever retried).
-    pub fn retry_policy(mut self, policy: ::pasarela_runtime::RetryPolicy) -> Self {
-        self.inner = self.inner.retry_policy(policy);
-        self
-    }
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.inner = self.inner.user_agent(user_agent);
-        self
-    }
-    /// Use this `reqwest::Client` (proxies, TLS roots, pools) instead of building one.
-    ///
-    /// The default client follows no redirects; one that does may forward
-    /// header or query credentials (an API key) to the host it is sent to.
-    pub fn http_client(mut self, client: ::pasarela_runtime::reqwest::Client) -> Self {
-        self.inner = self.inner.http_client(client);
-        self
-    }
-    /// Allow credentials over plain `http://` to a host that is not loopback.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.inner = self.inner.allow_insecure_http(allow);
-        self
-    }
-    /// The number of attempts for calls that may be retried (the first
-    /// included; default 3), keeping the rest of the retry policy.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.inner = self.inner.max_attempts(attempts);
-        self
-    }
-    /// The largest response body read into memory (default 32 MiB);
-    /// a larger one is `Error::BodyTooLarge`.
-    pub fn max_body_bytes(mut self, limit: u64) -> Self {
-        self.inner = self.inner.max_body_bytes(limit);
-        self
-    }
-    /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
-    /// a test server's self-signed certificate), beside the built-in roots.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.inner = self.inner.add_root_certificate_pem(pem);
-        self
-    }
-    /// Adds a hook run around every HTTP attempt (tracing context
-    /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
-    pub fn hook(mut self, hook: impl ::pasarela_runtime::Hook) -> Self {
-        self.inner = self.inner.hook(hook);
-        self
-    }
+    ::pasarela_runtime::client_builder_methods!();
     /// The API key for scheme `apiKey` (sent as `API-KEY`).
     ///
     /// The company's API key, sent in the `API-KEY` header (documented). A secret: never shown in Debug, errors or logs.
@@ -409,16 +348,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::CrearAcreditacionRequest,
     }
-    #[allow(clippy::result_large_err)]
-    impl CrearAcreditacion {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for CrearAcreditacion {
+        type Output = ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>;
+        type Error = super::errors::CrearAcreditacionError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "crearAcreditacion",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -435,16 +369,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<
-                ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
-            >,
-            ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -547,47 +474,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
-            super::errors::CrearAcreditacionError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
-            super::errors::CrearAcreditacionError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for CrearAcreditacion {
-        type Output = Result<
-            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
-            ::pasarela_runtime::Error<super::errors::CrearAcreditacionError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Outcome<super::types::CrearAcreditacionData>,
-            super::errors::CrearAcreditacionError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        CrearAcreditacion => ::pasarela_runtime::Outcome <
+        super::types::CrearAcreditacionData >, super::errors::CrearAcreditacionError
+    );
     /// A `POST /acreditaciones/ejecutar` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -596,16 +490,13 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::EjecutarAcreditacionRequest,
     }
-    #[allow(clippy::result_large_err)]
-    impl EjecutarAcreditacion {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for EjecutarAcreditacion {
+        type Output = ::pasarela_runtime::Outcome<
+            super::types::EjecutarAcreditacionData,
+        >;
+        type Error = super::errors::EjecutarAcreditacionError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "ejecutarAcreditacion",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -621,16 +512,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<
-                ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
-            >,
-            ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -673,45 +557,13 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
-            super::errors::EjecutarAcreditacionError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
-            super::errors::EjecutarAcreditacionError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for EjecutarAcreditacion {
-        type Output = Result<
-            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
-            ::pasarela_runtime::Error<super::errors::EjecutarAcreditacionError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Outcome<super::types::EjecutarAcreditacionData>,
-            super::errors::EjecutarAcreditacionError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        EjecutarAcreditacion => ::pasarela_runtime::Outcome <
+        super::types::EjecutarAcreditacionData >,
+        super::errors::EjecutarAcreditacionError
+    );
 }

@@ -170,68 +170,7 @@ impl ClientBuilder {
         self.inner = self.inner.base_url(url);
         self
     }
-    /// How long to wait for a TCP/TLS connection.
-    pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.connect_timeout(timeout);
-        self
-    }
-    /// How long one HTTP attempt may take.
-    pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.attempt_timeout(timeout);
-        self
-    }
-    /// How long a whole call may take, retries and token fetches included.
-    pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.total_timeout(timeout);
-        self
-    }
-    /// When to retry (only idempotent operations that move no money are ever retried).
-    pub fn retry_policy(mut self, policy: ::pasarela_runtime::RetryPolicy) -> Self {
-        self.inner = self.inner.retry_policy(policy);
-        self
-    }
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.inner = self.inner.user_agent(user_agent);
-        self
-    }
-    /// Use this `reqwest::Client` (proxies, TLS roots, pools) instead of building one.
-    ///
-    /// The default client follows no redirects; one that does may forward
-    /// header or query credentials (an API key) to the host it is sent to.
-    pub fn http_client(mut self, client: ::pasarela_runtime::reqwest::Client) -> Self {
-        self.inner = self.inner.http_client(client);
-        self
-    }
-    /// Allow credentials over plain `http://` to a host that is not loopback.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.inner = self.inner.allow_insecure_http(allow);
-        self
-    }
-    /// The number of attempts for calls that may be retried (the first
-    /// included; default 3), keeping the rest of the retry policy.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.inner = self.inner.max_attempts(attempts);
-        self
-    }
-    /// The largest response body read into memory (default 32 MiB);
-    /// a larger one is `Error::BodyTooLarge`.
-    pub fn max_body_bytes(mut self, limit: u64) -> Self {
-        self.inner = self.inner.max_body_bytes(limit);
-        self
-    }
-    /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
-    /// a test server's self-signed certificate), beside the built-in roots.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.inner = self.inner.add_root_certificate_pem(pem);
-        self
-    }
-    /// Adds a hook run around every HTTP attempt (tracing context
-    /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
-    pub fn hook(mut self, hook: impl ::pasarela_runtime::Hook) -> Self {
-        self.inner = self.inner.hook(hook);
-        self
-    }
+    ::pasarela_runtime::client_builder_methods!();
     /// The API key for scheme `hash` (sent as `hash`).
     ///
     /// The institution's HASH (documented; UUID-shaped). Sent as the `hash` form field of a POST (multipart or urlencoded) or as a query parameter of a GET. A secret.
@@ -667,16 +606,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) file: ::pasarela_runtime::csv::CsvInput<super::types::Cobranza>,
     }
-    #[allow(clippy::result_large_err)]
-    impl ImportarCobranzas {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for ImportarCobranzas {
+        type Output = super::types::ResultadoImportacion;
+        type Error = super::errors::ImportarCobranzasError;
         #[allow(clippy::vec_init_then_push)]
-        async fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "importarCobranzas",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -712,14 +646,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::ResultadoImportacion>,
-            ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -745,44 +674,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::ResultadoImportacion,
-            super::errors::ImportarCobranzasError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::ResultadoImportacion,
-            super::errors::ImportarCobranzasError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(self.prepare(), Self::decode)
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ImportarCobranzas {
-        type Output = Result<
-            super::types::ResultadoImportacion,
-            ::pasarela_runtime::Error<super::errors::ImportarCobranzasError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::ResultadoImportacion,
-            super::errors::ImportarCobranzasError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ImportarCobranzas => super::types::ResultadoImportacion,
+        super::errors::ImportarCobranzasError
+    );
     /// A `GET /cobranzas/exportar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -832,14 +731,77 @@ pub mod requests {
             self.opcional2 = Some(value.into());
             self
         }
-        /// Checks the parameters and body, then builds the runtime request.
-        #[allow(clippy::vec_init_then_push)]
-        fn prepare(
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
             self,
         ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
+            ::pasarela_runtime::bytes::Bytes,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
         > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(
+                    super::errors::ExportarCobranzasError::from_response(response),
+                );
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasError::Rejected,
+                )?;
+            Ok(bytes)
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(
+                    super::errors::ExportarCobranzasError::from_response(response),
+                );
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasError::Rejected,
+                )
+                .await
+        }
+    }
+    impl ::pasarela_runtime::Call for ExportarCobranzas {
+        type Output = Vec<super::types::CobranzaEstado>;
+        type Error = super::errors::ExportarCobranzasError;
+        #[allow(clippy::vec_init_then_push)]
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "exportarCobranzas",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -865,14 +827,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<Vec<super::types::CobranzaEstado>>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -909,112 +866,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            Vec<super::types::CobranzaEstado>,
-            super::errors::ExportarCobranzasError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            Vec<super::types::CobranzaEstado>,
-            super::errors::ExportarCobranzasError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
-        }
-        /// Sends the request and returns the CSV file's bytes as received
-        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
-        pub async fn send_bytes(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::bytes::Bytes,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
-        > {
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                return Err(
-                    super::errors::ExportarCobranzasError::from_response(response),
-                );
-            }
-            let bytes = response
-                .csv_bytes(
-                    &TEXT_RESULT,
-                    super::errors::ExportarCobranzasError::Rejected,
-                )?;
-            Ok(bytes)
-        }
-        /// Sends the request and reads the CSV rows as they arrive: memory
-        /// stays flat however large the file is.
-        pub async fn send_stream(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
-        > {
-            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
-                separator: 59u8,
-                header: false,
-                encodings: &[
-                    ::pasarela_runtime::csv::TextEncoding::Utf8,
-                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
-                ],
-                file_name: "data.csv",
-            };
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send_streaming(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                let response = response.buffer().await?;
-                return Err(
-                    super::errors::ExportarCobranzasError::from_response(response),
-                );
-            }
-            response
-                .into_csv_stream(
-                    &CSV_FORMAT,
-                    &TEXT_RESULT,
-                    super::errors::ExportarCobranzasError::Rejected,
-                )
-                .await
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ExportarCobranzas {
-        type Output = Result<
-            Vec<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            Vec<super::types::CobranzaEstado>,
-            super::errors::ExportarCobranzasError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ExportarCobranzas => Vec < super::types::CobranzaEstado >,
+        super::errors::ExportarCobranzasError
+    );
     /// A `POST /cobranzas/exportar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1064,14 +923,77 @@ pub mod requests {
             self.opcional2 = Some(value.into());
             self
         }
-        /// Checks the parameters and body, then builds the runtime request.
-        #[allow(clippy::vec_init_then_push)]
-        fn prepare(
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
             self,
         ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
+            ::pasarela_runtime::bytes::Bytes,
             ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
         > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(
+                    super::errors::ExportarCobranzasPostError::from_response(response),
+                );
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasPostError::Rejected,
+                )?;
+            Ok(bytes)
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(
+                    super::errors::ExportarCobranzasPostError::from_response(response),
+                );
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::ExportarCobranzasPostError::Rejected,
+                )
+                .await
+        }
+    }
+    impl ::pasarela_runtime::Call for ExportarCobranzasPost {
+        type Output = Vec<super::types::CobranzaEstado>;
+        type Error = super::errors::ExportarCobranzasPostError;
+        #[allow(clippy::vec_init_then_push)]
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "exportarCobranzasPost",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -1099,14 +1021,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<Vec<super::types::CobranzaEstado>>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1143,112 +1060,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            Vec<super::types::CobranzaEstado>,
-            super::errors::ExportarCobranzasPostError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            Vec<super::types::CobranzaEstado>,
-            super::errors::ExportarCobranzasPostError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
-        }
-        /// Sends the request and returns the CSV file's bytes as received
-        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
-        pub async fn send_bytes(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::bytes::Bytes,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
-        > {
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                return Err(
-                    super::errors::ExportarCobranzasPostError::from_response(response),
-                );
-            }
-            let bytes = response
-                .csv_bytes(
-                    &TEXT_RESULT,
-                    super::errors::ExportarCobranzasPostError::Rejected,
-                )?;
-            Ok(bytes)
-        }
-        /// Sends the request and reads the CSV rows as they arrive: memory
-        /// stays flat however large the file is.
-        pub async fn send_stream(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
-        > {
-            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
-                separator: 59u8,
-                header: false,
-                encodings: &[
-                    ::pasarela_runtime::csv::TextEncoding::Utf8,
-                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
-                ],
-                file_name: "data.csv",
-            };
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send_streaming(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                let response = response.buffer().await?;
-                return Err(
-                    super::errors::ExportarCobranzasPostError::from_response(response),
-                );
-            }
-            response
-                .into_csv_stream(
-                    &CSV_FORMAT,
-                    &TEXT_RESULT,
-                    super::errors::ExportarCobranzasPostError::Rejected,
-                )
-                .await
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ExportarCobranzasPost {
-        type Output = Result<
-            Vec<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::ExportarCobranzasPostError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            Vec<super::types::CobranzaEstado>,
-            super::errors::ExportarCobranzasPostError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ExportarCobranzasPost => Vec < super::types::CobranzaEstado >,
+        super::errors::ExportarCobranzasPostError
+    );
     /// A `GET /cobranzas/descargar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1266,14 +1085,80 @@ pub mod requests {
             self.periodo = Some(value.into());
             self
         }
-        /// Checks the parameters and body, then builds the runtime request.
-        #[allow(clippy::vec_init_then_push)]
-        fn prepare(
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
             self,
         ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
+            ::pasarela_runtime::Download<::pasarela_runtime::bytes::Bytes>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
         > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(
+                    super::errors::DescargarCobranzasError::from_response(response),
+                );
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasError::Rejected,
+                )?;
+            Ok(::pasarela_runtime::Download {
+                file_name: response.file_name(),
+                content: bytes,
+            })
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(
+                    super::errors::DescargarCobranzasError::from_response(response),
+                );
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasError::Rejected,
+                )
+                .await
+        }
+    }
+    impl ::pasarela_runtime::Call for DescargarCobranzas {
+        type Output = ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>;
+        type Error = super::errors::DescargarCobranzasError;
+        #[allow(clippy::vec_init_then_push)]
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "descargarCobranzas",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1287,16 +1172,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<
-                ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            >,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1340,115 +1218,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            super::errors::DescargarCobranzasError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            super::errors::DescargarCobranzasError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
-        }
-        /// Sends the request and returns the CSV file's bytes as received
-        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
-        pub async fn send_bytes(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::Download<::pasarela_runtime::bytes::Bytes>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
-        > {
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                return Err(
-                    super::errors::DescargarCobranzasError::from_response(response),
-                );
-            }
-            let bytes = response
-                .csv_bytes(
-                    &TEXT_RESULT,
-                    super::errors::DescargarCobranzasError::Rejected,
-                )?;
-            Ok(::pasarela_runtime::Download {
-                file_name: response.file_name(),
-                content: bytes,
-            })
-        }
-        /// Sends the request and reads the CSV rows as they arrive: memory
-        /// stays flat however large the file is.
-        pub async fn send_stream(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
-        > {
-            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
-                separator: 59u8,
-                header: false,
-                encodings: &[
-                    ::pasarela_runtime::csv::TextEncoding::Utf8,
-                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
-                ],
-                file_name: "data.csv",
-            };
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send_streaming(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                let response = response.buffer().await?;
-                return Err(
-                    super::errors::DescargarCobranzasError::from_response(response),
-                );
-            }
-            response
-                .into_csv_stream(
-                    &CSV_FORMAT,
-                    &TEXT_RESULT,
-                    super::errors::DescargarCobranzasError::Rejected,
-                )
-                .await
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for DescargarCobranzas {
-        type Output = Result<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            super::errors::DescargarCobranzasError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        DescargarCobranzas => ::pasarela_runtime::Download < Vec <
+        super::types::CobranzaEstado > >, super::errors::DescargarCobranzasError
+    );
     /// A `POST /cobranzas/descargar/csv` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1466,14 +1243,80 @@ pub mod requests {
             self.periodo = Some(value.into());
             self
         }
-        /// Checks the parameters and body, then builds the runtime request.
-        #[allow(clippy::vec_init_then_push)]
-        fn prepare(
+        /// Sends the request and returns the CSV file's bytes as received
+        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
+        pub async fn send_bytes(
             self,
         ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
+            ::pasarela_runtime::Download<::pasarela_runtime::bytes::Bytes>,
             ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
         > {
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                return Err(
+                    super::errors::DescargarCobranzasPostError::from_response(response),
+                );
+            }
+            let bytes = response
+                .csv_bytes(
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasPostError::Rejected,
+                )?;
+            Ok(::pasarela_runtime::Download {
+                file_name: response.file_name(),
+                content: bytes,
+            })
+        }
+        /// Sends the request and reads the CSV rows as they arrive: memory
+        /// stays flat however large the file is.
+        pub async fn send_stream(
+            self,
+        ) -> Result<
+            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
+            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
+        > {
+            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
+                separator: 59u8,
+                header: false,
+                encodings: &[
+                    ::pasarela_runtime::csv::TextEncoding::Utf8,
+                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
+                ],
+                file_name: "data.csv",
+            };
+            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
+                error_prefix: Some("ERROR:"),
+                ok_prefix: Some("OK:"),
+                ok_pattern: None,
+            };
+            let (client, request) = ::pasarela_runtime::Call::prepare(self).await?;
+            let response = client.send_streaming(request).await?;
+            if !(200..=299).contains(&response.status()) {
+                let response = response.buffer().await?;
+                return Err(
+                    super::errors::DescargarCobranzasPostError::from_response(response),
+                );
+            }
+            response
+                .into_csv_stream(
+                    &CSV_FORMAT,
+                    &TEXT_RESULT,
+                    super::errors::DescargarCobranzasPostError::Rejected,
+                )
+                .await
+        }
+    }
+    impl ::pasarela_runtime::Call for DescargarCobranzasPost {
+        type Output = ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>;
+        type Error = super::errors::DescargarCobranzasPostError;
+        #[allow(clippy::vec_init_then_push)]
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "descargarCobranzasPost",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -1489,16 +1332,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<
-                ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            >,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1542,115 +1378,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            super::errors::DescargarCobranzasPostError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            super::errors::DescargarCobranzasPostError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
-        }
-        /// Sends the request and returns the CSV file's bytes as received
-        /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
-        pub async fn send_bytes(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::Download<::pasarela_runtime::bytes::Bytes>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
-        > {
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                return Err(
-                    super::errors::DescargarCobranzasPostError::from_response(response),
-                );
-            }
-            let bytes = response
-                .csv_bytes(
-                    &TEXT_RESULT,
-                    super::errors::DescargarCobranzasPostError::Rejected,
-                )?;
-            Ok(::pasarela_runtime::Download {
-                file_name: response.file_name(),
-                content: bytes,
-            })
-        }
-        /// Sends the request and reads the CSV rows as they arrive: memory
-        /// stays flat however large the file is.
-        pub async fn send_stream(
-            self,
-        ) -> Result<
-            ::pasarela_runtime::csv::CsvStream<super::types::CobranzaEstado>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
-        > {
-            static CSV_FORMAT: ::pasarela_runtime::csv::CsvFormat = ::pasarela_runtime::csv::CsvFormat {
-                separator: 59u8,
-                header: false,
-                encodings: &[
-                    ::pasarela_runtime::csv::TextEncoding::Utf8,
-                    ::pasarela_runtime::csv::TextEncoding::Windows1252,
-                ],
-                file_name: "data.csv",
-            };
-            static TEXT_RESULT: ::pasarela_runtime::TextResultSpec = ::pasarela_runtime::TextResultSpec {
-                error_prefix: Some("ERROR:"),
-                ok_prefix: Some("OK:"),
-                ok_pattern: None,
-            };
-            let (client, request) = self.prepare()?;
-            let response = client.send_streaming(request).await?;
-            if !(200..=299).contains(&response.status()) {
-                let response = response.buffer().await?;
-                return Err(
-                    super::errors::DescargarCobranzasPostError::from_response(response),
-                );
-            }
-            response
-                .into_csv_stream(
-                    &CSV_FORMAT,
-                    &TEXT_RESULT,
-                    super::errors::DescargarCobranzasPostError::Rejected,
-                )
-                .await
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for DescargarCobranzasPost {
-        type Output = Result<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            ::pasarela_runtime::Error<super::errors::DescargarCobranzasPostError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            ::pasarela_runtime::Download<Vec<super::types::CobranzaEstado>>,
-            super::errors::DescargarCobranzasPostError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        DescargarCobranzasPost => ::pasarela_runtime::Download < Vec <
+        super::types::CobranzaEstado > >, super::errors::DescargarCobranzasPostError
+    );
     /// A `POST /carrier/institucion/crear` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1659,16 +1394,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) body: super::types::NuevaInstitucion,
     }
-    #[allow(clippy::result_large_err)]
-    impl CrearInstitucion {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for CrearInstitucion {
+        type Output = super::types::HashInstitucion;
+        type Error = super::errors::CrearInstitucionError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "crearInstitucion",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -1684,14 +1414,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
-            ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1715,47 +1440,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::HashInstitucion,
-            super::errors::CrearInstitucionError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::HashInstitucion,
-            super::errors::CrearInstitucionError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for CrearInstitucion {
-        type Output = Result<
-            super::types::HashInstitucion,
-            ::pasarela_runtime::Error<super::errors::CrearInstitucionError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::HashInstitucion,
-            super::errors::CrearInstitucionError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        CrearInstitucion => super::types::HashInstitucion,
+        super::errors::CrearInstitucionError
+    );
     /// A `GET /carrier/institucion/ver_hash` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1764,16 +1456,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) cuit: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl VerHash {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for VerHash {
+        type Output = super::types::HashInstitucion;
+        type Error = super::errors::VerHashError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::VerHashError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "verHash",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1797,14 +1484,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
-            ::pasarela_runtime::Error<super::errors::VerHashError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(super::errors::VerHashError::from_response(response));
@@ -1826,47 +1508,13 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::HashInstitucion,
-            super::errors::VerHashError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::HashInstitucion,
-            super::errors::VerHashError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for VerHash {
-        type Output = Result<
-            super::types::HashInstitucion,
-            ::pasarela_runtime::Error<super::errors::VerHashError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::HashInstitucion,
-            super::errors::VerHashError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        VerHash => super::types::HashInstitucion, super::errors::VerHashError
+    );
     /// A `POST /carrier/institucion/ver_hash` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1875,16 +1523,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) cuit: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl VerHashPost {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for VerHashPost {
+        type Output = super::types::HashInstitucion;
+        type Error = super::errors::VerHashPostError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::VerHashPostError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "verHashPost",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -1910,14 +1553,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::HashInstitucion>,
-            ::pasarela_runtime::Error<super::errors::VerHashPostError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(super::errors::VerHashPostError::from_response(response));
@@ -1939,45 +1577,11 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::HashInstitucion,
-            super::errors::VerHashPostError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::HashInstitucion,
-            super::errors::VerHashPostError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for VerHashPost {
-        type Output = Result<
-            super::types::HashInstitucion,
-            ::pasarela_runtime::Error<super::errors::VerHashPostError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::HashInstitucion,
-            super::errors::VerHashPostError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        VerHashPost => super::types::HashInstitucion, super::errors::VerHashPostError
+    );
 }

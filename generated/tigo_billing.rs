@@ -206,68 +206,7 @@ impl ClientBuilder {
         self.inner = self.inner.base_url(url);
         self
     }
-    /// How long to wait for a TCP/TLS connection.
-    pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.connect_timeout(timeout);
-        self
-    }
-    /// How long one HTTP attempt may take.
-    pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.attempt_timeout(timeout);
-        self
-    }
-    /// How long a whole call may take, retries and token fetches included.
-    pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-        self.inner = self.inner.total_timeout(timeout);
-        self
-    }
-    /// When to retry (only idempotent operations that move no money are ever retried).
-    pub fn retry_policy(mut self, policy: ::pasarela_runtime::RetryPolicy) -> Self {
-        self.inner = self.inner.retry_policy(policy);
-        self
-    }
-    /// The `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.inner = self.inner.user_agent(user_agent);
-        self
-    }
-    /// Use this `reqwest::Client` (proxies, TLS roots, pools) instead of building one.
-    ///
-    /// The default client follows no redirects; one that does may forward
-    /// header or query credentials (an API key) to the host it is sent to.
-    pub fn http_client(mut self, client: ::pasarela_runtime::reqwest::Client) -> Self {
-        self.inner = self.inner.http_client(client);
-        self
-    }
-    /// Allow credentials over plain `http://` to a host that is not loopback.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.inner = self.inner.allow_insecure_http(allow);
-        self
-    }
-    /// The number of attempts for calls that may be retried (the first
-    /// included; default 3), keeping the rest of the retry policy.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.inner = self.inner.max_attempts(attempts);
-        self
-    }
-    /// The largest response body read into memory (default 32 MiB);
-    /// a larger one is `Error::BodyTooLarge`.
-    pub fn max_body_bytes(mut self, limit: u64) -> Self {
-        self.inner = self.inner.max_body_bytes(limit);
-        self
-    }
-    /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
-    /// a test server's self-signed certificate), beside the built-in roots.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.inner = self.inner.add_root_certificate_pem(pem);
-        self
-    }
-    /// Adds a hook run around every HTTP attempt (tracing context
-    /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
-    pub fn hook(mut self, hook: impl ::pasarela_runtime::Hook) -> Self {
-        self.inner = self.inner.hook(hook);
-        self
-    }
+    ::pasarela_runtime::client_builder_methods!();
     /// OAuth2 client credentials for scheme `application`: the client fetches and caches tokens from `https://test.api.tigo.com/oauth/client_credential/accesstoken?grant_type=client_credentials`.
     ///
     /// OAuth 2.0 client credentials (the original's "application" flow). The token URL is the original Swagger 2.0 document's; Tigo's OAuth document describes `POST /v2/oauth/token` instead, and the client lets the caller override the token URL. Token request: form body `grant_type=client_credentials` (optional `scope`), client id/secret by HTTP Basic, existing query of the token URL kept (OAuth document, RFC 6749 §3.2). Token answer: all fields strings (`expires_in` `"172799"`, `token_type` `"BearerToken"`), parsed leniently; sent as `Authorization: Bearer <token>`. Invalid credentials: 401 with `{"ErrorCode":"invalid_client","Error":"Client credentials are invalid"}` (OAuth document).
@@ -1108,16 +1047,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) contract_id: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl GetContract {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for GetContract {
+        type Output = super::types::ContractsDetails;
+        type Error = super::errors::GetContractError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::GetContractError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "getContract",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1129,14 +1063,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::ContractsDetails>,
-            ::pasarela_runtime::Error<super::errors::GetContractError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(super::errors::GetContractError::from_response(response));
@@ -1150,47 +1079,13 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::ContractsDetails,
-            super::errors::GetContractError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::ContractsDetails,
-            super::errors::GetContractError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for GetContract {
-        type Output = Result<
-            super::types::ContractsDetails,
-            ::pasarela_runtime::Error<super::errors::GetContractError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::ContractsDetails,
-            super::errors::GetContractError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        GetContract => super::types::ContractsDetails, super::errors::GetContractError
+    );
     /// A `GET /customers/{idType}/{identification}/contracts` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1218,14 +1113,12 @@ pub mod requests {
             self.num_reg = Some(value);
             self
         }
-        /// Checks the parameters and body, then builds the runtime request.
+    }
+    impl ::pasarela_runtime::Call for ListCustomerContracts {
+        type Output = super::types::ContractsDetails;
+        type Error = super::errors::ListCustomerContractsError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "listCustomerContracts",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1244,14 +1137,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::ContractsDetails>,
-            ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1267,47 +1155,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::ContractsDetails,
-            super::errors::ListCustomerContractsError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::ContractsDetails,
-            super::errors::ListCustomerContractsError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ListCustomerContracts {
-        type Output = Result<
-            super::types::ContractsDetails,
-            ::pasarela_runtime::Error<super::errors::ListCustomerContractsError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::ContractsDetails,
-            super::errors::ListCustomerContractsError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ListCustomerContracts => super::types::ContractsDetails,
+        super::errors::ListCustomerContractsError
+    );
     /// A `GET /customers/contracts/{contractId}/bills` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1326,14 +1181,12 @@ pub mod requests {
             self.quantity = Some(value);
             self
         }
-        /// Checks the parameters and body, then builds the runtime request.
+    }
+    impl ::pasarela_runtime::Call for ListBills {
+        type Output = super::types::BillsCollection;
+        type Error = super::errors::ListBillsError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::ListBillsError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "listBills",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1348,14 +1201,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::BillsCollection>,
-            ::pasarela_runtime::Error<super::errors::ListBillsError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(super::errors::ListBillsError::from_response(response));
@@ -1369,47 +1217,13 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::BillsCollection,
-            super::errors::ListBillsError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::BillsCollection,
-            super::errors::ListBillsError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ListBills {
-        type Output = Result<
-            super::types::BillsCollection,
-            ::pasarela_runtime::Error<super::errors::ListBillsError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::BillsCollection,
-            super::errors::ListBillsError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ListBills => super::types::BillsCollection, super::errors::ListBillsError
+    );
     /// A `GET /customers/contracts/{contractId}/bills/{billNo}/payments` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1419,16 +1233,11 @@ pub mod requests {
         pub(super) contract_id: String,
         pub(super) bill_no: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl ListBillPayments {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for ListBillPayments {
+        type Output = super::types::Payment;
+        type Error = super::errors::ListBillPaymentsError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "listBillPayments",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1441,14 +1250,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::Payment>,
-            ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1464,47 +1268,13 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::Payment,
-            super::errors::ListBillPaymentsError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::Payment,
-            super::errors::ListBillPaymentsError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ListBillPayments {
-        type Output = Result<
-            super::types::Payment,
-            ::pasarela_runtime::Error<super::errors::ListBillPaymentsError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::Payment,
-            super::errors::ListBillPaymentsError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ListBillPayments => super::types::Payment, super::errors::ListBillPaymentsError
+    );
     /// A `GET /customers/{idType}/{identification}/contracts/{contractId}/characteristics` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1516,16 +1286,11 @@ pub mod requests {
         pub(super) contract_id: String,
         pub(super) fields: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl GetPartyCharacteristics {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for GetPartyCharacteristics {
+        type Output = super::types::PartyCharacteristics;
+        type Error = super::errors::GetPartyCharacteristicsError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "getPartyCharacteristics",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1540,14 +1305,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::PartyCharacteristics>,
-            ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1563,47 +1323,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::PartyCharacteristics,
-            super::errors::GetPartyCharacteristicsError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::PartyCharacteristics,
-            super::errors::GetPartyCharacteristicsError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for GetPartyCharacteristics {
-        type Output = Result<
-            super::types::PartyCharacteristics,
-            ::pasarela_runtime::Error<super::errors::GetPartyCharacteristicsError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::PartyCharacteristics,
-            super::errors::GetPartyCharacteristicsError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        GetPartyCharacteristics => super::types::PartyCharacteristics,
+        super::errors::GetPartyCharacteristicsError
+    );
     /// A `POST /customers/{idType}/{identification}/payments/checkout` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1614,16 +1341,11 @@ pub mod requests {
         pub(super) identification: String,
         pub(super) body: super::types::CheckoutPaymentRequest,
     }
-    #[allow(clippy::result_large_err)]
-    impl CheckoutPayment {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for CheckoutPayment {
+        type Output = super::types::CheckoutPaymentResponse;
+        type Error = super::errors::CheckoutPaymentError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "checkoutPayment",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -1640,14 +1362,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::CheckoutPaymentResponse>,
-            ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(super::errors::CheckoutPaymentError::from_response(response));
@@ -1674,47 +1391,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::CheckoutPaymentResponse,
-            super::errors::CheckoutPaymentError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::CheckoutPaymentResponse,
-            super::errors::CheckoutPaymentError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for CheckoutPayment {
-        type Output = Result<
-            super::types::CheckoutPaymentResponse,
-            ::pasarela_runtime::Error<super::errors::CheckoutPaymentError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::CheckoutPaymentResponse,
-            super::errors::CheckoutPaymentError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        CheckoutPayment => super::types::CheckoutPaymentResponse,
+        super::errors::CheckoutPaymentError
+    );
     /// A `POST /customers/{idType}/{identification}/payments/register` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1725,16 +1409,11 @@ pub mod requests {
         pub(super) identification: String,
         pub(super) body: super::types::CheckoutPaymentRequest,
     }
-    #[allow(clippy::result_large_err)]
-    impl RegisterPayments {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for RegisterPayments {
+        type Output = super::types::RegisterPaymentResponse;
+        type Error = super::errors::RegisterPaymentsError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "registerPayments",
                     ::pasarela_runtime::HttpMethod::Post,
@@ -1751,14 +1430,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::RegisterPaymentResponse>,
-            ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1774,47 +1448,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::RegisterPaymentResponse,
-            super::errors::RegisterPaymentsError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::RegisterPaymentResponse,
-            super::errors::RegisterPaymentsError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for RegisterPayments {
-        type Output = Result<
-            super::types::RegisterPaymentResponse,
-            ::pasarela_runtime::Error<super::errors::RegisterPaymentsError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::RegisterPaymentResponse,
-            super::errors::RegisterPaymentsError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        RegisterPayments => super::types::RegisterPaymentResponse,
+        super::errors::RegisterPaymentsError
+    );
     /// A `GET /payments/{paymentId}/validate` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1823,16 +1464,11 @@ pub mod requests {
         pub(super) options: ::pasarela_runtime::CallOptions,
         pub(super) payment_id: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl ValidatePayment {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for ValidatePayment {
+        type Output = super::types::ValidatePaymentResponse;
+        type Error = super::errors::ValidatePaymentError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "validatePayment",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1844,14 +1480,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::ValidatePaymentResponse>,
-            ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(super::errors::ValidatePaymentError::from_response(response));
@@ -1865,47 +1496,14 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::ValidatePaymentResponse,
-            super::errors::ValidatePaymentError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::ValidatePaymentResponse,
-            super::errors::ValidatePaymentError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ValidatePayment {
-        type Output = Result<
-            super::types::ValidatePaymentResponse,
-            ::pasarela_runtime::Error<super::errors::ValidatePaymentError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::ValidatePaymentResponse,
-            super::errors::ValidatePaymentError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ValidatePayment => super::types::ValidatePaymentResponse,
+        super::errors::ValidatePaymentError
+    );
     /// A `GET /payments/{couponId}/{id}/validate` request; set optional parameters, then `.await` it or call [`send`](Self::send).
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent or awaited"]
@@ -1915,16 +1513,11 @@ pub mod requests {
         pub(super) coupon_id: String,
         pub(super) id: String,
     }
-    #[allow(clippy::result_large_err)]
-    impl ValidateCouponPayment {
-        /// Checks the parameters and body, then builds the runtime request.
+    impl ::pasarela_runtime::Call for ValidateCouponPayment {
+        type Output = super::types::ValidatePaymentResponse;
+        type Error = super::errors::ValidateCouponPaymentError;
         #[allow(clippy::vec_init_then_push)]
-        fn prepare(
-            self,
-        ) -> Result<
-            (::pasarela_runtime::Client, ::pasarela_runtime::Request),
-            ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
-        > {
+        async fn prepare(self) -> ::pasarela_runtime::Prepared<Self::Error> {
             static OPERATION: ::pasarela_runtime::Operation = ::pasarela_runtime::Operation::new(
                     "validateCouponPayment",
                     ::pasarela_runtime::HttpMethod::Get,
@@ -1937,14 +1530,9 @@ pub mod requests {
             request.set_options(self.options);
             Ok((self.client.inner, request))
         }
-        /// Reads the response: the success value, or this operation's error.
-        #[allow(clippy::type_complexity)]
         fn decode(
             response: ::pasarela_runtime::Response,
-        ) -> Result<
-            ::pasarela_runtime::ResponseValue<super::types::ValidatePaymentResponse>,
-            ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
-        > {
+        ) -> ::pasarela_runtime::Decoded<Self> {
             let status = response.status();
             if !(200..=299).contains(&status) {
                 return Err(
@@ -1960,45 +1548,12 @@ pub mod requests {
             };
             Ok(response.into_value(decoded?))
         }
-        /// Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.
-        pub fn with_options(mut self, options: ::pasarela_runtime::CallOptions) -> Self {
-            self.options = options;
-            self
-        }
-        /// Sends the request and decodes the response.
-        pub fn send(
-            self,
-        ) -> ::pasarela_runtime::Sending<
-            super::types::ValidatePaymentResponse,
-            super::errors::ValidateCouponPaymentError,
-        > {
-            self.send_with_meta().without_meta()
-        }
-        /// Like [`send`](Self::send), keeping the response's status and
-        /// headers (and request id) with the decoded value.
-        pub fn send_with_meta(
-            self,
-        ) -> ::pasarela_runtime::SendingWithMeta<
-            super::types::ValidatePaymentResponse,
-            super::errors::ValidateCouponPaymentError,
-        > {
-            ::pasarela_runtime::SendingWithMeta::new(
-                ::std::future::ready(self.prepare()),
-                Self::decode,
-            )
+        fn options_mut(&mut self) -> &mut ::pasarela_runtime::CallOptions {
+            &mut self.options
         }
     }
-    impl ::std::future::IntoFuture for ValidateCouponPayment {
-        type Output = Result<
-            super::types::ValidatePaymentResponse,
-            ::pasarela_runtime::Error<super::errors::ValidateCouponPaymentError>,
-        >;
-        type IntoFuture = ::pasarela_runtime::Sending<
-            super::types::ValidatePaymentResponse,
-            super::errors::ValidateCouponPaymentError,
-        >;
-        fn into_future(self) -> Self::IntoFuture {
-            self.send()
-        }
-    }
+    ::pasarela_runtime::request_methods!(
+        ValidateCouponPayment => super::types::ValidatePaymentResponse,
+        super::errors::ValidateCouponPaymentError
+    );
 }

@@ -259,7 +259,8 @@ fn assert_no_secret(where_: &str, text: &str) {
 
 /// The (request builder, sending method) pairs of the checked-in
 /// generated clients: every `pub fn send…` of a builder's `impl`, and
-/// `into_future` for its `IntoFuture`.
+/// `send`, `send_with_meta` and `into_future` for each builder given the
+/// runtime's `request_methods!`.
 fn generated_sending_methods() -> BTreeSet<(String, &'static str)> {
     const WAYS: &[&str] = &["send", "send_with_meta", "send_bytes", "send_stream"];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("generated");
@@ -272,8 +273,22 @@ fn generated_sending_methods() -> BTreeSet<(String, &'static str)> {
     for file in files {
         let text = std::fs::read_to_string(&file).expect("generated file");
         let mut current: Option<String> = None;
+        let mut in_request_methods = false;
         for line in text.lines() {
             let trimmed = line.trim_start();
+            let invocation = trimmed.split_once("request_methods!(").map(|(_, rest)| rest);
+            if invocation == Some("") {
+                in_request_methods = true;
+                continue;
+            }
+            if let Some(rest) = invocation.or(in_request_methods.then_some(trimmed)) {
+                in_request_methods = false;
+                let name = rest.split(" =>").next().unwrap_or_default().trim().to_string();
+                for way in ["send", "send_with_meta", "into_future"] {
+                    found.insert((name.clone(), way));
+                }
+                continue;
+            }
             if let Some(rest) = trimmed.strip_prefix("impl ::std::future::IntoFuture for ") {
                 let name = rest.trim_end_matches(" {").to_string();
                 found.insert((name, "into_future"));

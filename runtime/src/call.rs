@@ -1,13 +1,14 @@
 //! How a generated request builder is sent: written once here, not once per
 //! operation.
 //!
-//! A generated builder knows two things of its own: how to build its
-//! [`Request`] (parameters, body, validation) and how to read its
-//! [`Response`] (the success type, the declared errors). It hands both to
-//! [`SendingWithMeta::new`]; everything else — sending through the client's
-//! pipeline, and turning the answer into a value — is this module's, and it
-//! is compiled once per pair of success and error types instead of once per
-//! operation.
+//! A generated builder knows two things of its own, which it says by
+//! implementing [`Call`]: how to build its [`Request`] (parameters, body,
+//! validation) and how to read its [`Response`] (the success type, the
+//! declared errors). Everything else — `send()`, `send_with_meta()`,
+//! `with_options()`, `.await`, sending through the client's pipeline, and
+//! turning the answer into a value — is this module's: the methods come from
+//! [`request_methods!`](crate::request_methods), and the sending is compiled
+//! once per pair of success and error types instead of once per operation.
 //!
 //! ```
 //! use pasarela_runtime::{Client, Error, Request, Response, ResponseValue, SendingWithMeta};
@@ -29,11 +30,42 @@ use std::task::{Context, Poll};
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::options::CallOptions;
 use crate::request::Request;
 use crate::response::{Response, ResponseValue};
 
 /// Reads an operation's response (any status) into its value or its error.
 pub type Decode<T, E> = fn(Response) -> Result<ResponseValue<T>, Error<E>>;
+
+/// What [`Call::prepare`] gives: the request and the client it is sent on,
+/// or why nothing is sent (a parameter that fails validation, a body that
+/// cannot be encoded).
+pub type Prepared<E> = Result<(Client, Request), Error<E>>;
+
+/// What [`Call::decode`] gives for the call `C`.
+pub type Decoded<C> = Result<ResponseValue<<C as Call>::Output>, Error<<C as Call>::Error>>;
+
+/// One operation's request builder, as the runtime sees it: what it sends
+/// and how it reads the answer. Generated code implements it; users call the
+/// methods [`request_methods!`](crate::request_methods) gives every builder
+/// (`send`, `send_with_meta`, `with_options`, `.await`).
+pub trait Call: Sized + Send + 'static {
+    /// The decoded success value.
+    type Output: Send + 'static;
+    /// The operation's declared error (its error enum).
+    type Error: Send + 'static;
+
+    /// Checks the parameters and body, then builds the request. An error
+    /// here is returned without sending anything.
+    fn prepare(self) -> impl Future<Output = Prepared<Self::Error>> + Send + 'static;
+
+    /// Reads the response (any status): the success value, or the
+    /// operation's error.
+    fn decode(response: Response) -> Decoded<Self>;
+
+    /// This call's own options (timeout, retry policy, extra headers).
+    fn options_mut(&mut self) -> &mut CallOptions;
+}
 
 type BoxedCall<T, E> = Pin<Box<dyn Future<Output = Result<ResponseValue<T>, Error<E>>> + Send>>;
 
@@ -61,6 +93,12 @@ impl<T: Send + 'static, E: Send + 'static> SendingWithMeta<T, E> {
                 decode(response)
             }),
         }
+    }
+
+    /// Sends `call`: [`Call::prepare`], then the client's pipeline, then
+    /// [`Call::decode`].
+    pub fn of<C: Call<Output = T, Error = E>>(call: C) -> Self {
+        Self::new(call.prepare(), C::decode)
     }
 
     /// Drops the response's status and headers from the result: what a
@@ -106,6 +144,77 @@ impl<T, E> fmt::Debug for Sending<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Sending")
     }
+}
+
+/// The methods every generated request builder has, written once: `send()`,
+/// `send_with_meta()`, `with_options()` and `IntoFuture` (so the builder can
+/// be `.await`ed), for a type that implements [`Call`] with success type
+/// `$output` and error `$error`.
+///
+/// ```
+/// use pasarela_runtime::{Call, CallOptions, Client, Decoded, HttpMethod, Operation, Prepared, Request, Response};
+///
+/// pub struct Ping {
+///     client: Client,
+///     options: CallOptions,
+/// }
+///
+/// impl Call for Ping {
+///     type Output = String;
+///     type Error = ();
+///     async fn prepare(self) -> Prepared<()> {
+///         static OPERATION: Operation = Operation::new("ping", HttpMethod::Get, "/ping");
+///         let mut request = Request::new(&OPERATION);
+///         request.set_options(self.options);
+///         Ok((self.client, request))
+///     }
+///     fn decode(response: Response) -> Decoded<Self> {
+///         let text = response.text()?;
+///         Ok(response.into_value(text))
+///     }
+///     fn options_mut(&mut self) -> &mut CallOptions {
+///         &mut self.options
+///     }
+/// }
+///
+/// pasarela_runtime::request_methods!(Ping => String, ());
+///
+/// async fn ping(client: Client) -> Result<String, pasarela_runtime::Error<()>> {
+///     Ping { client, options: CallOptions::new() }.await
+/// }
+/// ```
+#[macro_export]
+macro_rules! request_methods {
+    ($builder:ty => $output:ty, $error:ty) => {
+        impl $builder {
+            /// Options for this call only (timeout, retry policy, extra
+            /// headers), overriding the client's configuration.
+            pub fn with_options(mut self, options: $crate::CallOptions) -> Self {
+                *<Self as $crate::Call>::options_mut(&mut self) = options;
+                self
+            }
+
+            /// Sends the request and decodes the response.
+            pub fn send(self) -> $crate::Sending<$output, $error> {
+                $crate::SendingWithMeta::of(self).without_meta()
+            }
+
+            /// Like [`send`](Self::send), keeping the response's status and
+            /// headers (and request id) with the decoded value.
+            pub fn send_with_meta(self) -> $crate::SendingWithMeta<$output, $error> {
+                $crate::SendingWithMeta::of(self)
+            }
+        }
+
+        impl ::std::future::IntoFuture for $builder {
+            type Output = ::std::result::Result<$output, $crate::Error<$error>>;
+            type IntoFuture = $crate::Sending<$output, $error>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                $crate::SendingWithMeta::of(self).without_meta()
+            }
+        }
+    };
 }
 
 #[cfg(test)]

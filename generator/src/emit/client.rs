@@ -214,78 +214,7 @@ pub(super) fn client_builder(api: &Api) -> TokenStream {
                 self
             }
 
-            /// How long to wait for a TCP/TLS connection.
-            pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.inner = self.inner.connect_timeout(timeout);
-                self
-            }
-
-            /// How long one HTTP attempt may take.
-            pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.inner = self.inner.attempt_timeout(timeout);
-                self
-            }
-
-            /// How long a whole call may take, retries and token fetches included.
-            pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-                self.inner = self.inner.total_timeout(timeout);
-                self
-            }
-
-            /// When to retry (only idempotent operations that move no money are ever retried).
-            pub fn retry_policy(mut self, policy: #rt::RetryPolicy) -> Self {
-                self.inner = self.inner.retry_policy(policy);
-                self
-            }
-
-            /// The `User-Agent` header.
-            pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-                self.inner = self.inner.user_agent(user_agent);
-                self
-            }
-
-            /// Use this `reqwest::Client` (proxies, TLS roots, pools) instead of building one.
-            ///
-            /// The default client follows no redirects; one that does may forward
-            /// header or query credentials (an API key) to the host it is sent to.
-            pub fn http_client(mut self, client: #rt::reqwest::Client) -> Self {
-                self.inner = self.inner.http_client(client);
-                self
-            }
-
-            /// Allow credentials over plain `http://` to a host that is not loopback.
-            pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-                self.inner = self.inner.allow_insecure_http(allow);
-                self
-            }
-
-            /// The number of attempts for calls that may be retried (the first
-            /// included; default 3), keeping the rest of the retry policy.
-            pub fn max_attempts(mut self, attempts: u32) -> Self {
-                self.inner = self.inner.max_attempts(attempts);
-                self
-            }
-
-            /// The largest response body read into memory (default 32 MiB);
-            /// a larger one is `Error::BodyTooLarge`.
-            pub fn max_body_bytes(mut self, limit: u64) -> Self {
-                self.inner = self.inner.max_body_bytes(limit);
-                self
-            }
-
-            /// Trusts the certificate authority in `pem` for HTTPS (a private CA,
-            /// a test server's self-signed certificate), beside the built-in roots.
-            pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-                self.inner = self.inner.add_root_certificate_pem(pem);
-                self
-            }
-
-            /// Adds a hook run around every HTTP attempt (tracing context
-            /// propagation, metrics, custom headers); see [`Hook`](#rt::Hook).
-            pub fn hook(mut self, hook: impl #rt::Hook) -> Self {
-                self.inner = self.inner.hook(hook);
-                self
-            }
+            #rt::client_builder_methods!();
 
             #(#schemes)*
 

@@ -1,9 +1,10 @@
-//! One request builder per operation: setters, `send()`, `IntoFuture`, and
-//! for CSV responses `send_bytes()` and `send_stream()`.
+//! One request builder per operation: its fields and setters, and for CSV
+//! responses `send_bytes()` and `send_stream()`.
 //!
-//! Each builder has a private `prepare()` (validate, then build the runtime
-//! request) and `decode()` (read the response); sending is the runtime's
-//! [`SendingWithMeta`](pasarela_runtime::SendingWithMeta), written once.
+//! Each builder implements the runtime's [`Call`](pasarela_runtime::Call):
+//! `prepare()` (validate, then build the runtime request) and `decode()`
+//! (read the response). `send()`, `send_with_meta()`, `with_options()` and
+//! `IntoFuture` come from the runtime's `request_methods!`, written once.
 //! A non-2xx response becomes the operation's error through its error
 //! enum's `from_response()`, shared by operations with the same errors.
 
@@ -367,14 +368,12 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     ));
     let err_ty = quote!(#rt::Error<super::errors::#error>);
     let output = success_type(op);
-    let result = quote!(Result<#output, #err_ty>);
 
     // The builder's own members, named in one place (`crate::members`),
     // which lowering keeps the spec's names away from.
     let member = |name: &str| format_ident!("{}", name);
     let (client_field, options_field) = (member(members::CLIENT), member(members::OPTIONS));
     let (prepare_fn, decode_fn) = (member(members::PREPARE), member(members::DECODE));
-    let (send_fn, send_with_meta_fn) = (member(members::SEND), member(members::SEND_WITH_META));
     let mut fields = vec![
         quote!(pub(super) #client_field: super::Client,),
         quote!(pub(super) #options_field: #rt::CallOptions,),
@@ -481,9 +480,6 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     };
     let operation = operation_static(op, &method);
     let validation = request_validation(op, validated);
-    // `with_options`, unless a parameter's setter has that name.
-    let options_setter = format_ident!("{}", members::WITH_OPTIONS);
-    let options_doc = " Options for this call only (timeout, retry policy, extra headers), overriding the client's configuration.";
     let decode = success_decode(op, &error);
     let no_body = matches!(op.success.decoding, ResponseDecoding::None) || op.success.ty.is_none();
     let decoded = if no_body && !op.success.download {
@@ -494,17 +490,24 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
             Ok(response.into_value(decoded?))
         }
     };
-    let needs_async = op.params.iter().any(|p| matches!(p.ty, TypeRef::Csv(_)));
-    let (prepare_async, prepare_await, prepared) = if needs_async {
-        (quote!(async), quote!(.await), quote!(self.prepare()))
+    let extra = csv_methods(op, &error);
+    let error_ty = quote!(super::errors::#error);
+    // Setters and the CSV methods are the builder's own; `send()`,
+    // `send_with_meta()`, `with_options()` and `IntoFuture` come from the
+    // runtime's `request_methods!`, driven by the `Call` impl.
+    let own_methods = if setters.is_empty() && extra.is_empty() {
+        quote!()
     } else {
-        (
-            quote!(),
-            quote!(),
-            quote!(::std::future::ready(self.prepare())),
-        )
+        quote! {
+            // A spec's error bodies can be large structs; boxing them would only
+            // make matching on errors clumsier.
+            #[allow(clippy::result_large_err)]
+            impl #name {
+                #(#setters)*
+                #extra
+            }
+        }
     };
-    let extra = csv_methods(op, &error, &prepare_await);
 
     quote! {
         #[doc = #head]
@@ -514,15 +517,14 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
             #(#fields)*
         }
 
-        // A spec's error bodies can be large structs; boxing them would only
-        // make matching on errors clumsier.
-        #[allow(clippy::result_large_err)]
-        impl #name {
-            #(#setters)*
+        #own_methods
 
-            /// Checks the parameters and body, then builds the runtime request.
+        impl #rt::Call for #name {
+            type Output = #output;
+            type Error = #error_ty;
+
             #[allow(clippy::vec_init_then_push)]
-            #prepare_async fn #prepare_fn(self) -> Result<(#rt::Client, #rt::Request), #err_ty> {
+            async fn #prepare_fn(self) -> #rt::Prepared<Self::Error> {
                 #operation
                 #validation
                 let mut request = #rt::Request::new(&OPERATION);
@@ -531,44 +533,20 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
                 Ok((self.#client_field.inner, request))
             }
 
-            /// Reads the response: the success value, or this operation's error.
-            #[allow(clippy::type_complexity)]
-            fn #decode_fn(response: #rt::Response) -> Result<#rt::ResponseValue<#output>, #err_ty> {
+            fn #decode_fn(response: #rt::Response) -> #rt::Decoded<Self> {
                 let status = response.status();
                 if !(200..=299).contains(&status) {
-                    return Err(super::errors::#error::from_response(response));
+                    return Err(#error_ty::from_response(response));
                 }
                 #decoded
             }
 
-            #[doc = #options_doc]
-            pub fn #options_setter(mut self, options: #rt::CallOptions) -> Self {
-                self.#options_field = options;
-                self
-            }
-
-            /// Sends the request and decodes the response.
-            pub fn #send_fn(self) -> #rt::Sending<#output, super::errors::#error> {
-                self.send_with_meta().without_meta()
-            }
-
-            /// Like [`send`](Self::send), keeping the response's status and
-            /// headers (and request id) with the decoded value.
-            pub fn #send_with_meta_fn(self) -> #rt::SendingWithMeta<#output, super::errors::#error> {
-                #rt::SendingWithMeta::new(#prepared, Self::#decode_fn)
-            }
-
-            #extra
-        }
-
-        impl ::std::future::IntoFuture for #name {
-            type Output = #result;
-            type IntoFuture = #rt::Sending<#output, super::errors::#error>;
-
-            fn into_future(self) -> Self::IntoFuture {
-                self.send()
+            fn options_mut(&mut self) -> &mut #rt::CallOptions {
+                &mut self.#options_field
             }
         }
+
+        #rt::request_methods!(#name => #output, #error_ty);
     }
 }
 
@@ -604,11 +582,7 @@ fn operation_static(op: &Operation, method: &TokenStream) -> TokenStream {
 }
 
 /// `send_bytes()` and `send_stream()` for operations answering CSV.
-fn csv_methods(
-    op: &Operation,
-    error: &proc_macro2::Ident,
-    prepare_await: &TokenStream,
-) -> TokenStream {
+fn csv_methods(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
     let rt = rt();
     let Some(f) = csv_response(op) else {
         return quote!();
@@ -632,7 +606,7 @@ fn csv_methods(
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
         pub async fn send_bytes(self) -> Result<#bytes_out, #err_ty> {
             #text
-            let (client, request) = self.prepare()#prepare_await?;
+            let (client, request) = #rt::Call::prepare(self).await?;
             let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
                 return Err(super::errors::#error::from_response(response));
@@ -646,7 +620,7 @@ fn csv_methods(
         pub async fn send_stream(self) -> Result<#rt::csv::CsvStream<super::types::#row>, #err_ty> {
             #stat
             #text
-            let (client, request) = self.prepare()#prepare_await?;
+            let (client, request) = #rt::Call::prepare(self).await?;
             let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
