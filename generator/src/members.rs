@@ -15,6 +15,8 @@ pub const BODY: &str = "body";
 pub const PREPARE: &str = "prepare";
 /// Decodes the response (private).
 pub const DECODE: &str = "decode";
+/// `Call::options_mut`, the runtime's way to the per-call options.
+pub const OPTIONS_MUT: &str = "options_mut";
 /// Sets per-call options.
 pub const WITH_OPTIONS: &str = "with_options";
 /// Sends and decodes.
@@ -36,6 +38,7 @@ pub const BUILDER_MEMBERS: &[&str] = &[
     BODY,
     PREPARE,
     DECODE,
+    OPTIONS_MUT,
     WITH_OPTIONS,
     SEND,
     SEND_WITH_META,

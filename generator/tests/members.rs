@@ -39,7 +39,23 @@ impl Members {
                         .filter_map(|f| f.ident.as_ref().map(ToString::to_string));
                     self.add(module, &format!("{} (fields)", s.ident), names);
                 }
-                syn::Item::Impl(i) if i.trait_.is_none() => {
+                // What the runtime's `request_methods!` gives a builder.
+                syn::Item::Macro(m)
+                    if m.mac.path.segments.last().is_some_and(|s| s.ident == "request_methods") =>
+                {
+                    let tokens = m.mac.tokens.to_string();
+                    let ty = tokens.split_whitespace().next().unwrap_or_default();
+                    let names = ["with_options", "send", "send_with_meta", "into_future"];
+                    self.add(module, &format!("{ty} (methods)"), names.map(String::from).into_iter());
+                }
+                // Inherent methods, and those of the runtime's `Call`, which
+                // generated code calls by path but a reader sees beside the
+                // setters.
+                syn::Item::Impl(i)
+                    if i.trait_.as_ref().is_none_or(|(_, path, _)| {
+                        path.segments.last().is_some_and(|s| s.ident == "Call")
+                    }) =>
+                {
                     let syn::Type::Path(p) = &*i.self_ty else {
                         continue;
                     };
@@ -119,6 +135,7 @@ fn every_member_the_emitter_writes_is_in_the_reserved_lists() {
     for b in builders {
         let fields = &members.by_type[&format!("requests::{b} (fields)")];
         let methods = &members.by_type[&format!("requests::{b} (methods)")];
+        assert!(methods.iter().any(|m| m == "send"), "{b}: {methods:?}");
         for n in fields.iter().chain(methods) {
             assert!(
                 BUILDER_MEMBERS.contains(&n.as_str()),

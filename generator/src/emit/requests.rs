@@ -374,6 +374,7 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     let member = |name: &str| format_ident!("{}", name);
     let (client_field, options_field) = (member(members::CLIENT), member(members::OPTIONS));
     let (prepare_fn, decode_fn) = (member(members::PREPARE), member(members::DECODE));
+    let options_mut_fn = member(members::OPTIONS_MUT);
     let mut fields = vec![
         quote!(pub(super) #client_field: super::Client,),
         quote!(pub(super) #options_field: #rt::CallOptions,),
@@ -541,7 +542,7 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
                 #decoded
             }
 
-            fn options_mut(&mut self) -> &mut #rt::CallOptions {
+            fn #options_mut_fn(&mut self) -> &mut #rt::CallOptions {
                 &mut self.#options_field
             }
         }
