@@ -276,14 +276,21 @@ fn generated_sending_methods() -> BTreeSet<(String, &'static str)> {
         let mut in_request_methods = false;
         for line in text.lines() {
             let trimmed = line.trim_start();
-            let invocation = trimmed.split_once("request_methods!(").map(|(_, rest)| rest);
+            let invocation = trimmed
+                .split_once("request_methods!(")
+                .map(|(_, rest)| rest);
             if invocation == Some("") {
                 in_request_methods = true;
                 continue;
             }
             if let Some(rest) = invocation.or(in_request_methods.then_some(trimmed)) {
                 in_request_methods = false;
-                let name = rest.split(" =>").next().unwrap_or_default().trim().to_string();
+                let name = rest
+                    .split(" =>")
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
                 for way in ["send", "send_with_meta", "into_future"] {
                     found.insert((name.clone(), way));
                 }

@@ -461,6 +461,9 @@ pub struct TypeDef {
     pub doc: Option<String>,
     /// What it is.
     pub kind: TypeKind,
+    /// Made for a schema written in place (named after its use), not for
+    /// a schema the document names: it may be merged into an equal type.
+    pub inline: bool,
 }
 
 /// The shapes a named type can take.

@@ -230,6 +230,52 @@ pub struct Output {
     pub warnings: Diagnostics,
 }
 
+/// How big a generated client is, against what its document declares
+/// (`pasarela-gen generate --stats` prints it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Operations (one request builder each).
+    pub operations: usize,
+    /// Types for schemas the document names.
+    pub named_types: usize,
+    /// Types for schemas written in place, after merging equal shapes.
+    pub inline_types: usize,
+    /// Inline types merged into an equal one (each left as a `pub type`
+    /// alias of it).
+    pub merged_types: usize,
+    /// `pub struct` and `pub enum` items in the code: types, error enums
+    /// and request builders.
+    pub items: usize,
+    /// Lines of code.
+    pub lines: usize,
+}
+
+impl Output {
+    /// Sizes of this output, for reports and benchmarks.
+    pub fn stats(&self) -> Stats {
+        let merged = |t: &&ir::TypeDef| t.inline && matches!(t.kind, ir::TypeKind::Alias(_));
+        Stats {
+            operations: self.api.operations.len(),
+            named_types: self.api.types.iter().filter(|t| !t.inline).count(),
+            inline_types: self
+                .api
+                .types
+                .iter()
+                .filter(|t| t.inline && !merged(t))
+                .count(),
+            merged_types: self.api.types.iter().filter(merged).count(),
+            items: self
+                .code
+                .lines()
+                .map(str::trim_start)
+                .filter(|l| l.starts_with("pub struct ") || l.starts_with("pub enum "))
+                .count(),
+            lines: self.code.lines().count(),
+        }
+    }
+}
+
 /// Runs load → resolve → lower with default (strict) options and returns
 /// the IR, or every problem found. See [`check_with`] for warnings and options.
 pub fn check(source: &Source) -> Result<ir::Api, Diagnostics> {

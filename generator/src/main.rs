@@ -53,6 +53,10 @@ enum Command {
         /// The Rust file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Also print one JSON line of sizes: operations, named and inline
+        /// types, merged types, struct/enum items, lines.
+        #[arg(long)]
+        stats: bool,
         #[command(flatten)]
         reading: Reading,
     },
@@ -307,9 +311,26 @@ fn run(command: Command, printer: &Printer) -> Result<String, Failure> {
                 }
             ))
         }
-        Command::Generate { spec, out, reading } => {
-            let changed = generate_one(&spec, &out, &reading.config(), printer)?;
-            Ok(report(&out.display().to_string(), changed))
+        Command::Generate {
+            spec,
+            out,
+            stats,
+            reading,
+        } => {
+            let (changed, sizes) = generate_one(&spec, &out, &reading.config(), printer)?;
+            let mut text = report(&out.display().to_string(), changed);
+            if stats {
+                text.push_str(&format!(
+                    "\n{{\"stats\":{{\"operations\":{},\"named_types\":{},\"inline_types\":{},\"merged_types\":{},\"items\":{},\"lines\":{}}}}}",
+                    sizes.operations,
+                    sizes.named_types,
+                    sizes.inline_types,
+                    sizes.merged_types,
+                    sizes.items,
+                    sizes.lines
+                ));
+            }
+            Ok(text)
         }
         Command::Diff {
             old,
@@ -434,10 +455,11 @@ fn generate_one(
     out: &Path,
     config: &Config,
     printer: &Printer,
-) -> Result<bool, Failure> {
+) -> Result<(bool, pasarela_gen::Stats), Failure> {
     let source = read_source(spec)?;
     let output = generate(&source, config).map_err(|d| Failure::Invalid(vec![d]))?;
     printer.diagnostics(&output.warnings);
-    pasarela_gen::builder::write_if_changed(out, &output.code)
-        .map_err(|e| Failure::Usage(e.to_string()))
+    let changed = pasarela_gen::builder::write_if_changed(out, &output.code)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok((changed, output.stats()))
 }

@@ -41,12 +41,20 @@ impl Members {
                 }
                 // What the runtime's `request_methods!` gives a builder.
                 syn::Item::Macro(m)
-                    if m.mac.path.segments.last().is_some_and(|s| s.ident == "request_methods") =>
+                    if m.mac
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "request_methods") =>
                 {
                     let tokens = m.mac.tokens.to_string();
                     let ty = tokens.split_whitespace().next().unwrap_or_default();
                     let names = ["with_options", "send", "send_with_meta", "into_future"];
-                    self.add(module, &format!("{ty} (methods)"), names.map(String::from).into_iter());
+                    self.add(
+                        module,
+                        &format!("{ty} (methods)"),
+                        names.map(String::from).into_iter(),
+                    );
                 }
                 // Inherent methods, and those of the runtime's `Call`, which
                 // generated code calls by path but a reader sees beside the

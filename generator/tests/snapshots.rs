@@ -50,6 +50,7 @@ const FIXTURES: &[&str] = &[
     "constructs",
     "webhooks_only",
     "hostile_names",
+    "shapes",
 ];
 
 macro_rules! snapshot_tests {
@@ -80,6 +81,7 @@ snapshot_tests!(
     constructs,
     webhooks_only,
     hostile_names,
+    shapes,
 );
 
 #[test]
@@ -686,4 +688,68 @@ components:
     // A union with a structured member stays a union.
     assert!(matches!(field("either").ty, TypeRef::Named(_)));
     assert!(output.code.contains("lenient_i64_opt"));
+}
+
+/// The target of `ty` when it is a named type that is an alias.
+fn alias_target<'a>(api: &'a Api, name: &str) -> Option<&'a str> {
+    match api.kind_of(name) {
+        Some(TypeKind::Alias(TypeRef::Named(target))) => Some(target),
+        _ => None,
+    }
+}
+
+#[test]
+fn equal_inline_shapes_are_one_type_and_keep_their_names_as_aliases() {
+    let out = generate("shapes");
+    let api = &out.api;
+    // Inline equal to a named schema: that schema's type.
+    assert_eq!(alias_target(api, "CreateRefundResponse"), Some("Money"));
+    // Inline equal to an earlier inline: the first one, nested enum included.
+    assert_eq!(
+        alias_target(api, "CreatePayoutBody"),
+        Some("CreateRefundBody")
+    );
+    assert_eq!(
+        alias_target(api, "CreatePayoutBodyReason"),
+        Some("CreateRefundBodyReason")
+    );
+    // Equal only once their own enums are merged (found by refinement).
+    assert_eq!(
+        alias_target(api, "CreatePayoutResponseDestination"),
+        Some("CreatePayoutResponseSource")
+    );
+    // Named schemas are never merged; a different constraint is a different shape.
+    assert!(matches!(api.kind_of("Price"), Some(TypeKind::Struct(_))));
+    assert!(matches!(
+        api.kind_of("CreatePayoutResponseFee"),
+        Some(TypeKind::Struct(_))
+    ));
+    // Operations use the surviving type, not the alias.
+    let payout = api
+        .operations
+        .iter()
+        .find(|o| o.id == "createPayout")
+        .expect("createPayout");
+    assert_eq!(
+        payout.body.as_ref().map(|b| &b.ty),
+        Some(&TypeRef::Named("CreateRefundBody".into()))
+    );
+    let refund = api
+        .operations
+        .iter()
+        .find(|o| o.id == "createRefund")
+        .expect("createRefund");
+    assert_eq!(refund.success.ty, Some(TypeRef::Named("Money".into())));
+    // The survivor's docs name what it stands for.
+    let money = api.types.iter().find(|t| t.name == "Money").expect("Money");
+    assert!(
+        money
+            .doc
+            .as_deref()
+            .is_some_and(|d| d.contains("[`CreateRefundResponse`]")),
+        "{:?}",
+        money.doc
+    );
+    let stats = out.stats();
+    assert_eq!((stats.named_types, stats.merged_types), (2, 5), "{stats:?}");
 }

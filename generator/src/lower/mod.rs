@@ -13,6 +13,7 @@ use crate::resolve::Doc;
 
 mod body;
 mod extensions;
+mod merge;
 mod operations;
 mod responses;
 mod schemas;
@@ -143,9 +144,10 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.register_components();
         self.lower_components();
         let mut operations = self.operations(&security_schemes);
-        let webhooks = self.webhooks();
+        let mut webhooks = self.webhooks();
         self.warn_unsupported_security();
         self.inline_csv_aliases(&mut operations);
+        merge::merge_equal_shapes(&mut self.types, &mut operations, &mut webhooks);
         mark_boxed_fields(&mut self.types);
         Api {
             module: root
@@ -248,6 +250,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 name,
                 doc: doc_text(node),
                 kind,
+                inline: false,
             });
         }
         self.check_alias_cycles(&positions);

@@ -271,6 +271,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             name: name.clone(),
             doc: Some(format!("What `{builder}` answers, by status.")),
             kind: TypeKind::Responses(members),
+            inline: true,
         });
         success.ty = Some(TypeRef::Named(name));
         success.decoding = ResponseDecoding::Json;

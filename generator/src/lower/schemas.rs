@@ -466,6 +466,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             name: name.clone(),
             doc: doc_text(target),
             kind,
+            inline: false,
         });
         TypeRef::Named(name)
     }
@@ -504,6 +505,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 name: name.clone(),
                 doc: doc_text(node),
                 kind,
+                inline: true,
             });
             return TypeRef::Named(name);
         }
