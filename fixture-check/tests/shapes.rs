@@ -43,3 +43,47 @@ fn fields_of_a_merged_shape_decode_each_their_own_value() {
         Some("bank")
     );
 }
+
+mod pinned {
+    use pasarela_fixture_check::pasarela_runtime::Pinned;
+    use pasarela_fixture_check::shapes::types::{Event, PayoutEvent, RefundEvent};
+    use serde_json::json;
+
+    #[test]
+    fn a_pinned_property_is_written_on_encode() {
+        let refund = RefundEvent {
+            object: Pinned::new(),
+            id: "re_1".into(),
+            api_version: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&refund).expect("encodes"),
+            json!({"object": "refund", "id": "re_1"})
+        );
+        assert_eq!(refund.object.as_str(), "refund");
+    }
+
+    #[test]
+    fn a_pinned_property_is_checked_on_decode_and_decodes_through_a_union_by_its_tag() {
+        let payout: Event = serde_json::from_value(json!({
+            "object": "payout", "id": "po_1", "api_version": "2024-01"
+        }))
+        .expect("decodes");
+        assert!(
+            matches!(payout, Event::Payout(ref p) if p.id == "po_1"),
+            "{payout:?}"
+        );
+        let refund: Event =
+            serde_json::from_value(json!({"object": "refund", "id": "re_1"})).expect("decodes");
+        assert!(matches!(refund, Event::Refund(_)), "{refund:?}");
+        // Another value is not the pinned one.
+        let wrong = serde_json::from_value::<RefundEvent>(json!({"object": "payout", "id": "x"}))
+            .expect_err("refused");
+        assert!(wrong.to_string().contains("expected `refund`"), "{wrong}");
+        let wrong = serde_json::from_value::<PayoutEvent>(
+            json!({"object": "payout", "id": "x", "api_version": "2025"}),
+        )
+        .expect_err("refused");
+        assert!(wrong.to_string().contains("expected `2024-01`"), "{wrong}");
+    }
+}

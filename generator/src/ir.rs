@@ -444,6 +444,14 @@ pub enum TypeRef {
     Csv(CsvFormat),
     /// A named type from `types`.
     Named(String),
+    /// A property pinned to one string (`enum: [X]`, `const: X`): the
+    /// runtime's zero-sized `Pinned` over a marker type that carries it.
+    Pinned {
+        /// The value as sent on the wire.
+        value: String,
+        /// The marker type's name (in `types::pinned`), one per value.
+        marker: String,
+    },
     /// A list.
     Vec(Box<TypeRef>),
     /// A string-keyed map.

@@ -751,5 +751,43 @@ fn equal_inline_shapes_are_one_type_and_keep_their_names_as_aliases() {
         money.doc
     );
     let stats = out.stats();
-    assert_eq!((stats.named_types, stats.merged_types), (2, 5), "{stats:?}");
+    assert_eq!((stats.named_types, stats.merged_types), (5, 5), "{stats:?}");
+}
+
+#[test]
+fn a_property_pinned_to_one_string_is_a_value_with_one_marker_per_value() {
+    let api = generate("shapes").api;
+    let field = |ty: &str, name: &str| -> TypeRef {
+        let Some(TypeKind::Struct(fields)) = api.kind_of(ty) else {
+            panic!("{ty} is a struct");
+        };
+        fields
+            .iter()
+            .find(|f| f.wire_name == name)
+            .map(|f| f.ty.clone())
+            .unwrap_or_else(|| panic!("{ty}.{name}"))
+    };
+    let pinned = |value: &str, marker: &str| TypeRef::Pinned {
+        value: value.into(),
+        marker: marker.into(),
+    };
+    assert_eq!(field("RefundEvent", "object"), pinned("refund", "Refund"));
+    assert_eq!(field("PayoutEvent", "object"), pinned("payout", "Payout"));
+    // `const` pins too, and the same value shares its marker.
+    assert_eq!(
+        field("RefundEvent", "api_version"),
+        pinned("2024-01", "V202401")
+    );
+    assert_eq!(
+        field("PayoutEvent", "api_version"),
+        pinned("2024-01", "V202401")
+    );
+    // No one-value enum types are made for them.
+    assert!(
+        !api.types
+            .iter()
+            .any(|t| t.name.starts_with("RefundEventObject")),
+        "{:?}",
+        api.types.iter().map(|t| &t.name).collect::<Vec<_>>()
+    );
 }

@@ -112,6 +112,7 @@ pub mod error;
 pub mod hook;
 pub mod options;
 pub mod outcome;
+pub mod pinned;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -139,6 +140,7 @@ pub use envelope::{
 pub use error::{AuthError, BuildError, EncodeError, Error, TimeoutKind};
 pub use hook::{AttemptInfo, AttemptResult, Hook};
 pub use options::CallOptions;
+pub use pinned::{Pinned, PinnedValue};
 pub use request::{ObjectStyle, Part, Request};
 pub use response::{request_id, Response, ResponseHeaders, ResponseValue};
 pub use retry::{RetryPolicy, Sleeper};

@@ -397,6 +397,7 @@ pub fn rust_type(t: &TypeRef) -> String {
         TypeRef::Bytes => "`Bytes`".into(),
         TypeRef::Csv(f) => format!("CSV rows of `{}`", f.row),
         TypeRef::Named(n) => format!("`{n}`"),
+        TypeRef::Pinned { value, .. } => format!("the value `{value}` (`Pinned`)"),
         TypeRef::Vec(inner) => format!("a list of {}", rust_type(inner)),
         TypeRef::Map(inner) => format!("a map of {}", rust_type(inner)),
     }

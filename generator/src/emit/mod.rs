@@ -49,6 +49,7 @@ pub fn emit(api: &Api) -> TokenStream {
             quote!(#def #validate #csv)
         })
         .collect();
+    let pinned = pinned_module(api);
     let errors = errors::error_enums(&api.operations);
     let requests: Vec<TokenStream> = api
         .operations
@@ -64,6 +65,7 @@ pub fn emit(api: &Api) -> TokenStream {
             #[allow(unused_imports)]
             use ::pasarela_runtime::serde::{Deserialize, Serialize};
             #(#types)*
+            #pinned
         }
         /// One error enum per operation: the error responses the spec declares.
         pub mod errors {
@@ -233,6 +235,14 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
                 Scope::Sibling => quote!(super::types::#id),
             }
         }
+        TypeRef::Pinned { marker, .. } => {
+            let id = to_ident(marker);
+            match scope {
+                Scope::Types => quote!(#rt::Pinned<pinned::#id>),
+                Scope::Root => quote!(#rt::Pinned<types::pinned::#id>),
+                Scope::Sibling => quote!(#rt::Pinned<super::types::pinned::#id>),
+            }
+        }
         TypeRef::Csv(format) => type_tokens(
             &TypeRef::Vec(Box::new(TypeRef::Named(format.row.clone()))),
             scope,
@@ -244,6 +254,51 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
         TypeRef::Map(inner) => {
             let inner = type_tokens(inner, scope);
             quote!(::std::collections::BTreeMap<String, #inner>)
+        }
+    }
+}
+
+/// `mod pinned`: one marker type per value a property is pinned to
+/// (nothing when no property is).
+fn pinned_module(api: &Api) -> TokenStream {
+    fn visit(ty: &TypeRef, out: &mut std::collections::BTreeMap<String, String>) {
+        match ty {
+            TypeRef::Pinned { value, marker } => {
+                out.insert(marker.clone(), value.clone());
+            }
+            TypeRef::Vec(inner) | TypeRef::Map(inner) => visit(inner, out),
+            _ => {}
+        }
+    }
+    let mut markers = std::collections::BTreeMap::new();
+    for t in &api.types {
+        if let TypeKind::Struct(fields) = &t.kind {
+            for f in fields {
+                visit(&f.ty, &mut markers);
+            }
+        }
+    }
+    if markers.is_empty() {
+        return quote!();
+    }
+    let rt = rt();
+    let items = markers.iter().map(|(marker, value)| {
+        let id = to_ident(marker);
+        let doc = lit(&doc_line(&format!(" `{value}`")));
+        let value = lit(value);
+        quote! {
+            #[doc = #doc]
+            pub struct #id;
+            impl #rt::PinnedValue for #id {
+                const VALUE: &'static str = #value;
+            }
+        }
+    });
+    quote! {
+        /// The values properties are pinned to (`enum: [X]`, `const: X`), one
+        /// marker type each, for [`Pinned`](::pasarela_runtime::Pinned).
+        pub mod pinned {
+            #(#items)*
         }
     }
 }

@@ -69,6 +69,8 @@ pub fn lower(doc: &Doc<'_>, reporter: &mut Reporter<'_>) -> Option<Api> {
         type_namer,
         components: BTreeMap::new(),
         types: Vec::new(),
+        pinned_markers: BTreeMap::new(),
+        pinned_namer: Namer::new(),
         unsupported_security: BTreeMap::new(),
         strip_tag: None,
     };
@@ -87,6 +89,10 @@ struct Lowerer<'d, 'r, 'a> {
     /// `$ref` string → Rust type name, for component schemas.
     components: BTreeMap<String, String>,
     types: Vec<TypeDef>,
+    /// Pinned value → its marker type's name (`types::pinned::<name>`).
+    pinned_markers: BTreeMap<String, String>,
+    /// Names the marker types, apart from each other.
+    pinned_namer: Namer,
     /// Unsupported security scheme → (first operation, how many operations
     /// accept only it), for one warning per scheme.
     unsupported_security: BTreeMap<String, (String, usize)>,

@@ -285,7 +285,10 @@ impl<'d> Lowerer<'d, '_, '_> {
             }
             let rust_name = namer.unique(ident::snake(&key.name));
             let hint = format!("{owner}{}", ident::pascal(&key.name));
-            let mut ty = self.schema_type(prop, &hint);
+            let mut ty = match self.pinned(prop) {
+                Some(pinned) => pinned,
+                None => self.schema_type(prop, &hint),
+            };
             let target = self.deref(prop).unwrap_or(prop);
             let lenient = either_spelling(target).is_some() || self.lenient_extension(prop, target);
             let constraints = self.constraints(target);
@@ -360,6 +363,56 @@ impl<'d> Lowerer<'d, '_, '_> {
             )),
         );
         true
+    }
+
+    /// A property written in place that pins a string to one value
+    /// (`const: X`, or `enum: [X]`): the runtime's zero-sized `Pinned`,
+    /// written on encode and checked on decode, over one marker type per
+    /// distinct value instead of a one-variant enum per property. A `$ref`
+    /// to a named schema stays that schema's type: the document named it.
+    fn pinned(&mut self, prop: &'d Node) -> Option<TypeRef> {
+        let shaped = ["$ref", "oneOf", "anyOf", "allOf", "properties", "items"];
+        if shaped.iter().any(|k| prop.get(k).is_some())
+            || Ext::ReadAs.on(prop).is_some()
+            || Ext::Lenient.on(prop).is_some()
+        {
+            return None;
+        }
+        let value = match (prop.get("const"), prop.get("enum").and_then(Node::items)) {
+            (Some(only), _) => only.as_str()?,
+            (None, Some([only])) => only.as_str()?,
+            _ => return None,
+        };
+        // A string on the wire: said by `type`, or (without one) a value
+        // that reads as no other JSON scalar.
+        let string = match prop.get("type") {
+            Some(_) => prop.str_at("type") == Some("string"),
+            None => {
+                serde_json::from_str::<serde_json::Value>(value).map_or(true, |v| v.is_string())
+            }
+        };
+        if !string {
+            return None;
+        }
+        let marker = match self.pinned_markers.get(value) {
+            Some(marker) => marker.clone(),
+            None => {
+                let base = ident::pascal(value);
+                let base = if base.is_empty() {
+                    "Value".to_string()
+                } else {
+                    base
+                };
+                let marker = self.pinned_namer.unique(base);
+                self.pinned_markers
+                    .insert(value.to_string(), marker.clone());
+                marker
+            }
+        };
+        Some(TypeRef::Pinned {
+            value: value.to_string(),
+            marker,
+        })
     }
 
     fn string_enum<'v>(

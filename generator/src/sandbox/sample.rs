@@ -35,6 +35,7 @@ fn make(api: &Api, ty: &TypeRef, c: &Constraints, depth: usize) -> Json {
             }
         }
         TypeRef::Json => json!({}),
+        TypeRef::Pinned { value, .. } => json!(value),
         TypeRef::Bytes | TypeRef::Csv(_) => json!(""),
         // Deep down, lists are empty unless they must not be: recursive
         // types end there.
