@@ -108,7 +108,7 @@ fn lenient_reading_warns_with_each_class_and_generates() {
     assert!(code.contains(
         "/// Any JSON value: the spec's `$ref: #/components/schemas/Metadata` names no schema (repaired leniently)."
     ));
-    assert!(code.contains("pub metadata: Option<::pasarela_runtime::serde_json::Value>"));
+    assert!(code.contains("pub metadata: Option<rt::serde_json::Value>"));
     // required-unknown: no field was made up for `total`.
     assert!(!code.contains("pub total"));
 }

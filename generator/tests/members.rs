@@ -49,7 +49,13 @@ impl Members {
                 {
                     let tokens = m.mac.tokens.to_string();
                     let ty = tokens.split_whitespace().next().unwrap_or_default();
-                    let names = ["with_options", "send", "send_with_meta", "into_future"];
+                    let names = [
+                        "with_options",
+                        "send",
+                        "send_with_meta",
+                        "into_future",
+                        "options_mut",
+                    ];
                     self.add(
                         module,
                         &format!("{ty} (methods)"),

@@ -45,26 +45,64 @@ pub type Prepared<E> = Result<(Client, Request), Error<E>>;
 /// What [`Call::decode`] gives for the call `C`.
 pub type Decoded<C> = Result<ResponseValue<<C as Call>::Output>, Error<<C as Call>::Error>>;
 
+/// An operation's error type, read from a response outside 2xx. Generated
+/// error enums implement it from the error responses the spec declares
+/// (one implementation per distinct set of them).
+pub trait FromResponse: Sized {
+    /// The error a response outside 2xx means: a declared error, or
+    /// [`Error::UnexpectedStatus`].
+    fn from_response(response: Response) -> Error<Self>;
+}
+
+/// Reads any response of the call `C`: [`Call::decode`] for 2xx, else
+/// the operation's error.
+fn decode_any<C: Call>(response: Response) -> Decoded<C> {
+    if (200..=299).contains(&response.status()) {
+        C::decode(response)
+    } else {
+        Err(C::Error::from_response(response))
+    }
+}
+
 /// One operation's request builder, as the runtime sees it: what it sends
 /// and how it reads the answer. Generated code implements it; users call the
 /// methods [`request_methods!`](crate::request_methods) gives every builder
 /// (`send`, `send_with_meta`, `with_options`, `.await`).
-pub trait Call: Sized + Send + 'static {
+pub trait Call: CallOptionsField + Sized + Send + 'static {
     /// The decoded success value.
     type Output: Send + 'static;
     /// The operation's declared error (its error enum).
-    type Error: Send + 'static;
+    type Error: FromResponse + Send + 'static;
 
     /// Checks the parameters and body, then builds the request. An error
-    /// here is returned without sending anything.
+    /// here is returned without sending anything. The call's own options
+    /// are applied to the request afterwards ([`prepare`]).
     fn prepare(self) -> impl Future<Output = Prepared<Self::Error>> + Send + 'static;
 
-    /// Reads the response (any status): the success value, or the
-    /// operation's error.
+    /// Reads a 2xx response: the success value (or the operation's error,
+    /// when a 2xx body says the call failed). A response outside 2xx is
+    /// [`FromResponse::from_response`]'s.
     fn decode(response: Response) -> Decoded<Self>;
+}
 
-    /// This call's own options (timeout, retry policy, extra headers).
+/// Where a request builder keeps its own options (timeout, retry policy,
+/// extra headers): [`request_methods!`](crate::request_methods) implements
+/// it from the builder's field named `options`.
+pub trait CallOptionsField {
+    /// The builder's per-call options.
     fn options_mut(&mut self) -> &mut CallOptions;
+}
+
+/// Builds the request of `call` ([`Call::prepare`]) with the call's own
+/// options applied: what sending does first.
+pub fn prepare<C: Call>(mut call: C) -> impl Future<Output = Prepared<C::Error>> + Send + 'static {
+    let options = std::mem::take(call.options_mut());
+    let prepared = call.prepare();
+    async move {
+        let (client, mut request) = prepared.await?;
+        request.set_options(options);
+        Ok((client, request))
+    }
 }
 
 type BoxedCall<T, E> = Pin<Box<dyn Future<Output = Result<ResponseValue<T>, Error<E>>> + Send>>;
@@ -98,7 +136,7 @@ impl<T: Send + 'static, E: Send + 'static> SendingWithMeta<T, E> {
     /// Sends `call`: [`Call::prepare`], then the client's pipeline, then
     /// [`Call::decode`].
     pub fn of<C: Call<Output = T, Error = E>>(call: C) -> Self {
-        Self::new(call.prepare(), C::decode)
+        Self::new(prepare(call), decode_any::<C>)
     }
 
     /// Drops the response's status and headers from the result: what a
@@ -149,10 +187,24 @@ impl<T, E> fmt::Debug for Sending<T, E> {
 /// The methods every generated request builder has, written once: `send()`,
 /// `send_with_meta()`, `with_options()` and `IntoFuture` (so the builder can
 /// be `.await`ed), for a type that implements [`Call`] with success type
-/// `$output` and error `$error`.
+/// `$output` and error `$error`, and keeps its options in a field named
+/// `options` (this implements [`CallOptionsField`] from it).
 ///
 /// ```
-/// use pasarela_runtime::{Call, CallOptions, Client, Decoded, HttpMethod, Operation, Prepared, Request, Response};
+/// use pasarela_runtime::{
+///     Call, CallOptions, Client, Decoded, Error, FromResponse, HttpMethod, Operation, Prepared,
+///     Request, Response,
+/// };
+///
+/// /// `ping` declares no error responses.
+/// #[derive(Debug)]
+/// pub struct PingError;
+///
+/// impl FromResponse for PingError {
+///     fn from_response(response: Response) -> Error<Self> {
+///         response.unexpected()
+///     }
+/// }
 ///
 /// pub struct Ping {
 ///     client: Client,
@@ -161,36 +213,37 @@ impl<T, E> fmt::Debug for Sending<T, E> {
 ///
 /// impl Call for Ping {
 ///     type Output = String;
-///     type Error = ();
-///     async fn prepare(self) -> Prepared<()> {
+///     type Error = PingError;
+///     async fn prepare(self) -> Prepared<PingError> {
 ///         static OPERATION: Operation = Operation::new("ping", HttpMethod::Get, "/ping");
-///         let mut request = Request::new(&OPERATION);
-///         request.set_options(self.options);
-///         Ok((self.client, request))
+///         Ok((self.client, Request::new(&OPERATION)))
 ///     }
 ///     fn decode(response: Response) -> Decoded<Self> {
 ///         let text = response.text()?;
 ///         Ok(response.into_value(text))
 ///     }
-///     fn options_mut(&mut self) -> &mut CallOptions {
-///         &mut self.options
-///     }
 /// }
 ///
-/// pasarela_runtime::request_methods!(Ping => String, ());
+/// pasarela_runtime::request_methods!(Ping => String, PingError);
 ///
-/// async fn ping(client: Client) -> Result<String, pasarela_runtime::Error<()>> {
+/// async fn ping(client: Client) -> Result<String, Error<PingError>> {
 ///     Ping { client, options: CallOptions::new() }.await
 /// }
 /// ```
 #[macro_export]
 macro_rules! request_methods {
     ($builder:ty => $output:ty, $error:ty) => {
+        impl $crate::call::CallOptionsField for $builder {
+            fn options_mut(&mut self) -> &mut $crate::CallOptions {
+                &mut self.options
+            }
+        }
+
         impl $builder {
             /// Options for this call only (timeout, retry policy, extra
             /// headers), overriding the client's configuration.
             pub fn with_options(mut self, options: $crate::CallOptions) -> Self {
-                *<Self as $crate::Call>::options_mut(&mut self) = options;
+                self.options = options;
                 self
             }
 

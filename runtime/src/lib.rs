@@ -131,7 +131,9 @@ pub use serde;
 pub use serde_json;
 
 pub use api::{ApiInfo, ApiKeyLocation, HttpMethod, Operation, SecurityScheme, SecuritySchemeKind};
-pub use call::{Call, Decode, Decoded, Prepared, Sending, SendingWithMeta};
+pub use call::{
+    Call, CallOptionsField, Decode, Decoded, FromResponse, Prepared, Sending, SendingWithMeta,
+};
 pub use client::{Client, ClientBuilder};
 pub use declared::{DeclaredError, ErrorDetails};
 pub use envelope::{

@@ -139,6 +139,16 @@ impl Response {
         self.money_guard(self.json_unguarded())
     }
 
+    /// Decodes the body as JSON into `T` ([`json`](Self::json)) and keeps
+    /// the status and headers with it: what a generated `decode` of a plain
+    /// JSON success is.
+    pub fn into_json<T: serde::de::DeserializeOwned, E>(
+        self,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        let value = self.json()?;
+        Ok(self.into_value(value))
+    }
+
     fn json_unguarded<T: serde::de::DeserializeOwned, E>(&self) -> Result<T, Error<E>> {
         let body: &[u8] = if self.body.iter().all(|b| b.is_ascii_whitespace()) {
             b"null"

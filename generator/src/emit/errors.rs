@@ -202,9 +202,8 @@ fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStr
 
         impl ::std::error::Error for #name {}
 
-        impl #name {
-            /// Turns a response outside 2xx into this error (or an unexpected-status error).
-            pub(crate) fn from_response(response: #rt::Response) -> #rt::Error<Self> {
+        impl #rt::FromResponse for #name {
+            fn from_response(response: #rt::Response) -> #rt::Error<Self> {
                 #arms
             }
         }

@@ -13,8 +13,20 @@ mod errors;
 mod requests;
 mod types;
 
+/// The runtime crate as generated code names it: `rt`, which every
+/// generated module imports (`use ::pasarela_runtime as rt;`) so that the
+/// many paths into it stay short.
 fn rt() -> TokenStream {
-    quote!(::pasarela_runtime)
+    quote!(rt)
+}
+
+/// The import that [`rt`] relies on, at the top of the file and of each
+/// module.
+fn rt_import() -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use ::pasarela_runtime as rt;
+    }
 }
 
 /// Where a type is being named from, so paths to `types` are right.
@@ -26,6 +38,9 @@ enum Scope {
     Root,
     /// Inside `mod errors` or `mod requests`.
     Sibling,
+    /// Code outside the generated file that names its types from the file's
+    /// module (`types::Name`, the runtime by its absolute path).
+    Outside,
 }
 
 /// Emits the whole file's items.
@@ -56,12 +71,15 @@ pub fn emit(api: &Api) -> TokenStream {
         .iter()
         .map(|op| requests::request_builder(op, &validated))
         .collect();
+    let import = rt_import();
     quote! {
+        #import
         #api_static
         #client
         #builder
         /// Models: the request and response bodies of this API.
         pub mod types {
+            #import
             #[allow(unused_imports)]
             use ::pasarela_runtime::serde::{Deserialize, Serialize};
             #(#types)*
@@ -69,10 +87,12 @@ pub fn emit(api: &Api) -> TokenStream {
         }
         /// One error enum per operation: the error responses the spec declares.
         pub mod errors {
+            #import
             #(#errors)*
         }
         /// One request builder per operation; await it or call `send()`.
         pub mod requests {
+            #import
             #(#requests)*
         }
     }
@@ -210,11 +230,14 @@ fn lit(s: &str) -> Literal {
 /// (named types as `types::Name`): for code that refers to generated
 /// types from outside, such as a test that decodes with them.
 pub fn rust_type(ty: &TypeRef) -> String {
-    type_tokens(ty, Scope::Root).to_string()
+    type_tokens(ty, Scope::Outside).to_string()
 }
 
 fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
-    let rt = rt();
+    let rt = match scope {
+        Scope::Outside => quote!(::pasarela_runtime),
+        _ => rt(),
+    };
     match ty {
         TypeRef::String => quote!(String),
         TypeRef::Secret => quote!(#rt::Secret),
@@ -231,7 +254,7 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
             let id = to_ident(name);
             match scope {
                 Scope::Types => quote!(#id),
-                Scope::Root => quote!(types::#id),
+                Scope::Root | Scope::Outside => quote!(types::#id),
                 Scope::Sibling => quote!(super::types::#id),
             }
         }
@@ -239,7 +262,7 @@ fn type_tokens(ty: &TypeRef, scope: Scope) -> TokenStream {
             let id = to_ident(marker);
             match scope {
                 Scope::Types => quote!(#rt::Pinned<pinned::#id>),
-                Scope::Root => quote!(#rt::Pinned<types::pinned::#id>),
+                Scope::Root | Scope::Outside => quote!(#rt::Pinned<types::pinned::#id>),
                 Scope::Sibling => quote!(#rt::Pinned<super::types::pinned::#id>),
             }
         }
@@ -281,7 +304,6 @@ fn pinned_module(api: &Api) -> TokenStream {
     if markers.is_empty() {
         return quote!();
     }
-    let rt = rt();
     let items = markers.iter().map(|(marker, value)| {
         let id = to_ident(marker);
         let doc = lit(&doc_line(&format!(" `{value}`")));
@@ -289,7 +311,7 @@ fn pinned_module(api: &Api) -> TokenStream {
         quote! {
             #[doc = #doc]
             pub struct #id;
-            impl #rt::PinnedValue for #id {
+            impl ::pasarela_runtime::PinnedValue for #id {
                 const VALUE: &'static str = #value;
             }
         }

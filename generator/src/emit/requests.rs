@@ -3,10 +3,11 @@
 //!
 //! Each builder implements the runtime's [`Call`](pasarela_runtime::Call):
 //! `prepare()` (validate, then build the runtime request) and `decode()`
-//! (read the response). `send()`, `send_with_meta()`, `with_options()` and
-//! `IntoFuture` come from the runtime's `request_methods!`, written once.
-//! A non-2xx response becomes the operation's error through its error
-//! enum's `from_response()`, shared by operations with the same errors.
+//! (read a 2xx response). `send()`, `send_with_meta()`, `with_options()`
+//! and `IntoFuture` come from the runtime's `request_methods!`, written
+//! once. A response outside 2xx becomes the operation's error through its
+//! error enum's [`FromResponse`](pasarela_runtime::FromResponse), one
+//! implementation per distinct set of declared errors.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -270,7 +271,7 @@ fn success_decode(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
             });
             quote!(match status {
                 #(#arms)*
-                _ => return Err(super::errors::#error::from_response(response)),
+                _ => return Err(#rt::FromResponse::from_response(response)),
             })
         }
         (ResponseDecoding::Json, Some(ty)) if op.success.envelope.is_some() => {
@@ -374,7 +375,6 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     let member = |name: &str| format_ident!("{}", name);
     let (client_field, options_field) = (member(members::CLIENT), member(members::OPTIONS));
     let (prepare_fn, decode_fn) = (member(members::PREPARE), member(members::DECODE));
-    let options_mut_fn = member(members::OPTIONS_MUT);
     let mut fields = vec![
         quote!(pub(super) #client_field: super::Client,),
         quote!(pub(super) #options_field: #rt::CallOptions,),
@@ -483,8 +483,16 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     let validation = request_validation(op, validated);
     let decode = success_decode(op, &error);
     let no_body = matches!(op.success.decoding, ResponseDecoding::None) || op.success.ty.is_none();
+    let plain_json = op.success.decoding == ResponseDecoding::Json
+        && op.success.ty.is_some()
+        && op.success.envelope.is_none()
+        && op.success.by_status.is_empty()
+        && op.success.error_code_field.is_none()
+        && !op.success.download;
     let decoded = if no_body && !op.success.download {
         quote!(Ok(response.into_value(())))
+    } else if plain_json {
+        quote!(response.into_json())
     } else {
         quote! {
             let decoded: Result<#output, #err_ty> = #decode;
@@ -493,16 +501,43 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     };
     let extra = csv_methods(op, &error);
     let error_ty = quote!(super::errors::#error);
+    // The status, where a 2xx is told apart or an error code in the body
+    // becomes an error that keeps it.
+    // Form fields and multipart parts are pushed one by one.
+    let vec_allow = if op
+        .body
+        .as_ref()
+        .is_some_and(|b| op.form_fields_flattened() || b.encoding == BodyEncoding::Multipart)
+    {
+        quote!(#[allow(clippy::vec_init_then_push)])
+    } else {
+        quote!()
+    };
+    let request_binding = if adds.is_empty() {
+        quote!(let request = #rt::Request::new(&OPERATION);)
+    } else {
+        quote!(let mut request = #rt::Request::new(&OPERATION);)
+    };
+    let bind_status = if !op.success.by_status.is_empty() || op.success.error_code_field.is_some() {
+        quote!(let status = response.status();)
+    } else {
+        quote!()
+    };
     // Setters and the CSV methods are the builder's own; `send()`,
     // `send_with_meta()`, `with_options()` and `IntoFuture` come from the
     // runtime's `request_methods!`, driven by the `Call` impl.
     let own_methods = if setters.is_empty() && extra.is_empty() {
         quote!()
     } else {
+        // A spec's error bodies can be large structs; boxing them would only
+        // make matching on errors clumsier.
+        let allow = if extra.is_empty() {
+            quote!()
+        } else {
+            quote!(#[allow(clippy::result_large_err)])
+        };
         quote! {
-            // A spec's error bodies can be large structs; boxing them would only
-            // make matching on errors clumsier.
-            #[allow(clippy::result_large_err)]
+            #allow
             impl #name {
                 #(#setters)*
                 #extra
@@ -524,27 +559,20 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
             type Output = #output;
             type Error = #error_ty;
 
-            #[allow(clippy::vec_init_then_push)]
+            #vec_allow
             async fn #prepare_fn(self) -> #rt::Prepared<Self::Error> {
                 #operation
                 #validation
-                let mut request = #rt::Request::new(&OPERATION);
+                #request_binding
                 #(#adds)*
-                request.set_options(self.#options_field);
                 Ok((self.#client_field.inner, request))
             }
 
             fn #decode_fn(response: #rt::Response) -> #rt::Decoded<Self> {
-                let status = response.status();
-                if !(200..=299).contains(&status) {
-                    return Err(#error_ty::from_response(response));
-                }
+                #bind_status
                 #decoded
             }
 
-            fn #options_mut_fn(&mut self) -> &mut #rt::CallOptions {
-                &mut self.#options_field
-            }
         }
 
         #rt::request_methods!(#name => #output, #error_ty);
@@ -607,10 +635,10 @@ fn csv_methods(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
         /// (after the `ERROR:`/`OK:` conventions are applied), undecoded.
         pub async fn send_bytes(self) -> Result<#bytes_out, #err_ty> {
             #text
-            let (client, request) = #rt::Call::prepare(self).await?;
+            let (client, request) = #rt::call::prepare(self).await?;
             let response = client.send(request).await?;
             if !(200..=299).contains(&response.status()) {
-                return Err(super::errors::#error::from_response(response));
+                return Err(#rt::FromResponse::from_response(response));
             }
             let bytes = response.csv_bytes(&TEXT_RESULT, super::errors::#error::Rejected)?;
             #bytes_value
@@ -621,11 +649,11 @@ fn csv_methods(op: &Operation, error: &proc_macro2::Ident) -> TokenStream {
         pub async fn send_stream(self) -> Result<#rt::csv::CsvStream<super::types::#row>, #err_ty> {
             #stat
             #text
-            let (client, request) = #rt::Call::prepare(self).await?;
+            let (client, request) = #rt::call::prepare(self).await?;
             let response = client.send_streaming(request).await?;
             if !(200..=299).contains(&response.status()) {
                 let response = response.buffer().await?;
-                return Err(super::errors::#error::from_response(response));
+                return Err(#rt::FromResponse::from_response(response));
             }
             response.into_csv_stream(&CSV_FORMAT, &TEXT_RESULT, super::errors::#error::Rejected).await
         }
