@@ -487,6 +487,9 @@ pub enum TypeKind {
         values: Vec<(String, String)>,
         /// Keep an `Unknown(String)` variant.
         open: bool,
+        /// Docs of some values (wire value → text): a union collapsed into
+        /// one struct keeps each alternative's docs on its value.
+        value_docs: Vec<(String, String)>,
     },
     /// A set of named integers (`type: integer` over `const` members, each
     /// with a `title`): a newtype over the integer with one constant per

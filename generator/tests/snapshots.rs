@@ -257,7 +257,7 @@ fn enums_keep_wire_values_and_get_distinct_names() {
         .iter()
         .find(|t| t.name == "DocumentKind")
         .expect("DocumentKind");
-    let TypeKind::Enum { values, open } = &kind.kind else {
+    let TypeKind::Enum { values, open, .. } = &kind.kind else {
         panic!("DocumentKind is not an enum");
     };
     assert!(open, "enums are open unless x-pasarela-closed-enum");
@@ -313,7 +313,10 @@ fn string_set_alternatives_merge_and_one_value_properties_tag_objects() {
             .unwrap_or_else(|| panic!("{name}"))
             .kind
     };
-    let TypeKind::Enum { values, open: true } = kind("State") else {
+    let TypeKind::Enum {
+        values, open: true, ..
+    } = kind("State")
+    else {
         panic!("State: {:?}", kind("State"));
     };
     let wires: Vec<&str> = values.iter().map(|(_, w)| w.as_str()).collect();

@@ -51,10 +51,12 @@ impl Differ<'_> {
                 TypeKind::Enum {
                     values: ov,
                     open: oo,
+                    ..
                 },
                 TypeKind::Enum {
                     values: nv,
                     open: no,
+                    ..
                 },
             ) => self.enum_values(n, (ov, *oo), (nv, *no), dir, at),
             (TypeKind::Union(ov), TypeKind::Union(nv)) => {

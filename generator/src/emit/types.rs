@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_line, lit, opt_doc, rt, type_tokens, Scope};
+use super::{doc, doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::{self, to_ident};
 use crate::ir::*;
 
@@ -243,12 +243,28 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                 }
             }
         }
-        TypeKind::Enum { values, open } => {
+        TypeKind::Enum {
+            values,
+            open,
+            value_docs: docs_of_values,
+        } => {
             let idents: Vec<_> = values.iter().map(|(v, _)| to_ident(v)).collect();
             let wires: Vec<_> = values.iter().map(|(_, w)| lit(w)).collect();
             let value_docs: Vec<_> = values
                 .iter()
-                .map(|(_, w)| lit(&doc_line(&format!(" `{w}`"))))
+                .map(|(_, w)| {
+                    let about = docs_of_values
+                        .iter()
+                        .find(|(value, _)| value == w)
+                        .map(|(_, text)| doc(text))
+                        .unwrap_or_default();
+                    let wire = lit(&doc_line(&format!(" `{w}`")));
+                    if about.is_empty() {
+                        quote!(#[doc = #wire])
+                    } else {
+                        quote!(#[doc = #wire] #[doc = ""] #about)
+                    }
+                })
                 .collect();
             let derive = quote! {
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -268,7 +284,7 @@ pub(super) fn type_def(t: &TypeDef) -> TokenStream {
                     #derive
                     #[serde(#crate_attr, from = "String", into = "String")]
                     pub enum #name {
-                        #(#[doc = #value_docs] #idents,)*
+                        #(#value_docs #idents,)*
                         /// A value this client does not know yet, kept as sent.
                         Unknown(String),
                     }

@@ -12,6 +12,7 @@ use crate::load::Node;
 use crate::resolve::Doc;
 
 mod body;
+mod collapse;
 mod extensions;
 mod merge;
 mod operations;
@@ -154,6 +155,12 @@ impl<'d> Lowerer<'d, '_, '_> {
         self.warn_unsupported_security();
         self.inline_csv_aliases(&mut operations);
         merge::merge_equal_shapes(&mut self.types, &mut operations, &mut webhooks);
+        collapse::collapse_pinned_unions(
+            &mut self.types,
+            &operations,
+            &webhooks,
+            &mut self.type_namer,
+        );
         mark_boxed_fields(&mut self.types);
         Api {
             module: root

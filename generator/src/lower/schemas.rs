@@ -432,6 +432,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         TypeKind::Enum {
             values: out,
             open: !Ext::ClosedEnum.is_set(node),
+            value_docs: Vec::new(),
         }
     }
 

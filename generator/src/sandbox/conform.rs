@@ -166,7 +166,7 @@ fn named(
         TypeKind::IntegerEnum { repr, .. } => {
             walk(api, mode, repr, &none, value, at, out, depth + 1)
         }
-        TypeKind::Enum { values, open } => match value.as_str() {
+        TypeKind::Enum { values, open, .. } => match value.as_str() {
             Some(s) if *open || values.iter().any(|(_, w)| w == s) => {}
             _ => {
                 let allowed: Vec<&str> = values.iter().map(|(_, w)| w.as_str()).collect();
