@@ -4,6 +4,12 @@
 //! the same types), both to the same in-process server: `get_contract` (one
 //! contract) and `list_bills` answering 1,000 bills. The ratio of each pair
 //! is what the runtime and the generated code cost per call.
+//!
+//! After the timings it prints the CPU time of the whole process per call
+//! (client, server and runtime threads) for each pair, measured over the
+//! same calls side by side: the server's share is the same on both sides,
+//! so the difference is the CPU the generated client spends beyond bare
+//! reqwest.
 //! Run with `cargo bench --bench request`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -111,6 +117,67 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // CPU per call, process-wide, alternating the two ways in rounds.
+    let rounds = if cfg!(debug_assertions) { 2 } else { 20 };
+    let calls = 25;
+    for (name, path) in [
+        ("get_contract", "/contracts/1"),
+        ("list_bills x1000", "/customers/contracts/1/bills"),
+    ] {
+        let (mut generated, mut hand) = (0.0, 0.0);
+        for _ in 0..rounds {
+            let start = process_cpu_seconds();
+            for _ in 0..calls {
+                rt.block_on(async {
+                    if path.ends_with("bills") {
+                        black_box(client.list_bills("1").await.ok());
+                    } else {
+                        black_box(client.get_contract("1").await.ok());
+                    }
+                });
+            }
+            generated += process_cpu_seconds() - start;
+            let start = process_cpu_seconds();
+            for _ in 0..calls {
+                rt.block_on(async {
+                    let bytes = by_hand(path).await;
+                    if path.ends_with("bills") {
+                        black_box(bytes.and_then(|b| {
+                            serde_json::from_slice::<types::BillsCollection>(&b).ok()
+                        }));
+                    } else {
+                        black_box(bytes.and_then(|b| {
+                            serde_json::from_slice::<types::ContractsDetails>(&b).ok()
+                        }));
+                    }
+                });
+            }
+            hand += process_cpu_seconds() - start;
+        }
+        let per_call = |total: f64| total / f64::from(rounds * calls) * 1e6;
+        println!(
+            "cpu per call, {name}: generated {:.1} µs, by hand {:.1} µs, ratio {:.2}, client's own extra {:.1} µs",
+            per_call(generated),
+            per_call(hand),
+            generated / hand,
+            per_call(generated - hand)
+        );
+    }
+}
+
+/// CPU time used by the whole process so far (all threads), in seconds.
+fn process_cpu_seconds() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for the call to write into.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    if rc != 0 {
+        return 0.0;
+    }
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
 criterion_group!(benches, bench);
