@@ -100,6 +100,17 @@ timed_cargo() { # dir target-dir package step
   end=$(now)
   elapsed "$start" "$end"
 }
+# One timing of `cargo check` after touching the generated sources (the
+# incremental cache kept): what an edit next to the client costs.
+timed_touch() { # dir target-dir
+  local dir=$1 target=$2 start end
+  (cd "$dir" && CARGO_TARGET_DIR=$target cargo check --quiet)
+  find "$dir/src" -name '*.rs' -exec touch {} +
+  start=$(now)
+  (cd "$dir" && CARGO_TARGET_DIR=$target cargo check --quiet)
+  end=$(now)
+  elapsed "$start" "$end"
+}
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # Alternate the two crates, RUNS times each (default 3), and keep the
@@ -120,6 +131,15 @@ for step in check build; do
   fi
 done
 
+echo "== cargo check after touching each generated crate, $RUNS runs each, alternating"
+p_times=() g_times=()
+for _ in $(seq "$RUNS"); do
+  p_times+=("$(timed_touch "$P" "$WORK/target-p")")
+  g_times+=("$(timed_touch "$G" "$WORK/target-g")")
+done
+echo "   pasarela: ${p_times[*]}   progenitor: ${g_times[*]}"
+P_TOUCH=$(median "${p_times[@]}") G_TOUCH=$(median "${g_times[@]}")
+
 echo
 echo "spec: $SPEC ($(nproc) cores)"
 printf '%-28s %12s %12s %8s\n' "" "pasarela" "progenitor" "ratio"
@@ -128,3 +148,4 @@ printf '%-28s %12s %12s %8s\n' "generate peak memory (MB)" "$P_MEM" "$G_MEM" "$(
 printf '%-28s %12s %12s %8s\n' "lines emitted" "$P_LINES" "$G_LINES" "$(ratio "$P_LINES" "$G_LINES")"
 printf '%-28s %12s %12s %8s\n' "cargo check, median (s)" "$P_CHECK" "$G_CHECK" "$(ratio "$P_CHECK" "$G_CHECK")"
 printf '%-28s %12s %12s %8s\n' "cargo build, debug, med (s)" "$P_BUILD" "$G_BUILD" "$(ratio "$P_BUILD" "$G_BUILD")"
+printf '%-28s %12s %12s %8s\n' "check after touch, med (s)" "$P_TOUCH" "$G_TOUCH" "$(ratio "$P_TOUCH" "$G_TOUCH")"

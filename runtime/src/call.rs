@@ -105,6 +105,9 @@ pub fn prepare<C: Call>(mut call: C) -> impl Future<Output = Prepared<C::Error>>
     }
 }
 
+/// A request being built, boxed.
+type PreparedFuture<E> = Pin<Box<dyn Future<Output = Prepared<E>> + Send>>;
+
 type BoxedCall<T, E> = Pin<Box<dyn Future<Output = Result<ResponseValue<T>, Error<E>>> + Send>>;
 
 /// A request on its way, returned by a generated builder's
@@ -124,19 +127,37 @@ impl<T: Send + 'static, E: Send + 'static> SendingWithMeta<T, E> {
     where
         P: Future<Output = Result<(Client, Request), Error<E>>> + Send + 'static,
     {
-        SendingWithMeta {
-            call: Box::pin(async move {
-                let (client, request) = prepared.await?;
-                let response = client.send_any(request).await.map_err(Error::widen)?;
-                decode(response)
-            }),
-        }
+        Self::start(Box::pin(prepared), None, decode)
     }
 
     /// Sends `call`: [`Call::prepare`], then the client's pipeline, then
     /// [`Call::decode`].
-    pub fn of<C: Call<Output = T, Error = E>>(call: C) -> Self {
-        Self::new(prepare(call), decode_any::<C>)
+    pub fn of<C: Call<Output = T, Error = E>>(mut call: C) -> Self {
+        let options = std::mem::take(call.options_mut());
+        // Boxed here, so that the sending future below is one type per
+        // success and error type, compiled once for all the operations
+        // that share them, not once per operation.
+        let prepared: PreparedFuture<E> = Box::pin(call.prepare());
+        Self::start(prepared, Some(options), decode_any::<C>)
+    }
+
+    /// The sending future: `prepared`, the call's `options` applied, the
+    /// client's pipeline, then `decode`.
+    fn start(
+        prepared: PreparedFuture<E>,
+        options: Option<CallOptions>,
+        decode: Decode<T, E>,
+    ) -> Self {
+        SendingWithMeta {
+            call: Box::pin(async move {
+                let (client, mut request) = prepared.await?;
+                if let Some(options) = options {
+                    request.set_options(options);
+                }
+                let response = client.send_any(request).await.map_err(Error::widen)?;
+                decode(response)
+            }),
+        }
     }
 
     /// Drops the response's status and headers from the result: what a
