@@ -71,7 +71,7 @@ pub(super) fn collapse_pinned_unions(
             ));
         }
         if let Some(property) = tag {
-            let values: Vec<(String, Option<String>)> = alternatives
+            let values: Values = alternatives
                 .iter()
                 .zip(&plan.docs)
                 .flat_map(|((_, tags), doc)| {
@@ -125,12 +125,16 @@ pub(super) fn collapse_pinned_unions(
     drop_unused(types, operations, webhooks, &members_of_collapsed);
 }
 
+/// Known values of one property, each with the docs of the alternative
+/// that pins it.
+type Values = Vec<(String, Option<String>)>;
+
 /// What collapsing a union gives: its alternatives' common fields, the
 /// positions of the fields they pin to different values (with the values
 /// and their alternatives' docs), and each alternative's docs.
 struct Plan {
     common: Vec<Field>,
-    pinned: Vec<(usize, Vec<(String, Option<String>)>)>,
+    pinned: Vec<(usize, Values)>,
     docs: Vec<Option<String>>,
 }
 
@@ -171,7 +175,7 @@ fn plan(
             }
         }
         if all_pinned {
-            let values: Vec<(String, Option<String>)> = structs
+            let values: Values = structs
                 .iter()
                 .filter_map(|(fields, doc)| match &fields[index].ty {
                     TypeRef::Pinned { value, .. } => Some((value.clone(), doc.clone())),
