@@ -70,6 +70,10 @@ mod pinned {
         }))
         .expect("decodes");
         assert_eq!(payout.object.as_str(), "payout");
+        let retried: PayoutEvent =
+            serde_json::from_value(json!({"object": "payout", "id": "po_2", "attempt": 2}))
+                .expect("an untyped numeric enum decodes its numbers");
+        assert_eq!(retried.attempt, Some(json!(2)));
         // Another value is not the pinned one.
         let wrong = serde_json::from_value::<RefundEvent>(json!({"object": "payout", "id": "x"}))
             .expect_err("refused");

@@ -785,6 +785,8 @@ fn a_property_pinned_to_one_string_is_a_value_with_one_marker_per_value() {
         field("PayoutEvent", "api_version"),
         pinned("2024-01", "V202401")
     );
+    // `enum: [1, 2]` without a `type` is numbers on the wire: no string enum.
+    assert_eq!(field("PayoutEvent", "attempt"), TypeRef::Json);
     // No one-value enum types are made for them.
     assert!(
         !api.types

@@ -39,7 +39,9 @@ impl<'d> Lowerer<'d, '_, '_> {
             return TypeKind::Struct(self.all_of_fields(name, node));
         }
         if let Some(values) = node.get("enum").and_then(Node::items) {
-            if self.primary_type(node).as_deref().unwrap_or("string") == "string" {
+            if self.primary_type(node).as_deref().unwrap_or("string") == "string"
+                && (node.get("type").is_some() || untyped_strings(values))
+            {
                 return self.string_enum(node, values.iter().filter_map(Node::as_str));
             }
         }
@@ -543,7 +545,13 @@ impl<'d> Lowerer<'d, '_, '_> {
             || node.get("anyOf").is_some()
             || node.get("allOf").is_some()
             || node.get("properties").is_some()
-            || (node.get("enum").is_some() && matches!(node.str_at("type"), None | Some("string")));
+            || match (node.get("enum").and_then(Node::items), node.str_at("type")) {
+                (Some(_), Some("string")) => true,
+                // Without a `type`, only values that read as text are a
+                // string enum: `enum: [1, 2]` is numbers on the wire.
+                (Some(values), None) => node.get("type").is_none() && untyped_strings(values),
+                _ => false,
+            };
         if needs_name {
             // A oneOf with one non-null member is just that member.
             if let Some(only) = single_member(node) {
@@ -831,6 +839,16 @@ fn type_word(node: &Node) -> Option<&str> {
 /// Keywords that give a schema a shape beyond one value (a member with any
 /// of them is not a plain `enum`/`const`).
 const SHAPED: [&str; 6] = ["properties", "oneOf", "anyOf", "allOf", "items", "$ref"];
+
+/// Whether every value of an `enum` written without a `type` reads as a
+/// string (not as a JSON number, boolean or null).
+fn untyped_strings(values: &[Node]) -> bool {
+    values.iter().all(|v| {
+        v.as_str().is_some_and(|text| {
+            serde_json::from_str::<serde_json::Value>(text).map_or(true, |j| j.is_string())
+        })
+    })
+}
 
 fn enum_strings(node: &Node) -> Option<Vec<&str>> {
     if SHAPED.iter().any(|k| node.get(k).is_some()) {
