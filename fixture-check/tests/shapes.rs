@@ -55,6 +55,7 @@ mod pinned {
             object: Pinned::new(),
             id: "re_1".into(),
             api_version: None,
+            attempt: None,
         };
         assert_eq!(
             serde_json::to_value(&refund).expect("encodes"),
