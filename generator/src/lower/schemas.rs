@@ -373,8 +373,7 @@ impl<'d> Lowerer<'d, '_, '_> {
     /// distinct value instead of a one-variant enum per property. A `$ref`
     /// to a named schema stays that schema's type: the document named it.
     fn pinned(&mut self, prop: &'d Node) -> Option<TypeRef> {
-        let shaped = ["$ref", "oneOf", "anyOf", "allOf", "properties", "items"];
-        if shaped.iter().any(|k| prop.get(k).is_some())
+        if SHAPED.iter().any(|k| prop.get(k).is_some())
             || Ext::ReadAs.on(prop).is_some()
             || Ext::Lenient.on(prop).is_some()
         {
@@ -389,9 +388,7 @@ impl<'d> Lowerer<'d, '_, '_> {
         // that reads as no other JSON scalar.
         let string = match prop.get("type") {
             Some(_) => prop.str_at("type") == Some("string"),
-            None => {
-                serde_json::from_str::<serde_json::Value>(value).map_or(true, |v| v.is_string())
-            }
+            None => reads_as_text(value),
         };
         if !string {
             return None;
@@ -843,11 +840,13 @@ const SHAPED: [&str; 6] = ["properties", "oneOf", "anyOf", "allOf", "items", "$r
 /// Whether every value of an `enum` written without a `type` reads as a
 /// string (not as a JSON number, boolean or null).
 fn untyped_strings(values: &[Node]) -> bool {
-    values.iter().all(|v| {
-        v.as_str().is_some_and(|text| {
-            serde_json::from_str::<serde_json::Value>(text).map_or(true, |j| j.is_string())
-        })
-    })
+    values.iter().all(|v| v.as_str().is_some_and(reads_as_text))
+}
+
+/// Whether a scalar written without a `type` is text on the wire: it reads
+/// as no JSON number, boolean or null.
+fn reads_as_text(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text).map_or(true, |j| j.is_string())
 }
 
 fn enum_strings(node: &Node) -> Option<Vec<&str>> {
