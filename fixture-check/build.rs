@@ -205,7 +205,7 @@ fn generate_dir(
         if let Some(first) = g.warnings.warnings().next() {
             println!(
                 "cargo:warning={shown}: {} warning(s), e.g. line {}: {}",
-                g.warnings.len(),
+                g.warnings.warnings().count(),
                 first.pos.line,
                 first.message
             );

@@ -322,7 +322,7 @@ pub mod errors {
     }
     impl ::std::error::Error for CrearAcreditacionError {}
     impl rt::FromResponse for CrearAcreditacionError {
-        fn from_response(response: rt::Response) -> rt::Error<Self> {
+        fn from_declared(response: rt::Response) -> rt::Error<Self> {
             response.unexpected()
         }
     }

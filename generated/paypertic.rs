@@ -525,7 +525,7 @@ pub mod errors {
     }
     impl ::std::error::Error for ImportarCobranzasError {}
     impl rt::FromResponse for ImportarCobranzasError {
-        fn from_response(response: rt::Response) -> rt::Error<Self> {
+        fn from_declared(response: rt::Response) -> rt::Error<Self> {
             response.unexpected()
         }
     }

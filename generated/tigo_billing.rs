@@ -871,7 +871,7 @@ pub mod errors {
     }
     impl ::std::error::Error for GetContractError {}
     impl rt::FromResponse for GetContractError {
-        fn from_response(response: rt::Response) -> rt::Error<Self> {
+        fn from_declared(response: rt::Response) -> rt::Error<Self> {
             let status = response.status();
             match status {
                 400 => response.api_error(Self::BadRequest),
@@ -926,7 +926,7 @@ pub mod errors {
     }
     impl ::std::error::Error for GetPartyCharacteristicsError {}
     impl rt::FromResponse for GetPartyCharacteristicsError {
-        fn from_response(response: rt::Response) -> rt::Error<Self> {
+        fn from_declared(response: rt::Response) -> rt::Error<Self> {
             let status = response.status();
             match status {
                 400 => response.api_error(Self::BadRequest),
@@ -977,7 +977,7 @@ pub mod errors {
     }
     impl ::std::error::Error for CheckoutPaymentError {}
     impl rt::FromResponse for CheckoutPaymentError {
-        fn from_response(response: rt::Response) -> rt::Error<Self> {
+        fn from_declared(response: rt::Response) -> rt::Error<Self> {
             let status = response.status();
             match status {
                 400 => response.api_error(Self::BadRequest),

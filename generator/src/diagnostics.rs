@@ -32,14 +32,19 @@ pub enum Severity {
     Error,
     /// Generation goes on; the output is correct but the reader should know.
     Warning,
+    /// How the generator read something the spec says in a common but not
+    /// pasarela-specific way (e.g. a header parameter it recognised as an
+    /// idempotency key); nothing to fix.
+    Info,
 }
 
 impl Severity {
-    /// `error` or `warning`, as printed.
+    /// `error`, `warning` or `info`, as printed.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         }
     }
 }
@@ -283,6 +288,7 @@ impl fmt::Display for Diagnostics {
         let warnings = self.warnings().count();
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         match (errors, warnings) {
+            (0, 0) => write!(f, "no problems; the spec was generated"),
             (0, w) => write!(f, "{w} warning{}; the spec was generated", plural(w)),
             (e, 0) => write!(
                 f,
@@ -388,6 +394,12 @@ impl<'a> Reporter<'a> {
     /// Records something the reader should know that does not stop generation.
     pub fn warning(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
         self.push(Severity::Warning, None, pos, message.into(), hint);
+    }
+
+    /// Records how something was read that the reader may want to know
+    /// (not a problem).
+    pub fn info(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
+        self.push(Severity::Info, None, pos, message.into(), hint);
     }
 
     /// Records a spec violation that a lenient reader can still turn into a

@@ -196,7 +196,7 @@ pub fn check(doc: &Doc<'_>, severity: Severity, reporter: &mut Reporter<'_>) {
         ));
         match severity {
             Severity::Error => reporter.error(pos, message, hint),
-            Severity::Warning => reporter.warning(pos, message, hint),
+            Severity::Warning | Severity::Info => reporter.warning(pos, message, hint),
         }
     }
 }

@@ -66,6 +66,9 @@ pub enum Shape {
     List(&'static Shape),
     /// A mapping with these keys (no others).
     Map(&'static [SubKey]),
+    /// `false` (turning off what an enclosing object declares), or a
+    /// mapping with these keys.
+    MapOrFalse(&'static [SubKey]),
 }
 
 /// One key of a [`Shape::Map`].
@@ -124,6 +127,8 @@ pub enum Ext {
     ClosedEnum,
     /// `x-pasarela-in`
     In,
+    /// `x-pasarela-idempotency`
+    Idempotency,
 }
 
 /// What the table says about one extension.
@@ -279,6 +284,16 @@ pub const EXTENSIONS: &[ExtSpec] = &[
         name: "x-pasarela-closed-enum",
         places: &[Place::Schema, Place::Property],
         shape: Shape::Bool,
+    },
+    ExtSpec {
+        ext: Ext::Idempotency,
+        name: "x-pasarela-idempotency",
+        places: &[Place::Document, Place::Operation],
+        shape: Shape::MapOrFalse(&[
+            key("header", Shape::OneOf(&[]), true),
+            key("prefix", Shape::OneOf(&[]), false),
+            key("conflict-statuses", Shape::List(&Shape::Scalar), false),
+        ]),
     },
     ExtSpec {
         ext: Ext::In,
@@ -465,6 +480,16 @@ fn check_shape(path: &str, value: &Node, shape: &Shape, reporter: &mut Reporter<
             }
             _ => wrong(reporter, "a list", "[...]"),
         },
+        Shape::MapOrFalse(keys) => {
+            if value.as_str() == Some("false") {
+                return;
+            }
+            if value.entries().is_none() {
+                wrong(reporter, "`false` or a mapping", "{header: Idempotency-Key}");
+                return;
+            }
+            check_shape(path, value, &Shape::Map(keys), reporter);
+        }
         Shape::Map(keys) => {
             let Some(entries) = value.entries() else {
                 wrong(reporter, "a mapping", "{...}");

@@ -212,6 +212,22 @@ pub struct Operation {
     /// JSON pointer into the request body naming what to check when the
     /// outcome is unknown (`x-pasarela-outcome-reference`).
     pub outcome_reference: Option<String>,
+    /// The API's idempotency-key mechanism for this operation
+    /// (`x-pasarela-idempotency`, or a declared `Idempotency-Key` header
+    /// parameter): the runtime sends a key and retries under it.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// An idempotency-key mechanism: the server stores the first answer per key
+/// and replays it for a repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The request header carrying the key, as the spec spells it.
+    pub header: String,
+    /// Text before each generated key (a UUID v4); empty for none.
+    pub prefix: String,
+    /// Statuses by which the server refuses a reuse of a key.
+    pub conflict_statuses: Vec<u16>,
 }
 
 impl Operation {

@@ -298,7 +298,7 @@ fn run(command: Command, printer: &Printer) -> Result<String, Failure> {
             let checked = pasarela_gen::check_with(&source, &reading.config())
                 .map_err(|d| Failure::Invalid(vec![d]))?;
             printer.diagnostics(&checked.warnings);
-            let warnings = checked.warnings.len();
+            let warnings = checked.warnings.warnings().count();
             Ok(format!(
                 "{}: ok ({} operations, {} types{})",
                 spec.display(),

@@ -29,6 +29,8 @@ pub const SEND_BYTES: &str = "send_bytes";
 pub const SEND_STREAM: &str = "send_stream";
 /// `IntoFuture::into_future`.
 pub const INTO_FUTURE: &str = "into_future";
+/// Sets the call's idempotency key (operations that declare one).
+pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
 
 /// Every member a request builder has besides the spec's parameters, and
 /// method names clippy would read as a standard trait's.
@@ -45,7 +47,7 @@ pub const BUILDER_MEMBERS: &[&str] = &[
     SEND_BYTES,
     SEND_STREAM,
     INTO_FUTURE,
-    "error_for",
+    IDEMPOTENCY_KEY,
     "clone",
     "hook",
 ];

@@ -245,6 +245,71 @@ pub struct Operation {
     /// the error quotes it as `orderId=274`. `None` when the operation
     /// declares none.
     pub outcome_reference: Option<&'static str>,
+    /// How the API deduplicates repeats of this operation with a key, when
+    /// it documents one: every call then carries a key (the same one on
+    /// each attempt), and a call that is not otherwise retry-safe is
+    /// retried on what is safe to repeat under a key. `None`: no key is
+    /// sent, and a money-moving call is sent once.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// An API's idempotency-key mechanism for one operation: the server stores
+/// the first answer under the key and replays it for a repeat.
+///
+/// ```
+/// use pasarela_runtime::{HttpMethod, Idempotency, Operation};
+///
+/// static PAY: Operation = Operation::new("pay", HttpMethod::Post, "/payments")
+///     .moves_money()
+///     .idempotency(Idempotency::header("Idempotency-Key").prefix("pay_").conflict_statuses(&[409]));
+/// assert!(!PAY.retry_safe());
+/// assert!(PAY.retry_safe_with_key());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idempotency {
+    /// The request header that carries the key, e.g. `Idempotency-Key`.
+    pub header: &'static str,
+    /// Text put before each generated key (a UUID v4), e.g. `pay_`.
+    pub prefix: &'static str,
+    /// Statuses by which the server refuses a reuse of a key (the same key
+    /// with a different request, or while the first is in progress):
+    /// such an answer is [`Error::IdempotencyConflict`](crate::Error::IdempotencyConflict),
+    /// never retried.
+    pub conflict_statuses: &'static [u16],
+}
+
+impl Idempotency {
+    /// Keys in the header `name`, UUID v4 without a prefix, no conflict
+    /// status declared.
+    pub const fn header(name: &'static str) -> Self {
+        Idempotency {
+            header: name,
+            prefix: "",
+            conflict_statuses: &[],
+        }
+    }
+
+    /// Sets [`prefix`](Idempotency::prefix).
+    pub const fn prefix(mut self, prefix: &'static str) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    /// Sets [`conflict_statuses`](Idempotency::conflict_statuses).
+    pub const fn conflict_statuses(mut self, statuses: &'static [u16]) -> Self {
+        self.conflict_statuses = statuses;
+        self
+    }
+
+    /// A new key: the prefix and a random UUID v4.
+    pub fn new_key(&self) -> String {
+        format!("{}{}", self.prefix, uuid::Uuid::new_v4())
+    }
+
+    /// Whether `status` is a refused reuse of the key.
+    pub fn is_conflict(&self, status: u16) -> bool {
+        self.conflict_statuses.contains(&status)
+    }
 }
 
 impl Operation {
@@ -272,6 +337,7 @@ impl Operation {
             moves_money: false,
             send_once: false,
             outcome_reference: None,
+            idempotency: None,
         }
     }
 
@@ -307,10 +373,25 @@ impl Operation {
         self
     }
 
+    /// Sets [`idempotency`](Operation::idempotency).
+    pub const fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = Some(idempotency);
+        self
+    }
+
     /// Whether the runtime may retry this operation automatically:
     /// idempotent, and neither moving money nor send-once.
     pub fn retry_safe(&self) -> bool {
         self.idempotent && !self.outcome_may_be_unknown()
+    }
+
+    /// Whether the runtime may retry this operation when its call carries
+    /// an idempotency key: it is [retry-safe](Operation::retry_safe), or it
+    /// declares [`idempotency`](Operation::idempotency). With a key the
+    /// retries are fewer: connection failures, timeouts, 5xx, and 429 with
+    /// `Retry-After` (see [`crate::retry`]).
+    pub fn retry_safe_with_key(&self) -> bool {
+        self.retry_safe() || self.idempotency.is_some()
     }
 
     /// Whether repeating this operation does harm: it moves money or is

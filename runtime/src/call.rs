@@ -49,9 +49,20 @@ pub type Decoded<C> = Result<ResponseValue<<C as Call>::Output>, Error<<C as Cal
 /// error enums implement it from the error responses the spec declares
 /// (one implementation per distinct set of them).
 pub trait FromResponse: Sized {
-    /// The error a response outside 2xx means: a declared error, or
-    /// [`Error::UnexpectedStatus`].
-    fn from_response(response: Response) -> Error<Self>;
+    /// The error the spec's error responses make of `response`: a declared
+    /// error, or [`Error::UnexpectedStatus`] (generated).
+    fn from_declared(response: Response) -> Error<Self>;
+
+    /// The error a response outside 2xx means: the server refusing a reuse
+    /// of the call's idempotency key ([`Error::IdempotencyConflict`], for
+    /// the statuses its operation declares for that), else
+    /// [`from_declared`](FromResponse::from_declared).
+    fn from_response(response: Response) -> Error<Self> {
+        match response.idempotency_conflict() {
+            Some(conflict) => conflict,
+            None => Self::from_declared(response),
+        }
+    }
 }
 
 /// Reads any response of the call `C`: [`Call::decode`] for 2xx, else
@@ -222,7 +233,7 @@ impl<T, E> fmt::Debug for Sending<T, E> {
 /// pub struct PingError;
 ///
 /// impl FromResponse for PingError {
-///     fn from_response(response: Response) -> Error<Self> {
+///     fn from_declared(response: Response) -> Error<Self> {
 ///         response.unexpected()
 ///     }
 /// }

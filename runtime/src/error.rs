@@ -25,6 +25,19 @@ pub const OUTCOME_UNKNOWN_NOTE: &str =
 /// How many characters of a body an error message quotes.
 pub(crate) const EXCERPT_CHARS: usize = 512;
 
+/// What an outcome-unknown error tells the caller to do.
+fn outcome_advice(reference: Option<&str>, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!(
+            "resending it with idempotency key `{key}` is safe: the server answers with the first outcome instead of acting again"
+        ),
+        None => format!(
+            "check {} before retrying — do not resend blindly.",
+            reference.unwrap_or("its status")
+        ),
+    }
+}
+
 fn at_path(path: &str) -> String {
     if path.is_empty() {
         String::new()
@@ -142,9 +155,16 @@ pub enum Error<E> {
     ///   answer that cannot be read, and a result envelope with an
     ///   undocumented code.
     ///
-    /// Such calls are never retried automatically; check the operation's
-    /// status (by `reference`, when there is one) before trying again.
-    #[error("outcome unknown: {reason}. The server may have processed this request; check {} before retrying — do not resend blindly.", .reference.as_deref().unwrap_or("its status"))]
+    /// Such calls are not retried automatically, unless the operation
+    /// declares an idempotency key ([`crate::Operation::idempotency`]):
+    /// then the runtime has retried what is safe under the key, and
+    /// `idempotency_key` holds it. Resend with that key
+    /// ([`CallOptions::idempotency_key`](crate::CallOptions::idempotency_key)
+    /// or the request's `.idempotency_key(..)`) and the server answers the
+    /// first outcome instead of acting twice. Without a key, check the
+    /// operation's status (by `reference`, when there is one) before trying
+    /// again.
+    #[error("outcome unknown: {reason}. The server may have processed this request; {}", outcome_advice(.reference.as_deref(), .idempotency_key.as_deref()))]
     OutcomeUnknown {
         /// What happened, e.g. `the server answered HTTP 503 …`.
         reason: String,
@@ -155,6 +175,9 @@ pub enum Error<E> {
         /// as `name=value` (e.g. `orderId=274`); `None` when the operation
         /// declares none or the request body does not hold it.
         reference: Option<String>,
+        /// The idempotency key the call sent on every attempt, when the
+        /// operation declares one: resending with it is safe.
+        idempotency_key: Option<String>,
         /// The whole result envelope, when the server answered one whose
         /// code the spec does not document (or none): it did not say whether
         /// the call succeeded, but what it said is kept.
@@ -162,6 +185,24 @@ pub enum Error<E> {
         /// Which timeout elapsed, when that is what happened.
         timeout: Option<TimeoutKind>,
         /// The response headers, when the server answered (empty otherwise).
+        headers: ResponseHeaders,
+    },
+    /// The server refused this reuse of the call's idempotency key: it
+    /// answered one of the statuses the operation declares for that (the
+    /// key was used before for a different request, or that request is
+    /// still in progress). Not retried. Nothing new was done by this
+    /// request; send it with a new key once you know what the first one
+    /// did.
+    #[error("HTTP {status}: the server refused idempotency key `{key}` (it was used before for another request, or that request is still in progress): {}", excerpt(.body, EXCERPT_CHARS))]
+    IdempotencyConflict {
+        /// HTTP status code.
+        status: u16,
+        /// The key that was refused.
+        key: String,
+        /// The response body (lossy UTF-8, at most
+        /// [`KEPT_BODY_BYTES`](crate::serde_util::KEPT_BODY_BYTES)).
+        body: String,
+        /// The response headers.
         headers: ResponseHeaders,
     },
 }
@@ -174,10 +215,25 @@ impl<E> Error<E> {
         matches!(self, Error::OutcomeUnknown { .. })
     }
 
+    /// The idempotency key the call sent, when its operation declares one
+    /// and the error is about that call's outcome: an unknown outcome
+    /// (resend with this key: the server answers the first outcome) or a
+    /// refused reuse of the key.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Error::OutcomeUnknown {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            Error::IdempotencyConflict { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of the API's response, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. }
+            | Error::IdempotencyConflict { status, .. }
             | Error::UnexpectedStatus { status, .. }
             | Error::Decode { status, .. }
             | Error::BodyTooLarge { status, .. } => Some(*status),
@@ -190,6 +246,7 @@ impl<E> Error<E> {
     pub fn headers(&self) -> Option<&HeaderMap> {
         match self {
             Error::Api { headers, .. }
+            | Error::IdempotencyConflict { headers, .. }
             | Error::UnexpectedStatus { headers, .. }
             | Error::Decode { headers, .. }
             | Error::BodyTooLarge { headers, .. } => Some(headers.map()),
@@ -300,6 +357,7 @@ impl<E> Error<E> {
                 reason,
                 status,
                 reference,
+                idempotency_key,
                 envelope,
                 timeout,
                 headers,
@@ -307,8 +365,20 @@ impl<E> Error<E> {
                 reason,
                 status,
                 reference,
+                idempotency_key,
                 envelope,
                 timeout,
+                headers,
+            },
+            Error::IdempotencyConflict {
+                status,
+                key,
+                body,
+                headers,
+            } => Error::IdempotencyConflict {
+                status,
+                key,
+                body,
                 headers,
             },
         }
@@ -318,7 +388,7 @@ impl<E> Error<E> {
     /// been processed, as [`Error::OutcomeUnknown`] (other errors are
     /// kept). The caller has decided, with [`crate::outcome`], that the
     /// outcome is unknown.
-    pub(crate) fn into_outcome_unknown(self, reference: Option<String>) -> Self {
+    pub(crate) fn into_outcome_unknown(self, recovery: crate::outcome::Recovery) -> Self {
         let (reason, timeout) = match &self {
             Error::Timeout { kind } => (kind.to_string(), Some(*kind)),
             Error::Transport { message, .. } => (
@@ -330,7 +400,8 @@ impl<E> Error<E> {
         Error::OutcomeUnknown {
             reason,
             status: None,
-            reference,
+            reference: recovery.reference,
+            idempotency_key: recovery.idempotency_key,
             envelope: None,
             timeout,
             headers: ResponseHeaders::new(HeaderMap::new()),
@@ -674,7 +745,10 @@ mod tests {
         };
         assert!(!e.outcome_unknown());
         assert!(e.is_retryable());
-        let e = e.into_outcome_unknown(Some("orderId=1".into()));
+        let e = e.into_outcome_unknown(crate::outcome::Recovery {
+            reference: Some("orderId=1".into()),
+            idempotency_key: None,
+        });
         assert!(e.outcome_unknown());
         assert!(!e.is_retryable());
         assert!(matches!(
@@ -691,7 +765,7 @@ mod tests {
         };
         assert!(!e.outcome_unknown());
         assert!(e
-            .into_outcome_unknown(None)
+            .into_outcome_unknown(crate::outcome::Recovery::default())
             .to_string()
             .contains("connection reset"));
     }
@@ -719,11 +793,13 @@ mod tests {
             reason: "the server answered HTTP 504 with an empty body".into(),
             status: Some(504),
             reference: Some("orderId=9".into()),
+            idempotency_key: None,
             envelope: None,
             timeout: None,
             headers: ResponseHeaders::new(HeaderMap::new()),
         };
         assert!(e.outcome_unknown());
+        assert_eq!(e.idempotency_key(), None);
         assert_eq!(e.status(), Some(504));
         assert_eq!(
             e.to_string(),
@@ -746,6 +822,38 @@ mod tests {
         });
         assert_eq!(v.to_string(), "invalid request: a must be greater than 0");
         assert!(matches!(v.map_api(|d| d.0), Error::Validation(_)));
+    }
+
+    #[test]
+    fn an_unknown_outcome_with_a_key_says_resending_with_it_is_safe() {
+        let e: Error<Declared> = Error::Timeout {
+            kind: TimeoutKind::Attempt,
+        }
+        .into_outcome_unknown(crate::outcome::Recovery {
+            reference: Some("orderId=9".into()),
+            idempotency_key: Some("pay_k1".into()),
+        });
+        assert_eq!(e.idempotency_key(), Some("pay_k1"));
+        let shown = e.to_string();
+        assert!(
+            shown.contains("resending it with idempotency key `pay_k1` is safe"),
+            "{shown}"
+        );
+        assert!(!shown.contains("do not resend"), "{shown}");
+        let conflict: Error<Declared> = Error::IdempotencyConflict {
+            status: 409,
+            key: "pay_k1".into(),
+            body: "{\"error\":\"key in use\"}".into(),
+            headers: ResponseHeaders::new(HeaderMap::new()),
+        };
+        assert_eq!(conflict.idempotency_key(), Some("pay_k1"));
+        assert_eq!(conflict.status(), Some(409));
+        assert!(!conflict.is_retryable());
+        assert!(conflict.to_string().contains("key in use"), "{conflict}");
+        assert!(matches!(
+            conflict.map_api(|d| d.0),
+            Error::IdempotencyConflict { status: 409, .. }
+        ));
     }
 
     #[test]

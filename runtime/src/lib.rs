@@ -65,6 +65,7 @@
 //!     moves_money: false,
 //!     send_once: false,
 //!     outcome_reference: None,
+//!     idempotency: None,
 //! };
 //!
 //! #[derive(Debug, pasarela_runtime::serde::Deserialize)]
@@ -130,7 +131,9 @@ pub use rust_decimal::Decimal;
 pub use serde;
 pub use serde_json;
 
-pub use api::{ApiInfo, ApiKeyLocation, HttpMethod, Operation, SecurityScheme, SecuritySchemeKind};
+pub use api::{
+    ApiInfo, ApiKeyLocation, HttpMethod, Idempotency, Operation, SecurityScheme, SecuritySchemeKind,
+};
 pub use call::{
     Call, CallOptionsField, Decode, Decoded, FromResponse, Prepared, Sending, SendingWithMeta,
 };

@@ -34,6 +34,7 @@ pub struct CallOptions {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) max_attempts: Option<u32>,
     pub(crate) headers: Vec<(String, String)>,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 impl CallOptions {
@@ -76,6 +77,19 @@ impl CallOptions {
         self
     }
 
+    /// The idempotency key of this call, for an operation that declares
+    /// one ([`Operation::idempotency`](crate::Operation::idempotency)):
+    /// instead of a new key, this one is sent on every attempt. Use it to
+    /// resend a call whose outcome stayed unknown, with the key its error
+    /// gave ([`Error::idempotency_key`](crate::Error::idempotency_key)).
+    /// On an operation without a key mechanism the call fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) and nothing
+    /// is sent: the key would protect nothing.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
     /// The retry policy this call uses, given the client's.
     pub(crate) fn retry_or<'a>(&'a self, client: &'a RetryPolicy) -> Cow<'a, RetryPolicy> {
         let policy = self.retry.as_ref().unwrap_or(client);
@@ -95,6 +109,7 @@ impl fmt::Debug for CallOptions {
             .field("retry", &self.retry)
             .field("max_attempts", &self.max_attempts)
             .field("headers", &names)
+            .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }

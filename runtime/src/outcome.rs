@@ -5,6 +5,17 @@
 
 use crate::api::Operation;
 
+/// What a caller needs to settle a call whose outcome stayed unknown, kept
+/// with its response: the rendered outcome reference, and the idempotency
+/// key the call sent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recovery {
+    /// [`Operation::outcome_reference`] rendered as `name=value`.
+    pub(crate) reference: Option<String>,
+    /// The key of [`Operation::idempotency`], as sent.
+    pub(crate) idempotency_key: Option<String>,
+}
+
 /// What the client saw that may leave the outcome of a call open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

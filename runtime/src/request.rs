@@ -322,6 +322,30 @@ impl Request {
     /// `<last pointer segment>=<value as text>` (strings unquoted); `None`
     /// when the operation declares no reference, the body is not JSON, or
     /// the pointer finds nothing (or `null`).
+    /// The idempotency key this call sends, written into its headers (the
+    /// same on every attempt): the one its options give, else a new one.
+    /// `Ok(None)` when the operation declares no key mechanism; a key set
+    /// for such an operation is an error (it would protect nothing).
+    pub(crate) fn settle_idempotency_key(&mut self) -> Result<Option<String>, String> {
+        let Some(idempotency) = self.op.idempotency else {
+            return match self.options.idempotency_key {
+                Some(_) => Err(format!(
+                    "operation `{}` declares no idempotency key: the server would not deduplicate a repeat, so the key set for this call protects nothing",
+                    self.op.id
+                )),
+                None => Ok(None),
+            };
+        };
+        let key = match &self.options.idempotency_key {
+            Some(key) => key.clone(),
+            None => idempotency.new_key(),
+        };
+        self.headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case(idempotency.header));
+        self.headers.push((idempotency.header, key.clone()));
+        Ok(Some(key))
+    }
+
     pub(crate) fn outcome_reference(&self) -> Option<String> {
         let pointer = self.op.outcome_reference?;
         let Body::Json(bytes) = &self.body else {

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 
 use crate::api::Operation;
 use crate::error::{Error, EXCERPT_CHARS};
-use crate::outcome::Evidence;
+use crate::outcome::{Evidence, Recovery};
 use crate::serde_util::excerpt;
 
 /// How many characters of a body an outcome-unknown reason quotes.
@@ -26,8 +26,8 @@ pub struct Response {
     body: Bytes,
     /// The operation that produced it; set by [`Client::send`](crate::Client::send).
     op: Option<&'static Operation>,
-    /// The rendered outcome reference of the request, if any.
-    reference: Option<String>,
+    /// The request's rendered outcome reference and idempotency key.
+    recovery: Recovery,
 }
 
 impl Response {
@@ -40,7 +40,7 @@ impl Response {
             headers,
             body: body.into(),
             op: None,
-            reference: None,
+            recovery: Recovery::default(),
         }
     }
 
@@ -51,18 +51,15 @@ impl Response {
             headers,
             body: body.into_bytes(),
             op: None,
-            reference: None,
+            recovery: Recovery::default(),
         }
     }
 
-    /// Records the operation and the request's rendered outcome reference.
-    pub(crate) fn with_operation(
-        mut self,
-        op: &'static Operation,
-        reference: Option<String>,
-    ) -> Self {
+    /// Records the operation, the request's rendered outcome reference and
+    /// its idempotency key.
+    pub(crate) fn with_operation(mut self, op: &'static Operation, recovery: Recovery) -> Self {
         self.op = Some(op);
-        self.reference = reference;
+        self.recovery = recovery;
         self
     }
 
@@ -75,7 +72,29 @@ impl Response {
     /// The request's outcome reference rendered as `name=value` (see
     /// [`Operation::outcome_reference`]), when there is one.
     pub fn outcome_reference(&self) -> Option<&str> {
-        self.reference.as_deref()
+        self.recovery.reference.as_deref()
+    }
+
+    /// The idempotency key the request carried (see
+    /// [`Operation::idempotency`]), when the operation declares one.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.recovery.idempotency_key.as_deref()
+    }
+
+    /// [`Error::IdempotencyConflict`] when this response is the server
+    /// refusing a reuse of the call's idempotency key (one of the statuses
+    /// the operation declares for it).
+    pub(crate) fn idempotency_conflict<E>(&self) -> Option<Error<E>> {
+        let idempotency = self.op?.idempotency?;
+        if !idempotency.is_conflict(self.status) {
+            return None;
+        }
+        Some(Error::IdempotencyConflict {
+            status: self.status,
+            key: self.recovery.idempotency_key.clone().unwrap_or_default(),
+            body: crate::serde_util::kept_body(self.text_lossy()),
+            headers: ResponseHeaders::new(self.headers.clone()),
+        })
     }
 
     /// The HTTP status code.
@@ -211,7 +230,8 @@ impl Response {
         Error::OutcomeUnknown {
             reason,
             status: Some(self.status),
-            reference: self.reference.clone(),
+            reference: self.recovery.reference.clone(),
+            idempotency_key: self.recovery.idempotency_key.clone(),
             envelope,
             timeout: None,
             headers: ResponseHeaders::new(self.headers.clone()),
@@ -224,6 +244,7 @@ impl Response {
             value,
             status: self.status,
             headers: self.headers,
+            idempotency_key: self.recovery.idempotency_key,
         }
     }
 
@@ -395,6 +416,7 @@ pub struct ResponseValue<T> {
     value: T,
     status: u16,
     headers: HeaderMap,
+    idempotency_key: Option<String>,
 }
 
 impl<T> ResponseValue<T> {
@@ -404,6 +426,7 @@ impl<T> ResponseValue<T> {
             value,
             status,
             headers,
+            idempotency_key: None,
         }
     }
 
@@ -422,6 +445,13 @@ impl<T> ResponseValue<T> {
         request_id(&self.headers)
     }
 
+    /// The idempotency key the call sent (see
+    /// [`Operation::idempotency`]): keep it to prove, later, which request
+    /// this answer belongs to. `None` when the operation declares no key.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
+
     /// The decoded value.
     pub fn into_inner(self) -> T {
         self.value
@@ -438,6 +468,7 @@ impl<T> ResponseValue<T> {
             value: f(self.value),
             status: self.status,
             headers: self.headers,
+            idempotency_key: self.idempotency_key,
         }
     }
 }
@@ -449,6 +480,7 @@ impl<T: fmt::Debug> fmt::Debug for ResponseValue<T> {
             .field("value", &self.value)
             .field("status", &self.status)
             .field("headers", &names)
+            .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
 }

@@ -8,6 +8,13 @@
 //! connection the server had closed, a body cut short). Everything else is
 //! returned as it is: a POST meeting a 503 is sent exactly once.
 //!
+//! A call that carries an idempotency key
+//! ([`Operation::idempotency`](crate::Operation::idempotency)) is retried
+//! even when its operation is not retry-safe, because the server answers a
+//! repeat of the key from its record of the first: on connection errors,
+//! per-attempt timeouts, connections that failed after sending, any 5xx,
+//! and 429 with `Retry-After`. Every attempt carries the same key.
+//!
 //! Waits go through the policy's [`Sleeper`] (tokio's clock by default), so
 //! tests can make them instant and check each delay exactly.
 //!
@@ -213,6 +220,16 @@ impl Iterator for Backoff {
 /// Whether a status code is worth retrying for a retry-safe operation.
 pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether an answer is worth retrying for a call that carries an
+/// idempotency key but is not otherwise retry-safe: any 5xx (the server
+/// failed; a repeat under the same key is answered from its record of the
+/// first), and 429 when the server says when to come back (`Retry-After`).
+/// A 408 or a 429 without `Retry-After` is returned as it is.
+pub(crate) fn is_retryable_with_key(status: u16, headers: &HeaderMap) -> bool {
+    (500..600).contains(&status)
+        || (status == 429 && headers.contains_key(reqwest::header::RETRY_AFTER))
 }
 
 /// Parses a `Retry-After` header: delta-seconds or an HTTP-date. A date in

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use crate::api::Operation;
 use crate::csv::{ChunkStream, CsvFormat, CsvRow, CsvStream};
 use crate::error::{describe_reqwest, Error, TimeoutKind};
-use crate::outcome::Evidence;
+use crate::outcome::{Evidence, Recovery};
 use crate::response::Response;
 use crate::response::ResponseHeaders;
 use crate::scrub::{Clean, CleanBuf, Scrubber};
@@ -42,7 +42,7 @@ pub struct StreamingResponse {
     /// The most [`buffer`](Self::buffer) reads.
     limit: u64,
     op: Option<&'static Operation>,
-    reference: Option<String>,
+    recovery: Recovery,
 }
 
 impl fmt::Debug for StreamingResponse {
@@ -72,18 +72,15 @@ impl StreamingResponse {
             timeout,
             limit,
             op: None,
-            reference: None,
+            recovery: Recovery::default(),
         }
     }
 
-    /// Records the operation and the request's rendered outcome reference.
-    pub(crate) fn with_operation(
-        mut self,
-        op: &'static Operation,
-        reference: Option<String>,
-    ) -> Self {
+    /// Records the operation, the request's rendered outcome reference and
+    /// its idempotency key.
+    pub(crate) fn with_operation(mut self, op: &'static Operation, recovery: Recovery) -> Self {
         self.op = Some(op);
-        self.reference = reference;
+        self.recovery = recovery;
         self
     }
 
@@ -110,10 +107,11 @@ impl StreamingResponse {
         if !crate::outcome::is_unknown(self.op, Evidence::AnswerUnreadable) {
             return error;
         }
-        match error.into_outcome_unknown(self.reference.clone()) {
+        match error.into_outcome_unknown(self.recovery.clone()) {
             Error::OutcomeUnknown {
                 reason,
                 reference,
+                idempotency_key,
                 timeout,
                 ..
             } => Error::OutcomeUnknown {
@@ -123,6 +121,7 @@ impl StreamingResponse {
                 ),
                 status: Some(self.status),
                 reference,
+                idempotency_key,
                 envelope: None,
                 timeout,
                 headers: ResponseHeaders::new(self.headers.clone()),
@@ -184,7 +183,7 @@ impl StreamingResponse {
         }
         let resp = Response::received(self.status, self.headers, body.freeze());
         Ok(match self.op {
-            Some(op) => resp.with_operation(op, self.reference),
+            Some(op) => resp.with_operation(op, self.recovery),
             None => resp,
         })
     }

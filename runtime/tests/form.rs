@@ -27,6 +27,7 @@ static GET_WITH_FORM_KEY: Operation = Operation {
     moves_money: false,
     send_once: false,
     outcome_reference: None,
+    idempotency: None,
 };
 
 static DELETE_WITH_FORM_KEY: Operation = Operation {
@@ -38,6 +39,7 @@ static DELETE_WITH_FORM_KEY: Operation = Operation {
     moves_money: false,
     send_once: false,
     outcome_reference: None,
+    idempotency: None,
 };
 
 #[derive(Serialize)]

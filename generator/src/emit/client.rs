@@ -118,7 +118,12 @@ pub(super) fn operation_doc(op: &Operation) -> TokenStream {
         op.path,
         op.id
     ));
-    if op.moves_money {
+    if let Some(idempotency) = &op.idempotency {
+        text.push_str(&format!(
+            "\n\nEach call sends an idempotency key in `{}` (the same on every attempt), so it is retried where a repeat is safe under the key. An error whose `outcome_unknown()` is true carries the key (`idempotency_key()`): resending with it is safe.",
+            idempotency.header
+        ));
+    } else if op.moves_money {
         text.push_str("\n\nThis call moves money: it is never retried automatically, and an error whose `outcome_unknown()` is true means the server may have acted on it.");
     } else if op.send_once {
         text.push_str("\n\nThis call must not be repeated (it creates what a second call would create again): it is never retried automatically, and an error whose `outcome_unknown()` is true means the server may have acted on it.");

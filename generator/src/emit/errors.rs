@@ -203,7 +203,7 @@ fn error_enum(op: &Operation, name: &proc_macro2::Ident, head: &str) -> TokenStr
         impl ::std::error::Error for #name {}
 
         impl #rt::FromResponse for #name {
-            fn from_response(response: #rt::Response) -> #rt::Error<Self> {
+            fn from_declared(response: #rt::Response) -> #rt::Error<Self> {
                 #arms
             }
         }

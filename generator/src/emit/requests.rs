@@ -14,7 +14,7 @@ use quote::{format_ident, quote};
 
 use super::client::arg_type;
 use super::types::{has_named, value_validation, Validated};
-use super::{doc_line, lit, opt_doc, rt, type_tokens, Scope};
+use super::{doc, doc_line, lit, opt_doc, rt, type_tokens, Scope};
 use crate::ident::to_ident;
 use crate::ir::*;
 use crate::members;
@@ -499,6 +499,9 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
             Ok(response.into_value(decoded?))
         }
     };
+    if let Some(idempotency) = &op.idempotency {
+        setters.push(idempotency_key_setter(idempotency, &options_field));
+    }
     let extra = csv_methods(op, &error);
     let error_ty = quote!(super::errors::#error);
     // The status, where a 2xx is told apart or an error code in the body
@@ -604,9 +607,41 @@ fn operation_static(op: &Operation, method: &TokenStream) -> TokenStream {
         let pointer = lit(pointer);
         calls.push(quote!(.outcome_reference(#pointer)));
     }
+    if let Some(idempotency) = &op.idempotency {
+        let header = lit(&idempotency.header);
+        let mut declared = quote!(#rt::Idempotency::header(#header));
+        if !idempotency.prefix.is_empty() {
+            let prefix = lit(&idempotency.prefix);
+            declared.extend(quote!(.prefix(#prefix)));
+        }
+        if !idempotency.conflict_statuses.is_empty() {
+            let statuses = &idempotency.conflict_statuses;
+            declared.extend(quote!(.conflict_statuses(&[#(#statuses),*])));
+        }
+        calls.push(quote!(.idempotency(#declared)));
+    }
     quote! {
         static OPERATION: #rt::Operation =
             #rt::Operation::new(#id, #rt::HttpMethod::#method, #path) #(#calls)*;
+    }
+}
+
+/// `idempotency_key(..)`: the key this call sends instead of a new one.
+fn idempotency_key_setter(
+    idempotency: &crate::ir::Idempotency,
+    options: &proc_macro2::Ident,
+) -> TokenStream {
+    let setter = format_ident!("{}", members::IDEMPOTENCY_KEY);
+    let text = doc(&format!(
+        "Sends `key` in the `{}` header instead of a new key, on every attempt: to resend a call whose outcome stayed unknown, with the key its error gave (`Error::idempotency_key`). The server answers a repeat of a key with the first call's outcome.",
+        idempotency.header
+    ));
+    quote! {
+        #text
+        pub fn #setter(mut self, key: impl Into<String>) -> Self {
+            self.#options = ::std::mem::take(&mut self.#options).idempotency_key(key);
+            self
+        }
     }
 }
 

@@ -22,6 +22,100 @@ impl<'d> Lowerer<'d, '_, '_> {
             .map(str::to_string)
     }
 
+    /// The operation's idempotency-key mechanism: its own
+    /// `x-pasarela-idempotency` (`false`: none), else the document's for an
+    /// operation that is not `idempotent` (a POST, PATCH, or one that moves
+    /// money or is send-once), else a declared header
+    /// parameter named `Idempotency-Key` (any case; reported as `info`).
+    /// The header parameter that carries the key, if declared, is taken
+    /// out of `params`: the runtime fills it, and the request builder's
+    /// `idempotency_key(..)` sets it.
+    pub(super) fn idempotency(
+        &mut self,
+        op: &Node,
+        idempotent: bool,
+        params: &mut Vec<Param>,
+    ) -> Option<Idempotency> {
+        let is_header_named = |p: &Param, name: &str| {
+            p.location == ParamLocation::Header && p.wire_name.eq_ignore_ascii_case(name)
+        };
+        let declared = match Ext::Idempotency.on(op) {
+            Some(own) if own.as_str() == Some("false") => return None,
+            Some(own) => self.idempotency_of(own),
+            None => match Ext::Idempotency.on(self.doc.root) {
+                Some(doc) if !idempotent && doc.as_str() != Some("false") => {
+                    self.idempotency_of(doc)
+                }
+                _ => None,
+            },
+        };
+        let idempotency = match declared {
+            Some(idempotency) => idempotency,
+            None => {
+                let param = params
+                    .iter()
+                    .find(|p| is_header_named(p, "Idempotency-Key"))?;
+                self.reporter.info(
+                    param.pos,
+                    format!(
+                        "header parameter `{}` read as the operation's idempotency key: each call sends a new key (the same on every attempt) and is retried under it",
+                        param.wire_name
+                    ),
+                    Some(format!(
+                        "the request builder's `idempotency_key(..)` sets it; say it explicitly with `{}: {{header: {}}}`, or turn it off with `{}: false`",
+                        Ext::Idempotency.name(),
+                        param.wire_name,
+                        Ext::Idempotency.name()
+                    )),
+                );
+                Idempotency {
+                    header: param.wire_name.clone(),
+                    prefix: String::new(),
+                    conflict_statuses: Vec::new(),
+                }
+            }
+        };
+        params.retain(|p| !is_header_named(p, &idempotency.header));
+        Some(idempotency)
+    }
+
+    /// Reads an `x-pasarela-idempotency` mapping (its shape was checked).
+    fn idempotency_of(&mut self, ext: &Node) -> Option<Idempotency> {
+        let header = ext.str_at("header")?;
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if header.is_empty() || !header.chars().all(token) {
+            self.err(
+                ext.get("header").map_or(ext.pos, |n| n.pos),
+                format!("`{header}` is not a valid HTTP header name"),
+                Some("e.g. `header: Idempotency-Key`".into()),
+            );
+            return None;
+        }
+        let mut conflict_statuses = Vec::new();
+        for status in ext
+            .get("conflict-statuses")
+            .and_then(Node::items)
+            .unwrap_or(&[])
+        {
+            match status.as_str().and_then(|s| s.parse::<u16>().ok()) {
+                Some(code @ 400..=599) => conflict_statuses.push(code),
+                _ => self.err(
+                    status.pos,
+                    format!(
+                        "`conflict-statuses` lists HTTP error statuses, found {}",
+                        status.as_str().unwrap_or("a non-scalar")
+                    ),
+                    Some("e.g. `conflict-statuses: [409, 422]`".into()),
+                ),
+            }
+        }
+        Some(Idempotency {
+            header: header.to_string(),
+            prefix: ext.str_at("prefix").unwrap_or("").to_string(),
+            conflict_statuses,
+        })
+    }
+
     /// `x-pasarela-as-text` on an integer or number schema: the value is
     /// kept as its text in Rust (`String`, so nothing is reinterpreted) and
     /// written as a JSON number. Sets `ty` and returns true when it applies.

@@ -114,6 +114,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             && Ext::Idempotent
                 .flag(op)
                 .unwrap_or(cx.method.is_idempotent());
+        let idempotency = self.idempotency(op, idempotent, &mut params);
         Operation {
             pos: op.pos,
             // `Self_` (a keyword kept apart) gives `SelfError`, not `Self_Error`.
@@ -134,6 +135,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             moves_money,
             send_once,
             outcome_reference: self.outcome_reference(op),
+            idempotency,
         }
     }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::api::ApiInfo;
 use crate::auth::Credential;
 use crate::error::Error;
+use crate::outcome::Recovery;
 use crate::request::Request;
 use crate::response::Response;
 use crate::retry::RetryPolicy;
@@ -120,18 +121,18 @@ impl Client {
     /// instantiated again for every operation's error type.
     pub(crate) async fn send_any(&self, mut req: Request) -> Result<Response, Error<Infallible>> {
         let op = req.op;
-        let reference = req.outcome_reference();
+        let recovery = recovery(&mut req)?;
         let own_secrets = std::mem::take(&mut req.secrets);
         let limit = self.inner.max_body_bytes;
         let resp = self
-            .run(req, reference.clone(), |r| {
+            .run(req, recovery.clone(), |r| {
                 // Built when the answer arrives: a token fetched for this very
                 // call is among the secrets.
                 let scrubber = self.scrubber(&own_secrets);
                 async move { read_whole(r, limit, &scrubber).await }
             })
             .await?;
-        Ok(resp.with_operation(op, reference))
+        Ok(resp.with_operation(op, recovery))
     }
 
     /// What a response to a request is scrubbed of: the configured secrets,
@@ -164,20 +165,33 @@ impl Client {
         mut req: Request,
     ) -> Result<StreamingResponse, Error<Infallible>> {
         let op = req.op;
-        let reference = req.outcome_reference();
+        let recovery = recovery(&mut req)?;
         let own_secrets = std::mem::take(&mut req.secrets);
         let timeout = self.inner.attempt_timeout;
         let limit = self.inner.max_body_bytes;
         let resp = self
-            .run(req, reference.clone(), |r| {
+            .run(req, recovery.clone(), |r| {
                 let scrubber = self.scrubber(&own_secrets).into_owned();
                 std::future::ready(Ok::<_, pipeline::ReadError>(StreamingResponse::new(
                     r, timeout, limit, scrubber,
                 )))
             })
             .await?;
-        Ok(resp.with_operation(op, reference))
+        Ok(resp.with_operation(op, recovery))
     }
+}
+
+/// What a caller needs if the call's outcome stays unknown: its outcome
+/// reference, and its idempotency key (settled here, once, and written into
+/// its headers, so every attempt carries the same one).
+fn recovery(req: &mut Request) -> Result<Recovery, Error<Infallible>> {
+    let idempotency_key = req
+        .settle_idempotency_key()
+        .map_err(Error::InvalidRequest)?;
+    Ok(Recovery {
+        reference: req.outcome_reference(),
+        idempotency_key,
+    })
 }
 
 #[cfg(test)]

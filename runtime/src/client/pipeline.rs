@@ -16,10 +16,12 @@ use super::{Client, Inner};
 use crate::auth::elapsed_ms;
 use crate::error::{Error, TimeoutKind};
 use crate::hook::{AttemptInfo, AttemptResult};
-use crate::outcome::{is_unknown, Evidence};
+use crate::outcome::{is_unknown, Evidence, Recovery};
 use crate::request::Request;
 use crate::response::Response;
-use crate::retry::{is_retryable_status, retry_after, Backoff, RetryPolicy};
+use crate::retry::{
+    is_retryable_status, is_retryable_with_key, retry_after, Backoff, RetryPolicy,
+};
 use crate::streaming::StreamingResponse;
 
 impl Client {
@@ -30,7 +32,7 @@ impl Client {
     pub(super) async fn run<T, E, F, Fut>(
         &self,
         req: Request,
-        reference: Option<String>,
+        recovery: Recovery,
         read: F,
     ) -> Result<T, Error<E>>
     where
@@ -47,16 +49,17 @@ impl Client {
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
+            idempotency_key = recovery.idempotency_key.as_deref(),
         );
         let result = self
             .inner
-            .execute(req, reference, read)
+            .execute(req, recovery, read)
             .instrument(span.clone())
             .await;
         result.map_err(|e| {
             if matches!(e, Error::OutcomeUnknown { .. }) {
                 span.in_scope(|| {
-                    tracing::warn!(error = %e, "outcome of a money-moving call is unknown");
+                    tracing::warn!(error = %e, "outcome of the call is unknown");
                 });
             }
             e.widen()
@@ -152,7 +155,7 @@ impl Inner {
     async fn execute<T, F, Fut>(
         &self,
         mut req: Request,
-        reference: Option<String>,
+        recovery: Recovery,
         read: F,
     ) -> Result<T, Error<Infallible>>
     where
@@ -169,6 +172,9 @@ impl Inner {
         let deadline = total_timeout.and_then(|t| started.checked_add(t));
         let prepared = self.prepare(req, &options)?;
         let retry_safe = op.retry_safe();
+        // With an idempotency key the server deduplicates repeats, so a call
+        // that is not retry-safe may still be retried, on fewer grounds.
+        let keyed = !retry_safe && recovery.idempotency_key.is_some();
         let mut backoff = retry.backoff();
         let mut attempt: u32 = 0;
         let mut refreshed = false;
@@ -210,7 +216,7 @@ impl Inner {
                     }),
                 None => self.attempt(request, &read).await,
             };
-            let outcome = outcome.map_err(|f| self.classify(f, retry_safe));
+            let outcome = outcome.map_err(|f| self.classify(f, retry_safe || keyed));
             let latency_ms = elapsed_ms(attempt_started);
             if !self.hooks.is_empty() {
                 let latency = attempt_started.elapsed();
@@ -246,7 +252,12 @@ impl Inner {
                             continue;
                         }
                     }
-                    if retry_safe && is_retryable_status(status) {
+                    let retry_status = if keyed {
+                        is_retryable_with_key(status, resp.headers())
+                    } else {
+                        retry_safe && is_retryable_status(status)
+                    };
+                    if retry_status {
                         if let Some(delay) =
                             next_delay(&retry, &mut backoff, Some(resp.headers()), deadline)
                         {
@@ -264,7 +275,7 @@ impl Inner {
                 }
                 Err(failure) => {
                     tracing::debug!(attempt, latency_ms, error = %failure.error, "attempt failed");
-                    if retry_safe && failure.retryable {
+                    if (retry_safe || keyed) && failure.retryable {
                         if let Some(delay) = next_delay(&retry, &mut backoff, None, deadline) {
                             tracing::warn!(
                                 attempt,
@@ -278,7 +289,7 @@ impl Inner {
                     }
                     // The one rule for a lost answer (see `crate::outcome`).
                     if failure.maybe_sent && is_unknown(Some(op), Evidence::AnswerLost) {
-                        break Err(failure.error.into_outcome_unknown(reference));
+                        break Err(failure.error.into_outcome_unknown(recovery));
                     }
                     break Err(failure.error);
                 }

@@ -83,6 +83,7 @@ mod tests {
         moves_money: false,
         send_once: false,
         outcome_reference: None,
+        idempotency: None,
     };
 
     fn client() -> Client {

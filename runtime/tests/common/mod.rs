@@ -87,6 +87,7 @@ const fn op(
         moves_money,
         send_once: moves_money,
         outcome_reference: None,
+        idempotency: None,
     }
 }
 
@@ -125,6 +126,7 @@ pub static PAY_WITH_REFERENCE: Operation = Operation {
     moves_money: true,
     send_once: true,
     outcome_reference: Some("/batch/batchId"),
+    idempotency: None,
 };
 /// Operations for each static credential kind.
 pub static WITH_HEADER_KEY: Operation = op(
