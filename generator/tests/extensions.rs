@@ -109,7 +109,7 @@ fn every_misspelt_extension_name_is_refused_with_did_you_mean() {
 
 fn sub_keys(shape: &Shape, out: &mut BTreeSet<&'static str>) {
     match shape {
-        Shape::Map(keys) => {
+        Shape::Map(keys) | Shape::MapOrFalse(keys) => {
             for k in *keys {
                 out.insert(k.name);
                 sub_keys(&k.shape, out);
