@@ -76,7 +76,8 @@ impl KeyServer {
         let plan = Arc::new(plan);
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let (count, book, plan) = (Arc::clone(&count), Arc::clone(&book), Arc::clone(&plan));
+                let (count, book, plan) =
+                    (Arc::clone(&count), Arc::clone(&book), Arc::clone(&plan));
                 tokio::spawn(async move {
                     let mut socket = socket;
                     let Some((seen, body)) = read_request(&mut socket).await else {
@@ -331,14 +332,7 @@ async fn a_503_is_retried_under_the_same_key() {
 
 #[tokio::test]
 async fn a_429_is_retried_only_when_the_server_says_when() {
-    let server = KeyServer::start(|n| {
-        if n == 0 {
-            Plan::Busy
-        } else {
-            Plan::Answer
-        }
-    })
-    .await;
+    let server = KeyServer::start(|n| if n == 0 { Plan::Busy } else { Plan::Answer }).await;
     let (client, waits) = connect(&server);
     client.create_payment(payment("o-4")).await.expect("paid");
     assert_eq!(server.requests(), 2);
@@ -379,7 +373,11 @@ async fn when_every_answer_is_lost_the_error_carries_the_key_and_resending_with_
     assert!(shown.contains(&key), "{shown}");
     assert!(shown.contains("is safe"), "{shown}");
     assert_eq!(server.requests(), 3);
-    assert_eq!(server.effects("/payments"), 1, "acted once for three attempts");
+    assert_eq!(
+        server.effects("/payments"),
+        1,
+        "acted once for three attempts"
+    );
 
     let paid = client
         .create_payment(payment("o-6"))
@@ -389,7 +387,11 @@ async fn when_every_answer_is_lost_the_error_carries_the_key_and_resending_with_
         .expect("the resend is answered");
     assert_eq!(paid.idempotency_key(), Some(key.as_str()));
     assert_eq!(paid.id, "pay-1", "the first attempt's payment");
-    assert_eq!(server.effects("/payments"), 1, "the resend did not pay again");
+    assert_eq!(
+        server.effects("/payments"),
+        1,
+        "the resend did not pay again"
+    );
 }
 
 #[tokio::test]

@@ -485,7 +485,11 @@ fn check_shape(path: &str, value: &Node, shape: &Shape, reporter: &mut Reporter<
                 return;
             }
             if value.entries().is_none() {
-                wrong(reporter, "`false` or a mapping", "{header: Idempotency-Key}");
+                wrong(
+                    reporter,
+                    "`false` or a mapping",
+                    "{header: Idempotency-Key}",
+                );
                 return;
             }
             check_shape(path, value, &Shape::Map(keys), reporter);

@@ -37,9 +37,7 @@ fn header_params(api: &Api, id: &str) -> Vec<String> {
 const OK: &str = "responses: {'200': {description: ok}}";
 
 fn doc(root_ext: &str, ops: &str) -> String {
-    format!(
-        "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\n{root_ext}\npaths:\n{ops}"
-    )
+    format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\n{root_ext}\npaths:\n{ops}")
 }
 
 #[test]
@@ -100,12 +98,18 @@ fn a_declared_idempotency_key_header_is_recognised_with_an_info_diagnostic() {
         .collect();
     assert_eq!(infos.len(), 1, "{}", checked.warnings);
     assert!(
-        infos[0].message.contains("`IDEMPOTENCY-KEY` read as the operation's idempotency key"),
+        infos[0]
+            .message
+            .contains("`IDEMPOTENCY-KEY` read as the operation's idempotency key"),
         "{}",
         infos[0]
     );
     assert_eq!(infos[0].pos.line, 6);
-    assert_eq!(checked.warnings.warnings().count(), 0, "an info is not a warning");
+    assert_eq!(
+        checked.warnings.warnings().count(),
+        0,
+        "an info is not a warning"
+    );
     // Turned off: an ordinary required parameter again.
     assert_eq!(key_of(&checked.api, "postB"), None);
     assert_eq!(
@@ -162,8 +166,8 @@ fn a_real_document_declaring_idempotency_key_headers_gets_keys() {
         return;
     };
     let source = Source::from_path(&path).expect("read");
-    let checked = check_with(&source, &Config::default().lenient(true))
-        .unwrap_or_else(|d| panic!("{d}"));
+    let checked =
+        check_with(&source, &Config::default().lenient(true)).unwrap_or_else(|d| panic!("{d}"));
     let keyed: Vec<_> = checked
         .api
         .operations

@@ -426,3 +426,122 @@ async fn a_document_with_repairable_mistakes_is_served_and_says_what_was_repaire
         "items given as a list, read as one schema: {body}"
     );
 }
+
+/// Sends a JSON POST with an optional idempotency key; (status, replayed
+/// header, body).
+async fn post_keyed(
+    url: &str,
+    header: &str,
+    key: Option<&str>,
+    body: &str,
+) -> Result<(u16, bool, String), reqwest::Error> {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(key) = key {
+        request = request.header(header, key);
+    }
+    let answer = request.send().await?;
+    let status = answer.status().as_u16();
+    let replayed = answer.headers().contains_key("idempotent-replayed");
+    Ok((status, replayed, answer.text().await?))
+}
+
+/// The sandbox honours idempotency keys as an API that documents them
+/// does: a repeat is replayed (one effect in the log), another body with
+/// the same key is refused with the declared conflict status, an answer
+/// lost to a reset was still acted on, and a scripted 503 was not.
+#[tokio::test]
+async fn the_sandbox_replays_a_repeated_idempotency_key_and_refuses_a_reuse() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/idempotency.yaml");
+    let sandbox = Sandbox::start(&spec, Validation::Strict)
+        .await
+        .unwrap_or_else(|e| panic!("served: {e}"));
+    let payments = format!("{}/payments", sandbox.base_url());
+    let a = r#"{"order_id": "o-1", "amount": "12.50"}"#;
+    let b = r#"{"order_id": "o-2", "amount": "99.00"}"#;
+    let key = "Idempotency-Key";
+
+    let first = post_keyed(&payments, key, Some("k1"), a)
+        .await
+        .expect("answered");
+    assert_eq!((first.0, first.1), (201, false), "{}", first.2);
+    let again = post_keyed(&payments, key, Some("k1"), a)
+        .await
+        .expect("answered");
+    assert_eq!(
+        again,
+        (201, true, first.2.clone()),
+        "the first answer, replayed"
+    );
+    let reused = post_keyed(&payments, key, Some("k1"), b)
+        .await
+        .expect("answered");
+    assert_eq!(
+        reused.0, 409,
+        "the first declared conflict status: {}",
+        reused.2
+    );
+
+    // The declared-header form, as the spec spells the header.
+    let refunds = format!("{}/refunds", sandbox.base_url());
+    let refund = |k| {
+        let url = refunds.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/json")
+                .header("idempotency-key", k)
+                .header("x-merchant", "m-1")
+                .body(a.to_string())
+                .send()
+                .await
+                .expect("answered")
+        }
+    };
+    assert_eq!(refund("r1").await.status(), 201);
+    assert!(refund("r1")
+        .await
+        .headers()
+        .contains_key("idempotent-replayed"));
+
+    // A reset loses an answer the sandbox acted on; a scripted 503 is a
+    // failure before acting.
+    sandbox.reset_next(1);
+    assert!(post_keyed(&payments, key, Some("k2"), a).await.is_err());
+    let after_reset = post_keyed(&payments, key, Some("k2"), a)
+        .await
+        .expect("answered");
+    assert_eq!((after_reset.0, after_reset.1), (201, true));
+    sandbox.fail_next(503, 1);
+    let failed = post_keyed(&payments, key, Some("k3"), a)
+        .await
+        .expect("answered");
+    assert_eq!(failed.0, 503);
+    let after_failure = post_keyed(&payments, key, Some("k3"), a)
+        .await
+        .expect("answered");
+    assert_eq!((after_failure.0, after_failure.1), (201, false));
+
+    // No key mechanism: every request acts.
+    let payouts = format!("{}/payouts", sandbox.base_url());
+    for _ in 0..2 {
+        let payout = post_keyed(&payouts, key, Some("p1"), a)
+            .await
+            .expect("answered");
+        assert_eq!((payout.0, payout.1), (201, false), "{}", payout.2);
+    }
+
+    let log = sandbox.requests();
+    let effects = |path: &str| {
+        log.iter()
+            .filter(|r| r.path == path && r.status == 201 && !r.replayed)
+            .count()
+    };
+    // k1 once, k2 once (its answer lost), k3 once after the 503.
+    assert_eq!(effects("/payments"), 3, "{log:#?}");
+    assert_eq!(log.iter().filter(|r| r.replayed).count(), 3);
+    assert_eq!(effects("/refunds"), 1);
+    assert_eq!(effects("/payouts"), 2);
+}

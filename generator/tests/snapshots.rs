@@ -51,6 +51,7 @@ const FIXTURES: &[&str] = &[
     "webhooks_only",
     "hostile_names",
     "shapes",
+    "idempotency",
 ];
 
 macro_rules! snapshot_tests {
@@ -82,6 +83,7 @@ snapshot_tests!(
     webhooks_only,
     hostile_names,
     shapes,
+    idempotency,
 );
 
 #[test]

@@ -36,10 +36,17 @@
 //!    outcome=success|partial|error` asks for (success by default), text
 //!    results their `OK:` pattern or error prefix, CSV bodies rows of
 //!    their row type.
+//! 7. For an operation that declares idempotency keys ([`idempotency`]),
+//!    the first answer per key is stored (also when a scripted reset or
+//!    delay then loses it: the sandbox acted) and replayed for a repeat with
+//!    the same body (logged with `replayed: true`, header
+//!    `Idempotent-Replayed: true`); the same key with another body is
+//!    answered with the operation's conflict status.
 
 pub mod answers;
 pub mod conform;
 pub mod control;
+pub mod idempotency;
 pub mod sample;
 pub mod shape;
 pub mod validate;
@@ -132,6 +139,9 @@ pub struct LoggedRequest {
     pub status: u16,
     /// What validation found wrong (empty when nothing, or when off).
     pub problems: Vec<String>,
+    /// The answer was replayed from the first request with the same
+    /// idempotency key: the sandbox did not act again.
+    pub replayed: bool,
 }
 
 impl LoggedRequest {
@@ -178,6 +188,7 @@ struct State {
     log: std::collections::VecDeque<LoggedRequest>,
     faults: Faults,
     tokens: u64,
+    keys: idempotency::Keys,
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -433,6 +444,38 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         body: &body,
     };
     let (status, answer, operation, problems) = answer_for(&incoming, spec, state);
+    let key = operation.and_then(|op| idempotency_key(op, &parts.headers));
+    let (status, answer, keyed) = match (&key, operation) {
+        (Some(key), Some(op)) if problems.is_empty() || spec.validation != Validation::Strict => {
+            let found = lock(state).keys.lookup(&op.id, key, &body);
+            match found {
+                idempotency::Lookup::Fresh => (status, answer, Keyed::Fresh),
+                idempotency::Lookup::Replay(stored) => {
+                    let mut r =
+                        raw_response(stored.status, &stored.content_type, stored.body.to_vec());
+                    r.headers_mut().insert(
+                        "idempotent-replayed",
+                        hyper::header::HeaderValue::from_static("true"),
+                    );
+                    (stored.status, r, Keyed::Replayed)
+                }
+                idempotency::Lookup::Conflict => {
+                    let status = op
+                        .idempotency
+                        .as_ref()
+                        .and_then(|i| i.conflict_statuses.first().copied())
+                        .unwrap_or(idempotency::DEFAULT_CONFLICT_STATUS);
+                    let r = problem(
+                        status,
+                        "idempotency key reused",
+                        &["this idempotency key was used before with a different request body"],
+                    );
+                    (status, r, Keyed::Refused)
+                }
+            }
+        }
+        _ => (status, answer, Keyed::No),
+    };
     let mut entry = LoggedRequest {
         method: parts.method.to_string(),
         path: path.clone(),
@@ -442,6 +485,7 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         body: logged_body(validate::mask_body(&body, &parts.headers, &spec.api)),
         status,
         problems,
+        replayed: keyed == Keyed::Replayed,
     };
     // Scripted faults come last: the request is logged either way.
     let (reset, delay, fault) = {
@@ -471,6 +515,34 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         st.log.push_back(entry);
         (reset, delay, fault)
     };
+    // A fresh key's answer is stored unless a scripted status says the
+    // server failed before acting; a reset or a delay loses an answer the
+    // sandbox did act on.
+    let answer = match (&key, operation, keyed, fault) {
+        (Some(key), Some(op), Keyed::Fresh, None) if status < 500 => {
+            let (head, full) = answer.into_parts();
+            let bytes = match full.collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(never) => match never {},
+            };
+            let content_type = head
+                .headers
+                .get(hyper::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            lock(state).keys.store(
+                &op.id,
+                key,
+                body.clone(),
+                status,
+                content_type,
+                bytes.clone(),
+            );
+            Response::from_parts(head, Full::new(bytes))
+        }
+        _ => answer,
+    };
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
@@ -485,6 +557,29 @@ async fn handle(req: Request<Incoming>, spec: &Spec, state: &Mutex<State>) -> An
         ));
     }
     Ok(answer)
+}
+
+/// How a request met the idempotency-key store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keyed {
+    /// No key (or the operation declares none).
+    No,
+    /// A new key: the answer is stored.
+    Fresh,
+    /// A repeat: the stored answer was sent again.
+    Replayed,
+    /// A reuse with another body: refused.
+    Refused,
+}
+
+/// The idempotency key a request to `op` carries, when `op` declares keys.
+fn idempotency_key(op: &Operation, headers: &hyper::HeaderMap) -> Option<String> {
+    let declared = op.idempotency.as_ref()?;
+    headers
+        .get(declared.header.as_str())
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
 }
 
 /// A body as the log keeps it: cut after [`LOGGED_BODY_LIMIT`] bytes.

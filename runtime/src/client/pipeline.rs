@@ -19,9 +19,7 @@ use crate::hook::{AttemptInfo, AttemptResult};
 use crate::outcome::{is_unknown, Evidence, Recovery};
 use crate::request::Request;
 use crate::response::Response;
-use crate::retry::{
-    is_retryable_status, is_retryable_with_key, retry_after, Backoff, RetryPolicy,
-};
+use crate::retry::{is_retryable_status, is_retryable_with_key, retry_after, Backoff, RetryPolicy};
 use crate::streaming::StreamingResponse;
 
 impl Client {
