@@ -103,6 +103,7 @@ fn the_fixtures_cover_every_kind_of_change_the_issue_lists() {
         "documentation-only",
         "moves-money-added",
         "moves-money-removed",
+        "idempotency-key-added",
     ] {
         assert!(
             dir("tests/diff").join(case).join("expected.txt").exists(),

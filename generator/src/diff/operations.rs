@@ -578,6 +578,45 @@ impl Differ<'_> {
                 at,
             );
         }
+        match (&o.idempotency, &n.idempotency) {
+            (None, Some(key)) => self.push(
+                "idempotency-key-added",
+                item.to_string(),
+                format!("`{}` now sends an idempotency key in `{}` and is retried under it; its request builder gained `idempotency_key(..)`", n.id, key.header),
+                Wire::Compatible,
+                Rust::Additive,
+                Semver::Minor,
+                at,
+            ),
+            (Some(key), None) => self.push(
+                "idempotency-key-removed",
+                item.to_string(),
+                format!("`{}` no longer declares idempotency keys: a client generated from OLD sends a key in `{}` and retries under it, which the server no longer deduplicates; NEW's request builder has no `idempotency_key(..)`", n.id, key.header),
+                Wire::Breaking,
+                Rust::Breaking,
+                Semver::Major,
+                at,
+            ),
+            (Some(old), Some(new)) if !old.header.eq_ignore_ascii_case(&new.header) => self.push(
+                "idempotency-key-header-changed",
+                item.to_string(),
+                format!("`{}` takes its idempotency key in `{}`, not `{}`: a client generated from OLD retries with a key the server does not read", n.id, new.header, old.header),
+                Wire::Breaking,
+                Rust::None,
+                Semver::Major,
+                at,
+            ),
+            (Some(old), Some(new)) if old != new => self.push(
+                "idempotency-key-details",
+                item.to_string(),
+                format!("the idempotency key's prefix or conflict statuses of `{}` changed", n.id),
+                Wire::Compatible,
+                Rust::None,
+                Semver::Patch,
+                at,
+            ),
+            _ => {}
+        }
         if o.outcome_reference != n.outcome_reference {
             self.push(
                 "outcome-reference",
