@@ -176,8 +176,9 @@ pub enum Error<E> {
         /// declares none or the request body does not hold it.
         reference: Option<String>,
         /// The idempotency key the call sent on every attempt, when the
-        /// operation declares one: resending with it is safe.
-        idempotency_key: Option<String>,
+        /// operation declares one: resending with it is safe (also
+        /// [`Error::idempotency_key`]). Boxed: an error stays small.
+        idempotency_key: Option<Box<str>>,
         /// The whole result envelope, when the server answered one whose
         /// code the spec does not document (or none): it did not say whether
         /// the call succeeded, but what it said is kept.
@@ -401,7 +402,7 @@ impl<E> Error<E> {
             reason,
             status: None,
             reference: recovery.reference,
-            idempotency_key: recovery.idempotency_key,
+            idempotency_key: recovery.idempotency_key.map(String::into_boxed_str),
             envelope: None,
             timeout,
             headers: ResponseHeaders::new(HeaderMap::new()),

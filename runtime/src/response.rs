@@ -231,7 +231,11 @@ impl Response {
             reason,
             status: Some(self.status),
             reference: self.recovery.reference.clone(),
-            idempotency_key: self.recovery.idempotency_key.clone(),
+            idempotency_key: self
+                .recovery
+                .idempotency_key
+                .as_deref()
+                .map(Box::from),
             envelope,
             timeout: None,
             headers: ResponseHeaders::new(self.headers.clone()),
