@@ -231,11 +231,7 @@ impl Response {
             reason,
             status: Some(self.status),
             reference: self.recovery.reference.clone(),
-            idempotency_key: self
-                .recovery
-                .idempotency_key
-                .as_deref()
-                .map(Box::from),
+            idempotency_key: self.recovery.idempotency_key.as_deref().map(Box::from),
             envelope,
             timeout: None,
             headers: ResponseHeaders::new(self.headers.clone()),
