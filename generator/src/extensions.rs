@@ -129,6 +129,8 @@ pub enum Ext {
     In,
     /// `x-pasarela-idempotency`
     Idempotency,
+    /// `x-pasarela-pagination`
+    Pagination,
 }
 
 /// What the table says about one extension.
@@ -293,6 +295,34 @@ pub const EXTENSIONS: &[ExtSpec] = &[
             key("header", Shape::OneOf(&[]), true),
             key("prefix", Shape::OneOf(&[]), false),
             key("conflict-statuses", Shape::List(&Shape::Scalar), false),
+        ]),
+    },
+    ExtSpec {
+        ext: Ext::Pagination,
+        name: "x-pasarela-pagination",
+        places: &[Place::Operation],
+        shape: Shape::Map(&[
+            key(
+                "scheme",
+                Shape::OneOf(&["page-number", "offset", "cursor", "next-link"]),
+                true,
+            ),
+            key("items", Shape::Pointer, false),
+            key("page-param", Shape::OneOf(&[]), false),
+            key("size-param", Shape::OneOf(&[]), false),
+            key("first-page", Shape::Scalar, false),
+            key("offset-param", Shape::OneOf(&[]), false),
+            key("limit-param", Shape::OneOf(&[]), false),
+            key("cursor-param", Shape::OneOf(&[]), false),
+            key("cursor-field", Shape::Pointer, false),
+            key("cursor-header", Shape::OneOf(&[]), false),
+            key("cursor-item-field", Shape::Pointer, false),
+            key("cursor-alone", Shape::Bool, false),
+            key("next-field", Shape::Pointer, false),
+            key("next-link-header", Shape::Bool, false),
+            key("has-more", Shape::Pointer, false),
+            key("total", Shape::Pointer, false),
+            key("stop-on-short-page", Shape::Bool, false),
         ]),
     },
     ExtSpec {

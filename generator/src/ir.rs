@@ -216,6 +216,76 @@ pub struct Operation {
     /// (`x-pasarela-idempotency`, or a declared `Idempotency-Key` header
     /// parameter): the runtime sends a key and retries under it.
     pub idempotency: Option<Idempotency>,
+    /// How the answer is paged (`x-pasarela-pagination`, or a marker of
+    /// another tool read as the same thing): the request builder gets
+    /// `.pages()` and `.items()`.
+    pub pagination: Option<Pagination>,
+}
+
+/// How an operation pages its answer; parameter names are the query
+/// parameters' wire names, pointers are JSON pointers into a page's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// How the next page is asked for.
+    pub scheme: PageScheme,
+    /// Where a page's items are (`None`: the body is the array).
+    pub items: Option<String>,
+    /// The items' type.
+    pub item: TypeRef,
+    /// A boolean that is `false` on the last page.
+    pub has_more: Option<String>,
+    /// The total number of items across pages.
+    pub total: Option<String>,
+    /// A page shorter than the page size asked for is the last.
+    pub stop_on_short_page: bool,
+}
+
+/// How the next page is asked for (see the runtime's `PageScheme`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageScheme {
+    /// A page number, from `first`.
+    PageNumber {
+        /// The page parameter.
+        page: String,
+        /// The page-size parameter.
+        size: Option<String>,
+        /// The first page's number.
+        first: u64,
+    },
+    /// An offset advanced by the items received.
+    Offset {
+        /// The offset parameter.
+        offset: String,
+        /// The limit parameter.
+        limit: Option<String>,
+    },
+    /// A cursor read from each answer.
+    Cursor {
+        /// The cursor parameter.
+        param: String,
+        /// Where the answer gives it.
+        from: CursorSource,
+        /// The page-size parameter.
+        size: Option<String>,
+        /// After the first page, only the cursor and the size are sent.
+        alone: bool,
+    },
+    /// A URL to follow.
+    NextLink {
+        /// A body field (`Some`) or the `Link` header (`None`).
+        field: Option<String>,
+    },
+}
+
+/// Where an answer gives the next cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CursorSource {
+    /// A JSON pointer into the body.
+    Field(String),
+    /// A response header.
+    Header(String),
+    /// A JSON pointer into the page's last item.
+    LastItem(String),
 }
 
 /// An idempotency-key mechanism: the server stores the first answer per key

@@ -31,6 +31,10 @@ pub const SEND_STREAM: &str = "send_stream";
 pub const INTO_FUTURE: &str = "into_future";
 /// Sets the call's idempotency key (operations that declare one).
 pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
+/// The pages of a paginated answer, as a stream.
+pub const PAGES: &str = "pages";
+/// The items of a paginated answer, as a stream.
+pub const ITEMS: &str = "items";
 
 /// Every member a request builder has besides the spec's parameters, and
 /// method names clippy would read as a standard trait's.
@@ -48,6 +52,8 @@ pub const BUILDER_MEMBERS: &[&str] = &[
     SEND_STREAM,
     INTO_FUTURE,
     IDEMPOTENCY_KEY,
+    PAGES,
+    ITEMS,
     "clone",
     "hook",
 ];

@@ -188,6 +188,11 @@ pub enum Error<E> {
         /// The response headers, when the server answered (empty otherwise).
         headers: ResponseHeaders,
     },
+    /// A paginated answer cannot be followed further: a cursor or next
+    /// link repeated one already followed (the stream would loop). The
+    /// items already yielded stay valid.
+    #[error("pagination stopped: {0}")]
+    Pagination(String),
     /// The server refused this reuse of the call's idempotency key: it
     /// answered one of the statuses the operation declares for that (the
     /// key was used before for a different request, or that request is
@@ -354,6 +359,7 @@ impl<E> Error<E> {
             Error::InvalidRequest(m) => Error::InvalidRequest(m),
             Error::Validation(v) => Error::Validation(v),
             Error::Csv(e) => Error::Csv(e),
+            Error::Pagination(m) => Error::Pagination(m),
             Error::OutcomeUnknown {
                 reason,
                 status,

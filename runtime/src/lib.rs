@@ -113,6 +113,7 @@ pub mod error;
 pub mod hook;
 pub mod options;
 pub mod outcome;
+pub mod pages;
 pub mod pinned;
 pub mod request;
 pub mod response;
@@ -145,6 +146,7 @@ pub use envelope::{
 pub use error::{AuthError, BuildError, EncodeError, Error, TimeoutKind};
 pub use hook::{AttemptInfo, AttemptResult, Hook};
 pub use options::CallOptions;
+pub use pages::{CursorSource, Items, LinkSource, Page, PageScheme, Pages, Pagination};
 pub use pinned::{Pinned, PinnedValue};
 pub use request::{ObjectStyle, Part, Request};
 pub use response::{request_id, Response, ResponseHeaders, ResponseValue};

@@ -36,6 +36,9 @@ pub struct Request {
     pub(crate) secrets: Vec<String>,
     /// Per-call overrides (timeout, retry policy, extra headers).
     pub(crate) options: CallOptions,
+    /// A URL to request instead of base URL + path + query (a paginated
+    /// answer's next link), on the base URL's origin.
+    pub(crate) follow: Option<String>,
 }
 
 /// How an object-valued query parameter is written (OpenAPI `style` and
@@ -195,6 +198,7 @@ impl Request {
             body: Body::None,
             secrets: Vec::new(),
             options: CallOptions::default(),
+            follow: None,
         }
     }
 
@@ -202,6 +206,36 @@ impl Request {
     /// which override the client's configuration for this call only.
     pub fn set_options(&mut self, options: CallOptions) {
         self.options = options;
+    }
+
+    /// The value of query parameter `name`, if set.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets query parameter `name` to `value`, replacing what was set.
+    pub fn set_query(&mut self, name: &'static str, value: impl Into<String>) {
+        self.query.retain(|(n, _)| *n != name);
+        self.query.push((name, value.into()));
+    }
+
+    /// Keeps only the query parameters named in `names` (a cursor that
+    /// carries the filters of the first page).
+    pub(crate) fn keep_only_query(&mut self, names: &[Option<&str>]) {
+        self.query.retain(|(n, _)| names.contains(&Some(*n)));
+        self.dynamic_query.clear();
+    }
+
+    /// Requests `url` (absolute, or relative to the base URL) instead of
+    /// the operation's path and query: a paginated answer's next link.
+    /// It must be on the base URL's origin (scheme, host and port), or the
+    /// call fails with [`Error::InvalidRequest`](crate::Error::InvalidRequest)
+    /// before anything is sent: credentials never follow a link elsewhere.
+    pub fn follow_url(&mut self, url: impl Into<String>) {
+        self.follow = Some(url.into());
     }
 
     /// The operation this request calls.

@@ -502,6 +502,9 @@ pub(super) fn request_builder(op: &Operation, validated: &Validated) -> TokenStr
     if let Some(idempotency) = &op.idempotency {
         setters.push(idempotency_key_setter(idempotency, &options_field));
     }
+    if let Some(pagination) = &op.pagination {
+        setters.push(paging_methods(pagination, &error));
+    }
     let extra = csv_methods(op, &error);
     let error_ty = quote!(super::errors::#error);
     // The status, where a 2xx is told apart or an error code in the body
@@ -623,6 +626,91 @@ fn operation_static(op: &Operation, method: &TokenStream) -> TokenStream {
     quote! {
         static OPERATION: #rt::Operation =
             #rt::Operation::new(#id, #rt::HttpMethod::#method, #path) #(#calls)*;
+    }
+}
+
+/// `pages()` and `items()` for a paginated operation, with the
+/// `PAGINATION` static they read.
+fn paging_methods(p: &crate::ir::Pagination, error: &proc_macro2::Ident) -> TokenStream {
+    let rt = rt();
+    let opt = |s: &Option<String>| match s {
+        Some(s) => {
+            let s = lit(s);
+            quote!(Some(#s))
+        }
+        None => quote!(None),
+    };
+    let scheme = match &p.scheme {
+        PageScheme::PageNumber { page, size, first } => {
+            let (page, size) = (lit(page), opt(size));
+            quote!(#rt::PageScheme::PageNumber { page: #page, size: #size, first: #first })
+        }
+        PageScheme::Offset { offset, limit } => {
+            let (offset, limit) = (lit(offset), opt(limit));
+            quote!(#rt::PageScheme::Offset { offset: #offset, limit: #limit })
+        }
+        PageScheme::Cursor {
+            param,
+            from,
+            size,
+            alone,
+        } => {
+            let (param, size) = (lit(param), opt(size));
+            let from = match from {
+                CursorSource::Field(p) => {
+                    let p = lit(p);
+                    quote!(#rt::CursorSource::Field(#p))
+                }
+                CursorSource::Header(h) => {
+                    let h = lit(h);
+                    quote!(#rt::CursorSource::Header(#h))
+                }
+                CursorSource::LastItem(p) => {
+                    let p = lit(p);
+                    quote!(#rt::CursorSource::LastItem(#p))
+                }
+            };
+            quote!(#rt::PageScheme::Cursor { param: #param, from: #from, size: #size, alone: #alone })
+        }
+        PageScheme::NextLink { field } => {
+            let from = match field {
+                Some(p) => {
+                    let p = lit(p);
+                    quote!(#rt::LinkSource::Field(#p))
+                }
+                None => quote!(#rt::LinkSource::LinkHeader),
+            };
+            quote!(#rt::PageScheme::NextLink { from: #from })
+        }
+    };
+    let (items, has_more, total) = (opt(&p.items), opt(&p.has_more), opt(&p.total));
+    let short = p.stop_on_short_page;
+    let item = type_tokens(&p.item, Scope::Sibling);
+    let (pages_fn, items_fn) = (
+        format_ident!("{}", members::PAGES),
+        format_ident!("{}", members::ITEMS),
+    );
+    let (pages_doc, items_doc) = (
+        doc("The answer's pages, as a stream: each page is requested with this request's parameters (filters, page size) through the client's pipeline, and carries its status and headers. A failed page ends the stream with its error; `.max_pages(n)` and `.max_items(n)` bound it."),
+        doc("The items across the answer's pages, as a stream (one page held at a time). A failed page ends the stream with its error, after the items already yielded; `.max_pages(n)` and `.max_items(n)` bound it."),
+    );
+    quote! {
+        #pages_doc
+        pub fn #pages_fn(self) -> #rt::Pages<#item, super::errors::#error> {
+            static PAGINATION: #rt::Pagination = #rt::Pagination {
+                scheme: #scheme,
+                items: #items,
+                has_more: #has_more,
+                total: #total,
+                stop_on_short_page: #short,
+            };
+            #rt::Pages::new(self, &PAGINATION)
+        }
+
+        #items_doc
+        pub fn #items_fn(self) -> #rt::Items<#item, super::errors::#error> {
+            #rt::Items::from_pages(self.#pages_fn())
+        }
     }
 }
 

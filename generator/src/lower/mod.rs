@@ -16,6 +16,7 @@ mod collapse;
 mod extensions;
 mod merge;
 mod operations;
+mod pagination;
 mod responses;
 mod schemas;
 mod security;

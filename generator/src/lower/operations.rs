@@ -115,6 +115,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 .flag(op)
                 .unwrap_or(cx.method.is_idempotent());
         let idempotency = self.idempotency(op, idempotent, &mut params);
+        let pagination = self.pagination(op, &params, &success);
         Operation {
             pos: op.pos,
             // `Self_` (a keyword kept apart) gives `SelfError`, not `Self_Error`.
@@ -136,6 +137,7 @@ impl<'d> Lowerer<'d, '_, '_> {
             send_once,
             outcome_reference: self.outcome_reference(op),
             idempotency,
+            pagination,
         }
     }
 

@@ -46,17 +46,24 @@ impl Inner {
         options: &CallOptions,
     ) -> Result<Prepared, Error<Infallible>> {
         let op = req.op;
-        let mut url = self.build_url(op, &req.path_params)?;
-        let mut query: Vec<(&str, &str)> = req
-            .query
-            .iter()
-            .map(|(n, v)| (*n, v.as_str()))
-            .chain(
-                req.dynamic_query
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str())),
-            )
-            .collect();
+        let mut url = match &req.follow {
+            Some(link) => self.follow_url(op, link)?,
+            None => self.build_url(op, &req.path_params)?,
+        };
+        // A followed link carries its own query.
+        let mut query: Vec<(&str, &str)> = if req.follow.is_some() {
+            Vec::new()
+        } else {
+            req.query
+                .iter()
+                .map(|(n, v)| (*n, v.as_str()))
+                .chain(
+                    req.dynamic_query
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_str())),
+                )
+                .collect()
+        };
 
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {

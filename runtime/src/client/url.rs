@@ -66,6 +66,28 @@ impl Inner {
             ))
         })
     }
+
+    /// A link to follow (a paginated answer's next page), absolute or
+    /// relative to the base URL; refused unless it is on the base URL's
+    /// origin, so credentials never go to another host.
+    pub(super) fn follow_url(&self, op: &Operation, link: &str) -> Result<Url, Error<Infallible>> {
+        let base = Url::parse(&format!("{}/", self.base_url))
+            .map_err(|e| Error::InvalidRequest(format!("the base URL cannot be read: {e}")))?;
+        let url = base.join(link).map_err(|e| {
+            Error::InvalidRequest(format!(
+                "the next-page link of operation `{}` is not a URL: {e}",
+                op.id
+            ))
+        })?;
+        if url.origin() != base.origin() {
+            return Err(Error::InvalidRequest(format!(
+                "the next-page link of operation `{}` points to another origin ({}); it is not followed, so that credentials stay with the API",
+                op.id,
+                url.origin().ascii_serialization()
+            )));
+        }
+        Ok(url)
+    }
 }
 
 #[cfg(test)]
