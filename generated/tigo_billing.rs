@@ -52,7 +52,7 @@ impl Client {
     }
     /// Find Contracts By Customer Identification and his Id Type
     ///
-    /// Return a list of Contracts associated to the Customer Identification and the Id Type (documented).
+    /// Return a list of Contracts associated to the Customer Identification and the Id Type (documented). Paged by `reg_ini` ("Number of Pages") and `num_reg` ("Number of Records") (documented); the items are `contractsCollection` (documented). (assumed) `reg_ini` is a page number counted from 1 and `num_reg` the page size; the list ends with an empty page or one shorter than `num_reg`. The document says neither where pages start nor what ends the list (docs/apis/tigo-billing.md).
     ///
     /// `GET /customers/{idType}/{identification}/contracts` (operationId `listCustomerContracts`).
     pub fn list_customer_contracts(
@@ -1074,6 +1074,35 @@ pub mod requests {
         pub fn num_reg(mut self, value: u64) -> Self {
             self.num_reg = Some(value);
             self
+        }
+        /// The answer's pages, as a stream: each page is requested with this request's parameters (filters, page size) through the client's pipeline, and carries its status and headers. A failed page ends the stream with its error; `.max_pages(n)` and `.max_items(n)` bound it.
+        pub fn pages(
+            self,
+        ) -> rt::Pages<
+            super::types::ContractsItem,
+            super::errors::ListCustomerContractsError,
+        > {
+            static PAGINATION: rt::Pagination = rt::Pagination {
+                scheme: rt::PageScheme::PageNumber {
+                    page: "reg_ini",
+                    size: Some("num_reg"),
+                    first: 1u64,
+                },
+                items: Some("/contractsCollection"),
+                has_more: None,
+                total: None,
+                stop_on_short_page: true,
+            };
+            rt::Pages::new(self, &PAGINATION)
+        }
+        /// The items across the answer's pages, as a stream (one page held at a time). A failed page ends the stream with its error, after the items already yielded; `.max_pages(n)` and `.max_items(n)` bound it.
+        pub fn items(
+            self,
+        ) -> rt::Items<
+            super::types::ContractsItem,
+            super::errors::ListCustomerContractsError,
+        > {
+            rt::Items::from_pages(self.pages())
         }
     }
     impl rt::Call for ListCustomerContracts {

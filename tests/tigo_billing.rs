@@ -91,6 +91,40 @@ async fn list_customer_contracts_with_paging_and_lower_case_id_type() {
     assert_eq!(contracts.identification, "900123456");
 }
 
+/// `list_customer_contracts(..).items()` asks for pages 1, 2, … with the
+/// caller's page size and stops at a page shorter than it (the declared,
+/// assumed, paging of this operation).
+#[tokio::test]
+async fn list_customer_contracts_items_stream_across_pages() {
+    use futures_util::StreamExt;
+    use wiremock::matchers::query_param;
+
+    let server = server_with_token().await;
+    let example = spec_example(SPEC, "ContractsDetails");
+    let item = example["contractsCollection"][0].clone();
+    for (page, count) in [("1", 2), ("2", 2), ("3", 1)] {
+        let mut body = example.clone();
+        body["contractsCollection"] = Value::Array(vec![item.clone(); count]);
+        Mock::given(method("GET"))
+            .and(path("/customers/CC/0044/contracts"))
+            .and(query_param("reg_ini", page))
+            .and(query_param("num_reg", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let contracts: Vec<_> = client(&server)
+        .list_customer_contracts("CC", "0044")
+        .num_reg(2)
+        .items()
+        .collect()
+        .await;
+    assert_eq!(contracts.len(), 5, "2 + 2 + 1, then the short page ends it");
+    assert!(contracts.iter().all(Result::is_ok), "{contracts:?}");
+    assert_eq!(api_requests(&server).await.len(), 3);
+}
+
 #[tokio::test]
 async fn list_bills_with_quantity() {
     let server = server_with_token().await;

@@ -104,6 +104,7 @@ fn the_fixtures_cover_every_kind_of_change_the_issue_lists() {
         "moves-money-added",
         "moves-money-removed",
         "idempotency-key-added",
+        "pagination-added",
     ] {
         assert!(
             dir("tests/diff").join(case).join("expected.txt").exists(),

@@ -52,6 +52,7 @@ const FIXTURES: &[&str] = &[
     "hostile_names",
     "shapes",
     "idempotency",
+    "pagination",
 ];
 
 macro_rules! snapshot_tests {
@@ -84,6 +85,7 @@ snapshot_tests!(
     hostile_names,
     shapes,
     idempotency,
+    pagination,
 );
 
 #[test]

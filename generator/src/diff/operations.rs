@@ -617,6 +617,40 @@ impl Differ<'_> {
             ),
             _ => {}
         }
+        match (&o.pagination, &n.pagination) {
+            (None, Some(_)) => self.push(
+                "pagination-added",
+                item.to_string(),
+                format!("`{}` is paginated: its request builder gained `pages()` and `items()`", n.id),
+                Wire::None,
+                Rust::Additive,
+                Semver::Minor,
+                at,
+            ),
+            (Some(_), None) => self.push(
+                "pagination-removed",
+                item.to_string(),
+                format!("`{}` is no longer paginated: `pages()` and `items()` are gone, and a client generated from OLD asks for pages the server no longer gives", n.id),
+                Wire::Breaking,
+                Rust::Breaking,
+                Semver::Major,
+                at,
+            ),
+            (Some(old), Some(new)) if old != new => self.push(
+                "pagination-changed",
+                item.to_string(),
+                format!("how `{}` pages its answer changed: a client generated from OLD asks for the next page the old way", n.id),
+                Wire::Breaking,
+                if old.item == new.item {
+                    Rust::None
+                } else {
+                    Rust::Breaking
+                },
+                Semver::Major,
+                at,
+            ),
+            _ => {}
+        }
         if o.outcome_reference != n.outcome_reference {
             self.push(
                 "outcome-reference",

@@ -44,10 +44,11 @@ impl<'d> Lowerer<'d, '_, '_> {
                 (node, dropshot)
             }
         };
-        let name = if Ext::Pagination.on(op).is_some() {
-            Ext::Pagination.name()
-        } else {
+        let foreign = Ext::Pagination.on(op).is_none();
+        let name = if foreign {
             DROPSHOT
+        } else {
+            Ext::Pagination.name()
         };
         // The success body: JSON, one type, no envelope.
         let body = match (&success.ty, success.decoding) {
@@ -57,7 +58,8 @@ impl<'d> Lowerer<'d, '_, '_> {
                 ty.clone()
             }
             _ => {
-                self.err(
+                self.paging_problem(
+                    foreign,
                     node.pos,
                     format!("`{name}` needs a JSON success body of one type"),
                     Some("a paginated operation answers a page: a JSON object holding the items, or the array of items".into()),
@@ -75,7 +77,8 @@ impl<'d> Lowerer<'d, '_, '_> {
                     .filter(|p| p.location == ParamLocation::Query)
                     .map(|p| p.wire_name.as_str())
                     .collect();
-                self.err(
+                self.paging_problem(
+                    foreign,
                     node.pos,
                     format!("`{name}` names query parameter `{param}`, which the operation does not declare"),
                     Some(if names.is_empty() {
@@ -101,7 +104,8 @@ impl<'d> Lowerer<'d, '_, '_> {
         let item = match item {
             Ok(item) => item,
             Err(why) => {
-                self.err(
+                self.paging_problem(
+                    foreign,
                     node.pos,
                     format!("`{name}`: {why}"),
                     Some("`items:` is a JSON pointer to the array of a page's items (leave it out when the body is the array)".into()),
@@ -146,7 +150,8 @@ impl<'d> Lowerer<'d, '_, '_> {
             match found {
                 Ok(t) if fits(&t) => {}
                 Ok(_) => {
-                    self.err(
+                    self.paging_problem(
+                        foreign,
                         node.pos,
                         format!("`{name}`: `{pointer}` is not {wanted}"),
                         None,
@@ -154,7 +159,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                     return None;
                 }
                 Err(why) => {
-                    self.err(node.pos, format!("`{name}`: {why}"), None);
+                    self.paging_problem(foreign, node.pos, format!("`{name}`: {why}"), None);
                     return None;
                 }
             }
@@ -290,6 +295,27 @@ impl<'d> Lowerer<'d, '_, '_> {
             ty = field.ty.clone();
         }
         Ok(ty)
+    }
+
+    /// A declaration that does not fit the operation: an error for ours; for
+    /// another tool's marker a warning, and the operation stays a plain call
+    /// (such markers describe that tool's own behaviour, not always a page).
+    fn paging_problem(
+        &mut self,
+        foreign: bool,
+        pos: crate::diagnostics::Pos,
+        message: String,
+        hint: Option<String>,
+    ) {
+        if foreign {
+            let hint = hint.map_or_else(
+                || "the operation is generated without `.pages()`/`.items()`".to_string(),
+                |h| format!("{h}; the operation is generated without `.pages()`/`.items()`"),
+            );
+            self.reporter.warning(pos, message, Some(hint));
+        } else {
+            self.err(pos, message, hint);
+        }
     }
 
     /// `ty` with aliases followed.
