@@ -113,6 +113,44 @@ async fn every_tigo_operation_is_answered_with_its_example_and_decoded() {
 }
 
 /// Calls both Acreditaciones operations once, with the spec's requests.
+/// The sandbox pages `list_customer_contracts` as the spec declares it,
+/// and the client's `.items()` streams across its pages to the end.
+#[tokio::test]
+async fn tigo_contracts_stream_across_the_sandboxs_pages() {
+    let sandbox = Sandbox::start(TIGO, Validation::Strict)
+        .await
+        .expect("starts");
+    let client = tigo(&sandbox).await;
+    let mut contracts = client
+        .list_customer_contracts("CC", "900123456")
+        .num_reg(2)
+        .with_options(pasarela::CallOptions::new().header("Prefer", "pages=4"))
+        .items();
+    let mut count = 0;
+    while let Some(contract) = contracts.next().await {
+        contract.expect("a contract");
+        count += 1;
+    }
+    assert_eq!(count, 8, "4 pages of 2");
+    let pages: Vec<String> = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.operation.as_deref() == Some("listCustomerContracts"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "num_reg=2&reg_ini=1",
+            "num_reg=2&reg_ini=2",
+            "num_reg=2&reg_ini=3",
+            "num_reg=2&reg_ini=4",
+            "num_reg=2&reg_ini=5",
+        ],
+        "the fifth page is empty and ends the list"
+    );
+}
+
 async fn every_acreditaciones_operation(client: &acreditaciones::Client) {
     let crear: acreditaciones::types::CrearAcreditacionRequest =
         serde_json::from_value(example(ACREDITACIONES, "CrearAcreditacionRequest"))

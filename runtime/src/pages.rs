@@ -222,6 +222,14 @@ where
     }
 }
 
+impl<T, E> Pages<T, E> {
+    /// The next page (`None` after the last), without importing a
+    /// `StreamExt`: `while let Some(page) = pages.next().await { … }`.
+    pub async fn next(&mut self) -> Option<Result<Page<T>, Error<E>>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
 impl<T, E> Stream for Pages<T, E> {
     type Item = Result<Page<T>, Error<E>>;
 
@@ -288,6 +296,14 @@ where
     pub fn max_items(mut self, n: usize) -> Self {
         self.pages = self.pages.map(|p| p.max_items(n));
         self
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> Items<T, E> {
+    /// The next item (`None` after the last), without importing a
+    /// `StreamExt`: `while let Some(item) = items.next().await { … }`.
+    pub async fn next(&mut self) -> Option<Result<T, Error<E>>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 

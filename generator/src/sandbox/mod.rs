@@ -36,7 +36,10 @@
 //!    outcome=success|partial|error` asks for (success by default), text
 //!    results their `OK:` pattern or error prefix, CSV bodies rows of
 //!    their row type.
-//! 7. For an operation that declares idempotency keys ([`idempotency`]),
+//! 7. A paginated operation answers pages ([`paging`]): `Prefer: pages=N`
+//!    (3 by default) pages of the made-up items, following the declared
+//!    scheme, then an empty one.
+//! 8. For an operation that declares idempotency keys ([`idempotency`]),
 //!    the first answer per key is stored (also when a scripted reset or
 //!    delay then loses it: the sandbox acted) and replayed for a repeat with
 //!    the same body (logged with `replayed: true`, header
@@ -47,6 +50,7 @@ pub mod answers;
 pub mod conform;
 pub mod control;
 pub mod idempotency;
+pub mod paging;
 pub mod sample;
 pub mod shape;
 pub mod validate;
@@ -678,8 +682,27 @@ fn answer_for<'s>(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     match answers::answer(&spec.raw, &spec.api, op, prefer) {
-        Ok(a) => {
+        Ok(mut a) => {
+            let mut extra = Vec::new();
+            if let Some(pagination) = &op.pagination {
+                if let Some(paged) = (200..300)
+                    .contains(&a.status)
+                    .then(|| paging::page(pagination, &a.body, req.query, prefer, req.path))
+                    .flatten()
+                {
+                    a.body = paged.body;
+                    extra = paged.headers;
+                }
+            }
             let mut r = raw_response(a.status, &a.content_type, a.body);
+            for (name, value) in extra {
+                if let (Ok(name), Ok(value)) = (
+                    hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                    hyper::header::HeaderValue::from_str(&value),
+                ) {
+                    r.headers_mut().insert(name, value);
+                }
+            }
             if let Some(v) = a
                 .note
                 .map(|n| {
