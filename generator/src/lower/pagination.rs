@@ -25,7 +25,10 @@ impl<'d> Lowerer<'d, '_, '_> {
         let (node, declared) = match Ext::Pagination.on(op) {
             Some(node) => (node, self.declared_pagination(node)?),
             None => {
-                let node = op.get(DROPSHOT)?;
+                let Some(node) = op.get(DROPSHOT) else {
+                    self.suggest_pagination(op, params, success);
+                    return None;
+                };
                 let dropshot = Declared {
                     scheme: PageScheme::Cursor {
                         param: "page_token".into(),
@@ -295,6 +298,54 @@ impl<'d> Lowerer<'d, '_, '_> {
             ty = field.ty.clone();
         }
         Ok(ty)
+    }
+
+    /// An `info` when an undeclared operation is evidently paginated: a
+    /// cursor-like query parameter and a `has_more`/`next…` field in its
+    /// success object. Nothing is generated from the guess.
+    fn suggest_pagination(&mut self, op: &Node, params: &[Param], success: &Success) {
+        const CURSOR_LIKE: &[&str] = &[
+            "cursor",
+            "after",
+            "starting_after",
+            "page_token",
+            "pagetoken",
+            "next_token",
+            "nexttoken",
+            "continuation_token",
+            "continuationtoken",
+        ];
+        let Some(param) = params.iter().find(|p| {
+            p.location == ParamLocation::Query
+                && CURSOR_LIKE.contains(&p.wire_name.to_ascii_lowercase().as_str())
+        }) else {
+            return;
+        };
+        let Some(TypeRef::Named(name)) = success.ty.as_ref().map(|t| self.resolved(t)) else {
+            return;
+        };
+        let Some(TypeKind::Struct(fields)) =
+            self.types.iter().find(|t| t.name == name).map(|t| &t.kind)
+        else {
+            return;
+        };
+        let Some(field) = fields.iter().find(|f| {
+            let lower = f.wire_name.to_ascii_lowercase();
+            lower == "has_more" || lower == "hasmore" || lower.starts_with("next")
+        }) else {
+            return;
+        };
+        self.reporter.info(
+            op.get("operationId").map_or(op.pos, |n| n.pos),
+            format!(
+                "this operation looks paginated (query parameter `{}`, response field `{}`), but it declares no pagination",
+                param.wire_name, field.wire_name
+            ),
+            Some(format!(
+                "declare it with `{}` (docs/spec-extensions.md) and its request builder gets `.items()` and `.pages()`",
+                Ext::Pagination.name()
+            )),
+        );
     }
 
     /// A declaration that does not fit the operation: an error for ours; for
