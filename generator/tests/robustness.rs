@@ -294,7 +294,10 @@ fn a_corpus_document_with_mistakes_gets_positioned_hinted_diagnostics() {
     );
     // Infos (how something was read, e.g. an evidently paginated
     // operation) are not problems.
-    for diagnostic in d.0.iter().filter(|d| d.severity != pasarela_gen::Severity::Info) {
+    for diagnostic in
+        d.0.iter()
+            .filter(|d| d.severity != pasarela_gen::Severity::Info)
+    {
         assert!(
             diagnostic.message.contains("path") || diagnostic.message.contains("required"),
             "{diagnostic}"

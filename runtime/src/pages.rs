@@ -13,7 +13,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -402,14 +401,12 @@ where
 }
 
 /// Requests, reads and decodes one page, and decides what comes next.
-fn next_page<'w, C, T>(
-    walk: &'w mut Walk<C>,
-) -> impl Future<Output = Result<Page<T>, Error<C::Error>>> + Send + 'w
+async fn next_page<C, T>(walk: &mut Walk<C>) -> Result<Page<T>, Error<C::Error>>
 where
     C: Call + Clone,
     T: DeserializeOwned + Send + 'static,
 {
-    async move {
+    {
         let (client, mut request) = prepare(walk.call.clone()).await?;
         let scheme = walk.pagination.scheme;
         let size = match scheme {
@@ -420,10 +417,10 @@ where
         .and_then(|name| request.query_value(name))
         .and_then(|v| v.parse::<u64>().ok());
         match (&walk.next, scheme) {
-            (Next::First, PageScheme::PageNumber { page, first, .. }) => {
-                if request.query_value(page).is_none() {
-                    request.set_query(page, first.to_string());
-                }
+            (Next::First, PageScheme::PageNumber { page, first, .. })
+                if request.query_value(page).is_none() =>
+            {
+                request.set_query(page, first.to_string());
             }
             (Next::Page(n), PageScheme::PageNumber { page, .. }) => {
                 request.set_query(page, n.to_string())
@@ -468,7 +465,7 @@ where
         if !(200..300).contains(&response.status()) {
             return Err(C::Error::from_response(response));
         }
-        let (items, body) = read_items::<T, C::Error>(&response, walk.pagination)?;
+        let (items, body) = read_items::<C::Error>(&response, walk.pagination)?;
         walk.pages += 1;
         let count = items.len() as u64;
         walk.items += count;
@@ -544,7 +541,7 @@ fn number(value: &Value) -> Option<u64> {
 }
 
 /// The page's body and its items, still as JSON.
-fn read_items<T, E>(
+fn read_items<E>(
     response: &Response,
     pagination: &Pagination,
 ) -> Result<(Vec<Value>, Value), Error<E>> {

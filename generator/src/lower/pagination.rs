@@ -116,7 +116,7 @@ impl<'d> Lowerer<'d, '_, '_> {
                 return None;
             }
         };
-        let mut checks: Vec<(&str, &TypeRef, &str, fn(&TypeRef) -> bool)> = Vec::new();
+        let mut checks: Vec<PointerCheck<'_>> = Vec::new();
         if let Some(p) = &declared.has_more {
             checks.push((p, &body, "a boolean", |t| matches!(t, TypeRef::Bool)));
         }
@@ -382,6 +382,10 @@ impl<'d> Lowerer<'d, '_, '_> {
         ty
     }
 }
+
+/// A pointer to check: (pointer, the type it starts from, what it must
+/// lead to, the test of that).
+type PointerCheck<'a> = (&'a str, &'a TypeRef, &'a str, fn(&TypeRef) -> bool);
 
 /// A declaration before it is checked against the operation.
 struct Declared {
