@@ -221,3 +221,64 @@ components:
         render(&removed)
     );
 }
+
+/// Removing or changing pagination and idempotency keys, from a NEW that
+/// gained them (the pairs under tests/diff share one OLD, which has
+/// neither): each direction is judged on its own.
+#[test]
+fn removing_or_changing_pagination_and_idempotency_keys_is_breaking() {
+    let judge = |old: &Path, new: &Path, kind: &str| {
+        let report = compare(old, new);
+        let change = report
+            .changes
+            .iter()
+            .find(|c| c.kind == kind)
+            .unwrap_or_else(|| panic!("no `{kind}`:\n{}", report.to_text()));
+        (change.wire, change.rust, report.semver)
+    };
+    use pasarela_gen::diff::{Rust, Wire};
+    let paged = dir("tests/diff/pagination-added/new.yaml");
+    let plain = dir("tests/diff/pagination-added/old.yaml");
+    assert_eq!(
+        judge(&paged, &plain, "pagination-removed"),
+        (Wire::Breaking, Rust::Breaking, Semver::Major)
+    );
+    let changed = Source::new(
+        "changed.yaml",
+        load(&paged).text.replace(
+            "{scheme: next-link, next-link-header: true}",
+            "{scheme: offset, offset-param: limit}",
+        ),
+    );
+    let report = diff_sources(&load(&paged), &changed, &Config::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let change = report
+        .changes
+        .iter()
+        .find(|c| c.kind == "pagination-changed")
+        .unwrap_or_else(|| panic!("{}", report.to_text()));
+    assert_eq!((change.wire, change.rust), (Wire::Breaking, Rust::None));
+
+    let keyed = dir("tests/diff/idempotency-key-added/new.yaml");
+    let unkeyed = dir("tests/diff/idempotency-key-added/old.yaml");
+    assert_eq!(
+        judge(&keyed, &unkeyed, "idempotency-key-removed"),
+        (Wire::Breaking, Rust::Breaking, Semver::Major)
+    );
+    let renamed = Source::new(
+        "renamed.yaml",
+        load(&keyed)
+            .text
+            .replace("{header: Idempotency-Key}", "{header: X-Request-Key}"),
+    );
+    let report = diff_sources(&load(&keyed), &renamed, &Config::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.kind == "idempotency-key-header-changed" && c.wire == Wire::Breaking),
+        "{}",
+        report.to_text()
+    );
+}
