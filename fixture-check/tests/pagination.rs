@@ -364,3 +364,241 @@ async fn a_dropshot_page_token_is_sent_alone_with_the_limit() {
         "the token carries the filters"
     );
 }
+
+/// The same cases for every scheme: a server that serves `pages` (item
+/// counts) the way `scheme` pages them, optionally failing page 3 or
+/// repeating the first cursor/link forever.
+mod every_scheme {
+    use super::*;
+
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Scheme {
+        Page,
+        Offset,
+        CursorField,
+        CursorHeader,
+        LastItem,
+        NextField,
+        LinkHeader,
+        Dropshot,
+    }
+
+    const ALL: [Scheme; 8] = [
+        Scheme::Page,
+        Scheme::Offset,
+        Scheme::CursorField,
+        Scheme::CursorHeader,
+        Scheme::LastItem,
+        Scheme::NextField,
+        Scheme::LinkHeader,
+        Scheme::Dropshot,
+    ];
+
+    #[derive(Clone, Copy)]
+    struct Plan {
+        /// Items per page (page 0 first); past the end: an empty page.
+        pages: &'static [usize],
+        fail_third: bool,
+        repeat: bool,
+    }
+
+    /// Which page (0-based) a request asks for, by scheme.
+    fn index(scheme: Scheme, q: &HashMap<String, String>) -> usize {
+        let token = |k: &str| {
+            q.get(k)
+                .map(|v| v.trim_start_matches('p').parse().unwrap_or(0))
+        };
+        match scheme {
+            Scheme::Page => num(q, "page", 0),
+            Scheme::Offset => num(q, "offset", 0) / 2,
+            Scheme::CursorField => token("cursor").unwrap_or(0),
+            Scheme::CursorHeader => token("after").unwrap_or(0),
+            // `starting_after` is the last id: `i<page>-<n>`.
+            Scheme::LastItem => q
+                .get("starting_after")
+                .and_then(|id| {
+                    id.trim_start_matches('i')
+                        .split('-')
+                        .next()?
+                        .parse::<usize>()
+                        .ok()
+                })
+                .map_or(0, |p| p + 1),
+            Scheme::NextField | Scheme::LinkHeader => num(q, "page", 0),
+            Scheme::Dropshot => token("page_token").unwrap_or(0),
+        }
+    }
+
+    fn serve(
+        scheme: Scheme,
+        plan: Plan,
+    ) -> impl Fn(&str, &HashMap<String, String>, &str) -> Answer {
+        move |path, q, own| {
+            let i = index(scheme, q);
+            if plan.fail_third && i == 2 {
+                return (400, Vec::new(), r#"{"title":"no"}"#.into());
+            }
+            let count = plan.pages.get(i).copied().unwrap_or(0);
+            let list: Vec<serde_json::Value> = (0..count)
+                .map(|n| serde_json::json!({"id": format!("i{i}-{n}")}))
+                .collect();
+            let more = i + 1 < plan.pages.len();
+            let next = if plan.repeat { 1 } else { i + 1 };
+            let token = more.then(|| format!("p{next}"));
+            let link = more.then(|| format!("{path}?page={next}"));
+            let array = serde_json::Value::Array(list.clone()).to_string();
+            match scheme {
+                Scheme::Page => {
+                    ok(serde_json::json!({"data": list, "total": plan.pages.iter().sum::<usize>()}))
+                }
+                Scheme::Offset => (200, Vec::new(), array),
+                Scheme::CursorField => ok(serde_json::json!({"items": list, "has_more": more,
+                    "response_metadata": {"next_cursor": token}})),
+                Scheme::CursorHeader => (
+                    200,
+                    token
+                        .map(|t| ("x-next-cursor".to_string(), t))
+                        .into_iter()
+                        .collect(),
+                    array,
+                ),
+                Scheme::LastItem => {
+                    if plan.repeat && i >= 1 {
+                        // The same page again: its last id repeats.
+                        let same: Vec<_> = (0..2)
+                            .map(|n| serde_json::json!({"id": format!("i0-{n}")}))
+                            .collect();
+                        return ok(serde_json::json!({"data": same, "has_more": true}));
+                    }
+                    ok(serde_json::json!({"data": list, "has_more": more}))
+                }
+                Scheme::NextField => ok(serde_json::json!({"items": list, "next_page_uri": link})),
+                Scheme::LinkHeader => (
+                    200,
+                    link.map(|l| ("link".to_string(), format!("<{own}{l}>; rel=\"next\"")))
+                        .into_iter()
+                        .collect(),
+                    array,
+                ),
+                Scheme::Dropshot => ok(serde_json::json!({"items": list, "next_page": token})),
+            }
+        }
+    }
+
+    /// Every item id of the stream, or the error it ended with.
+    async fn run(
+        scheme: Scheme,
+        plan: Plan,
+        max_items: Option<usize>,
+    ) -> (Vec<String>, Option<String>, usize) {
+        let server = PageServer::start(serve(scheme, plan)).await;
+        let client = server.client();
+        macro_rules! collect {
+            ($items:expr) => {{
+                let items = match max_items {
+                    Some(n) => $items.max_items(n),
+                    None => $items,
+                };
+                let all: Vec<_> = items.collect().await;
+                let mut ids = Vec::new();
+                let mut error = None;
+                for r in all {
+                    match r {
+                        Ok(item) => ids.push(item.id),
+                        Err(e) => error = Some(format!("{e:?}")),
+                    }
+                }
+                (ids, error)
+            }};
+        }
+        let (ids, error) = match scheme {
+            Scheme::Page => collect!(client.list_by_page().per_page(2).items()),
+            Scheme::Offset => collect!(client.list_by_offset().limit(2).items()),
+            Scheme::CursorField => collect!(client.list_by_cursor().items()),
+            Scheme::CursorHeader => collect!(client.list_by_header().items()),
+            Scheme::LastItem => collect!(client.list_by_last_item().limit(2).items()),
+            Scheme::NextField => collect!(client.list_by_next_field().items()),
+            Scheme::LinkHeader => collect!(client.list_by_link_header().items()),
+            Scheme::Dropshot => collect!(client.list_dropshot().limit(2).items()),
+        };
+        (ids, error, server.seen().len())
+    }
+
+    const THREE: Plan = Plan {
+        pages: &[2, 2, 1],
+        fail_third: false,
+        repeat: false,
+    };
+
+    #[tokio::test]
+    async fn several_pages_are_streamed_to_the_end() {
+        for scheme in ALL {
+            let (ids, error, _) = run(scheme, THREE, None).await;
+            assert_eq!(ids, ["i0-0", "i0-1", "i1-0", "i1-1", "i2-0"], "{scheme:?}");
+            assert_eq!(error, None, "{scheme:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_first_page_is_an_empty_stream() {
+        for scheme in ALL {
+            let plan = Plan {
+                pages: &[0],
+                ..THREE
+            };
+            let (ids, error, requests) = run(scheme, plan, None).await;
+            assert!(
+                ids.is_empty() && error.is_none(),
+                "{scheme:?}: {ids:?} {error:?}"
+            );
+            assert_eq!(requests, 1, "{scheme:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_error_on_page_three_comes_after_the_items_of_pages_one_and_two() {
+        for scheme in ALL {
+            let plan = Plan {
+                fail_third: true,
+                ..THREE
+            };
+            let (ids, error, _) = run(scheme, plan, None).await;
+            assert_eq!(ids, ["i0-0", "i0-1", "i1-0", "i1-1"], "{scheme:?}");
+            assert!(error.is_some_and(|e| e.contains("400")), "{scheme:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_repeated_cursor_or_link_ends_the_stream_with_an_error() {
+        for scheme in [
+            Scheme::CursorField,
+            Scheme::CursorHeader,
+            Scheme::LastItem,
+            Scheme::NextField,
+            Scheme::LinkHeader,
+            Scheme::Dropshot,
+        ] {
+            let plan = Plan {
+                pages: &[2, 2, 2, 2, 2, 2],
+                repeat: true,
+                ..THREE
+            };
+            let (ids, error, requests) = run(scheme, plan, None).await;
+            assert!(
+                error.is_some_and(|e| e.contains("Pagination")),
+                "{scheme:?}: {ids:?}"
+            );
+            assert!(requests <= 3, "{scheme:?}: {requests} requests");
+        }
+    }
+
+    #[tokio::test]
+    async fn max_items_stops_fetching() {
+        for scheme in ALL {
+            let (ids, error, requests) = run(scheme, THREE, Some(3)).await;
+            assert_eq!(ids, ["i0-0", "i0-1", "i1-0"], "{scheme:?}");
+            assert!(error.is_none(), "{scheme:?}");
+            assert_eq!(requests, 2, "{scheme:?}: no page past the third item");
+        }
+    }
+}
