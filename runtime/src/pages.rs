@@ -406,129 +406,127 @@ where
     C: Call + Clone,
     T: DeserializeOwned + Send + 'static,
 {
-    {
-        let (client, mut request) = prepare(walk.call.clone()).await?;
-        let scheme = walk.pagination.scheme;
-        let size = match scheme {
-            PageScheme::PageNumber { size, .. } | PageScheme::Cursor { size, .. } => size,
-            PageScheme::Offset { limit, .. } => limit,
-            PageScheme::NextLink { .. } => None,
-        }
-        .and_then(|name| request.query_value(name))
-        .and_then(|v| v.parse::<u64>().ok());
-        match (&walk.next, scheme) {
-            (Next::First, PageScheme::PageNumber { page, first, .. })
-                if request.query_value(page).is_none() =>
-            {
-                request.set_query(page, first.to_string());
-            }
-            (Next::Page(n), PageScheme::PageNumber { page, .. }) => {
-                request.set_query(page, n.to_string())
-            }
-            (Next::Offset(n), PageScheme::Offset { offset, .. }) => {
-                request.set_query(offset, n.to_string())
-            }
-            (
-                Next::Cursor(cursor),
-                PageScheme::Cursor {
-                    param,
-                    alone,
-                    size: size_param,
-                    ..
-                },
-            ) => {
-                if alone {
-                    request.keep_only_query(&[Some(param), size_param]);
-                }
-                request.set_query(param, cursor.clone());
-            }
-            (Next::Url(url), _) => request.follow_url(url.clone()),
-            _ => {}
-        }
-        let current_page = match (&walk.next, scheme) {
-            (Next::Page(n), _) => *n,
-            (_, PageScheme::PageNumber { page, first, .. }) => request
-                .query_value(page)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(first),
-            _ => 0,
-        };
-        let current_offset = match (&walk.next, scheme) {
-            (Next::Offset(n), _) => *n,
-            (_, PageScheme::Offset { offset, .. }) => request
-                .query_value(offset)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
-            _ => 0,
-        };
-        let response = client.send_any(request).await.map_err(Error::widen)?;
-        if !(200..300).contains(&response.status()) {
-            return Err(C::Error::from_response(response));
-        }
-        let (items, body) = read_items::<C::Error>(&response, walk.pagination)?;
-        walk.pages += 1;
-        let count = items.len() as u64;
-        walk.items += count;
-        let mut next = match scheme {
-            PageScheme::PageNumber { .. } => Next::Page(current_page + 1),
-            PageScheme::Offset { .. } => Next::Offset(current_offset + count),
-            PageScheme::Cursor { from, .. } => {
-                match cursor_of(from, &body, response.headers(), items.last()) {
-                    Some(c) => Next::Cursor(c),
-                    None => Next::Done,
-                }
-            }
-            PageScheme::NextLink { from } => match link_of(from, &body, response.headers()) {
-                Some(url) => Next::Url(url),
-                None => Next::Done,
-            },
-        };
-        if let Next::Cursor(token) | Next::Url(token) = &next {
-            if !walk.seen.insert(token.clone()) {
-                next = Next::Loop(format!(
-                    "page {} gave a cursor or link already followed; stopping instead of looping",
-                    walk.pages
-                ));
-            }
-        }
-        let ended = count == 0
-            || walk
-                .pagination
-                .has_more
-                .and_then(|p| body.pointer(p))
-                .and_then(Value::as_bool)
-                == Some(false)
-            || walk
-                .pagination
-                .total
-                .and_then(|p| body.pointer(p))
-                .and_then(number)
-                .is_some_and(|total| current_offset.max(walk.items) >= total)
-            || (walk.pagination.stop_on_short_page && size.is_some_and(|s| count < s));
-        if ended {
-            next = Next::Done;
-        }
-        walk.next = next;
-        let items = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                serde_path_to_error::deserialize::<_, T>(item).map_err(|e| {
-                    response_decode_error(
-                        &response,
-                        &format!("[{i}].{}", e.path()),
-                        &e.into_inner().to_string(),
-                    )
-                })
-            })
-            .collect::<Result<Vec<T>, Error<C::Error>>>()?;
-        Ok(Page {
-            items,
-            status: response.status(),
-            headers: response.headers().clone(),
-            number: walk.pages,
-        })
+    let (client, mut request) = prepare(walk.call.clone()).await?;
+    let scheme = walk.pagination.scheme;
+    let size = match scheme {
+        PageScheme::PageNumber { size, .. } | PageScheme::Cursor { size, .. } => size,
+        PageScheme::Offset { limit, .. } => limit,
+        PageScheme::NextLink { .. } => None,
     }
+    .and_then(|name| request.query_value(name))
+    .and_then(|v| v.parse::<u64>().ok());
+    match (&walk.next, scheme) {
+        (Next::First, PageScheme::PageNumber { page, first, .. })
+            if request.query_value(page).is_none() =>
+        {
+            request.set_query(page, first.to_string());
+        }
+        (Next::Page(n), PageScheme::PageNumber { page, .. }) => {
+            request.set_query(page, n.to_string())
+        }
+        (Next::Offset(n), PageScheme::Offset { offset, .. }) => {
+            request.set_query(offset, n.to_string())
+        }
+        (
+            Next::Cursor(cursor),
+            PageScheme::Cursor {
+                param,
+                alone,
+                size: size_param,
+                ..
+            },
+        ) => {
+            if alone {
+                request.keep_only_query(&[Some(param), size_param]);
+            }
+            request.set_query(param, cursor.clone());
+        }
+        (Next::Url(url), _) => request.follow_url(url.clone()),
+        _ => {}
+    }
+    let current_page = match (&walk.next, scheme) {
+        (Next::Page(n), _) => *n,
+        (_, PageScheme::PageNumber { page, first, .. }) => request
+            .query_value(page)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(first),
+        _ => 0,
+    };
+    let current_offset = match (&walk.next, scheme) {
+        (Next::Offset(n), _) => *n,
+        (_, PageScheme::Offset { offset, .. }) => request
+            .query_value(offset)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let response = client.send_any(request).await.map_err(Error::widen)?;
+    if !(200..300).contains(&response.status()) {
+        return Err(C::Error::from_response(response));
+    }
+    let (items, body) = read_items::<C::Error>(&response, walk.pagination)?;
+    walk.pages += 1;
+    let count = items.len() as u64;
+    walk.items += count;
+    let mut next = match scheme {
+        PageScheme::PageNumber { .. } => Next::Page(current_page + 1),
+        PageScheme::Offset { .. } => Next::Offset(current_offset + count),
+        PageScheme::Cursor { from, .. } => {
+            match cursor_of(from, &body, response.headers(), items.last()) {
+                Some(c) => Next::Cursor(c),
+                None => Next::Done,
+            }
+        }
+        PageScheme::NextLink { from } => match link_of(from, &body, response.headers()) {
+            Some(url) => Next::Url(url),
+            None => Next::Done,
+        },
+    };
+    if let Next::Cursor(token) | Next::Url(token) = &next {
+        if !walk.seen.insert(token.clone()) {
+            next = Next::Loop(format!(
+                "page {} gave a cursor or link already followed; stopping instead of looping",
+                walk.pages
+            ));
+        }
+    }
+    let ended = count == 0
+        || walk
+            .pagination
+            .has_more
+            .and_then(|p| body.pointer(p))
+            .and_then(Value::as_bool)
+            == Some(false)
+        || walk
+            .pagination
+            .total
+            .and_then(|p| body.pointer(p))
+            .and_then(number)
+            .is_some_and(|total| current_offset.max(walk.items) >= total)
+        || (walk.pagination.stop_on_short_page && size.is_some_and(|s| count < s));
+    if ended {
+        next = Next::Done;
+    }
+    walk.next = next;
+    let items = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_path_to_error::deserialize::<_, T>(item).map_err(|e| {
+                response_decode_error(
+                    &response,
+                    &format!("[{i}].{}", e.path()),
+                    &e.into_inner().to_string(),
+                )
+            })
+        })
+        .collect::<Result<Vec<T>, Error<C::Error>>>()?;
+    Ok(Page {
+        items,
+        status: response.status(),
+        headers: response.headers().clone(),
+        number: walk.pages,
+    })
 }
 
 /// A number given as a JSON number or as digits in a string.
