@@ -24,8 +24,9 @@ pub struct Paged {
     pub headers: Vec<(String, String)>,
 }
 
-/// Makes page `i` of the answer `body` to a request with `query`, under
-/// `base` (the URL the sandbox serves the API at) and `path`.
+/// Makes the page a request asks for (by its `query` and the `Prefer`
+/// header) out of the answer `body`; a next link points at `path`, the
+/// request's own path, with `sandbox_page=<index>`.
 pub fn page(
     pagination: &Pagination,
     body: &[u8],
